@@ -1,0 +1,110 @@
+/**
+ * The incident record (stored by analyze, read by notify and `oomwatch incidents`)
+ * and the messages that travel between the functions.
+ */
+import { z } from "zod";
+import {
+  IncidentKindSchema,
+  NodeSnapshotSchema,
+  OccurrenceSchema,
+  OwnerRefSchema,
+  PodSnapshotSchema,
+} from "./occurrence.ts";
+
+export const LevelSchema = z.union([z.literal(1), z.literal(2), z.literal(3)]);
+export type Level = z.infer<typeof LevelSchema>;
+
+const isoTime = z.iso.datetime({ offset: true });
+
+export const EscalationStepSchema = z.object({
+  from: LevelSchema,
+  to: LevelSchema,
+  reason: z.string(),
+  at: isoTime,
+});
+
+export const RecommendationSchema = z.object({
+  /** One line a human can act on. */
+  summary: z.string(),
+  container: z.string().optional(),
+  current: z.object({ requestBytes: z.number().optional(), limitBytes: z.number().optional() }).default({}),
+  proposed: z.object({ requestBytes: z.number().optional(), limitBytes: z.number().optional() }).default({}),
+  resultingQos: z.enum(["Guaranteed", "Burstable", "BestEffort"]).optional(),
+  /** Runtime settings, e.g. { JAVA_TOOL_OPTIONS: "-XX:MaxRAMPercentage=75" }, { GOMEMLIMIT: "1800MiB" }. */
+  settings: z.record(z.string(), z.string()).default({}),
+  /** How the numbers were derived, so a human can check them. */
+  basis: z.array(z.string()).default([]),
+});
+export type Recommendation = z.infer<typeof RecommendationSchema>;
+
+export const IncidentSchema = z.object({
+  id: z.string(),
+  level: LevelSchema,
+  kind: IncidentKindSchema,
+  cluster: z.string(),
+  namespace: z.string().optional(),
+  workload: OwnerRefSchema.optional(),
+  container: z.string().optional(),
+  node: z.string().optional(),
+  /** Group the incident belongs to (see DESIGN.md Grouping). */
+  groupKey: z.string(),
+  pods: z.array(z.string()).default([]),
+  containers: z.array(z.string()).default([]),
+  /** Number of distinct occurrences grouped into this incident. */
+  occurrences: z.number().int().nonnegative(),
+  firstSeen: isoTime,
+  lastSeen: isoTime,
+  /** Current escalation: the level before it and every reason; `from` is absent when never escalated. */
+  escalation: z.object({ from: LevelSchema.optional(), reasons: z.array(z.string()).default([]) }).default({ reasons: [] }),
+  escalationHistory: z.array(EscalationStepSchema).default([]),
+  diagnosis: z.object({ causes: z.array(z.string()).default([]), summary: z.string() }),
+  recommendation: RecommendationSchema.optional(),
+  enrichment: z.enum(["live", "event-time-only"]),
+  /** Why live enrichment failed, when it did. */
+  enrichmentError: z.string().optional(),
+  /** For NodeOOM: containers killed on the node in the correlation window. */
+  victims: z.array(z.object({ namespace: z.string(), pod: z.string(), container: z.string().optional() })).default([]),
+  /** Numbers for the one-line "what happened". */
+  facts: z
+    .object({
+      limitBytes: z.number().optional(),
+      requestBytes: z.number().optional(),
+      usageBytes: z.number().optional(),
+      restarts: z.number().optional(),
+      evictions: z.number().optional(),
+      exitCode: z.number().optional(),
+      process: z.string().optional(),
+    })
+    .default({}),
+  /** Most recent occurrence message (untrusted text). */
+  lastMessage: z.string().optional(),
+  snapshot: z.object({ pod: PodSnapshotSchema.optional(), node: NodeSnapshotSchema.optional() }).default({}),
+  slack: z.object({ channel: z.string(), ts: z.string(), permalink: z.string().optional() }).optional(),
+  updatedAt: isoTime,
+});
+export type Incident = z.infer<typeof IncidentSchema>;
+
+/** ingest -> analyze: an incident was created or changed in a way that can change its level or advice. */
+export const AnalyzeRequestSchema = z.object({
+  version: z.literal(1),
+  incidentId: z.string(),
+  /** Why analyze runs: new incident, or a repeat that can change level/advice. */
+  trigger: z.enum(["new", "repeat", "correlation"]),
+  occurrence: OccurrenceSchema,
+});
+export type AnalyzeRequest = z.infer<typeof AnalyzeRequestSchema>;
+
+/** analyze -> notify: post or update the incident's Slack message. */
+export const NotifyRequestSchema = z.object({
+  version: z.literal(1),
+  incidentId: z.string(),
+  /** `new` posts the parent; `escalated` and `repeat` reply in the thread and update the parent. */
+  change: z.enum(["new", "escalated", "repeat"]),
+  /** Monotonic per incident (occurrence count at analysis time): lets notify drop stale updates. */
+  revision: z.number().int().nonnegative(),
+  incident: IncidentSchema,
+});
+export type NotifyRequest = z.infer<typeof NotifyRequestSchema>;
+
+/** Response targets per level (minutes), from the reference runbook. */
+export const RESPONSE_MINUTES: Record<Level, number> = { 1: 5, 2: 10, 3: 30 };

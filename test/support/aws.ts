@@ -1,0 +1,26 @@
+/**
+ * Per-test-file AWS resources on the shared emulators: a unique prefix so files
+ * running in parallel never see each other's queues or tables.
+ */
+import { randomBytes } from "node:crypto";
+import { inject } from "vitest";
+import { createAwsClients, type AwsClients } from "../../shared/clients/aws.ts";
+import { createQueues, createTables, type QueueUrls } from "../../sandbox/local-aws.ts";
+import type { QueueId } from "../../shared/resources.ts";
+
+export interface TestAws {
+  prefix: string;
+  clients: AwsClients;
+  endpoints: { sqs: string; dynamodb: string };
+  queues: Record<QueueId, QueueUrls>;
+  tables: { incidents: string; idempotency: string };
+}
+
+export async function createTestAws(name = "t"): Promise<TestAws> {
+  const endpoints = inject("awsEndpoints");
+  const prefix = `${name}-${randomBytes(4).toString("hex")}`;
+  const clients = createAwsClients({ endpoints, maxAttempts: 1 });
+  const queues = await createQueues(clients.sqs, prefix);
+  const tables = await createTables(clients.dynamodb, prefix);
+  return { prefix, clients, endpoints, queues, tables };
+}
