@@ -181,3 +181,11 @@ async function waitActive(dynamodb: DynamoDBClient, table: string): Promise<void
   }
   throw new Error(`table ${table} did not become ACTIVE`);
 }
+
+/** Where dynalite keeps its LevelDB files inside a sandbox data directory (default `.oomwatch/data`). */
+export function localDynamoPath(dataDir: string): string {
+  return `${dataDir.replace(/\/+$/, "")}/dynamodb`;
+}
+
+/** Default data directory of the sandbox and of `oomwatch incidents`. */
+export const DEFAULT_DATA_DIR = ".oomwatch/data";
