@@ -29,6 +29,15 @@ export interface QueueUrls {
   arn: string;
   dlqUrl: string;
   dlqArn: string;
+  /** Effective settings the queue was created with (createQueues sets them; the Lambda runner reads them). */
+  visibilityTimeoutSeconds?: number;
+  maxReceiveCount?: number;
+}
+
+/** Test-only changes to every queue, e.g. a 1 s visibility timeout so redelivery takes seconds. */
+export interface QueueOverrides {
+  visibilityTimeoutSeconds?: number;
+  maxReceiveCount?: number;
 }
 
 export interface LocalAws {
@@ -96,10 +105,16 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
 }
 
 /** Creates the three queues and their DLQs (idempotent: CreateQueue returns the existing URL). */
-export async function createQueues(sqs: SQSClient, prefix = ""): Promise<Record<QueueId, QueueUrls>> {
+export async function createQueues(
+  sqs: SQSClient,
+  prefix = "",
+  overrides: QueueOverrides = {},
+): Promise<Record<QueueId, QueueUrls>> {
   const out = {} as Record<QueueId, QueueUrls>;
   for (const id of Object.keys(QUEUES) as QueueId[]) {
     const def = QUEUES[id];
+    const visibilityTimeoutSeconds = overrides.visibilityTimeoutSeconds ?? def.visibilityTimeoutSeconds;
+    const maxReceiveCount = overrides.maxReceiveCount ?? def.maxReceiveCount;
     const dlq = await sqs.send(
       new CreateQueueCommand({
         QueueName: resourceName(def.dlqName, prefix),
@@ -111,13 +126,20 @@ export async function createQueues(sqs: SQSClient, prefix = ""): Promise<Record<
       new CreateQueueCommand({
         QueueName: resourceName(def.name, prefix),
         Attributes: {
-          VisibilityTimeout: String(def.visibilityTimeoutSeconds),
+          VisibilityTimeout: String(visibilityTimeoutSeconds),
           MessageRetentionPeriod: String(def.retentionSeconds),
-          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: def.maxReceiveCount }),
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount }),
         },
       }),
     );
-    out[id] = { url: main.QueueUrl!, arn: await queueArn(sqs, main.QueueUrl!), dlqUrl: dlq.QueueUrl!, dlqArn };
+    out[id] = {
+      url: main.QueueUrl!,
+      arn: await queueArn(sqs, main.QueueUrl!),
+      dlqUrl: dlq.QueueUrl!,
+      dlqArn,
+      visibilityTimeoutSeconds,
+      maxReceiveCount,
+    };
   }
   return out;
 }

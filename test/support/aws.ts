@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
 import { createAwsClients, type AwsClients } from "../../shared/clients/aws.ts";
-import { createQueues, createTables, type QueueUrls } from "../../sandbox/local-aws.ts";
+import { createQueues, createTables, type QueueOverrides, type QueueUrls } from "../../sandbox/local-aws.ts";
 import type { QueueId } from "../../shared/resources.ts";
 
 export interface TestAws {
@@ -16,11 +16,12 @@ export interface TestAws {
   tables: { incidents: string; idempotency: string };
 }
 
-export async function createTestAws(name = "t"): Promise<TestAws> {
+/** `queueOverrides` shortens visibility timeout / maxReceiveCount so redelivery tests take seconds. */
+export async function createTestAws(name = "t", queueOverrides?: QueueOverrides): Promise<TestAws> {
   const endpoints = inject("awsEndpoints");
   const prefix = `${name}-${randomBytes(4).toString("hex")}`;
   const clients = createAwsClients({ endpoints, maxAttempts: 1 });
-  const queues = await createQueues(clients.sqs, prefix);
+  const queues = await createQueues(clients.sqs, prefix, queueOverrides);
   const tables = await createTables(clients.dynamodb, prefix);
   return { prefix, clients, endpoints, queues, tables };
 }
