@@ -1,0 +1,64 @@
+/** The sink's pretend workspace: channels (by id and name) and the messages posted to them. */
+import { randomBytes } from "node:crypto";
+import type { SinkChannel, SinkMessage } from "./types.ts";
+
+const channelId = () => `C${randomBytes(5).toString("hex").toUpperCase()}`;
+
+export class Workspace {
+  private readonly byId = new Map<string, SinkChannel>();
+  private readonly byName = new Map<string, SinkChannel>();
+  private readonly list: SinkMessage[] = [];
+  private lastTs = 0;
+
+  constructor(
+    names: string[],
+    private readonly autoCreate: boolean,
+  ) {
+    for (const n of names) this.create(n);
+  }
+
+  create(name: string): SinkChannel {
+    const clean = name.replace(/^#/, "");
+    const existing = this.byName.get(clean);
+    if (existing) return existing;
+    const ch = { id: channelId(), name: clean };
+    this.byId.set(ch.id, ch);
+    this.byName.set(clean, ch);
+    return ch;
+  }
+
+  /** Slack accepts an id, `name` or `#name` for posting. */
+  channel(ref: string, forPosting = false): SinkChannel | undefined {
+    const found = this.byId.get(ref) ?? this.byName.get(ref.replace(/^#/, ""));
+    if (found || !forPosting || !this.autoCreate || /^[CGD][A-Z0-9]{8,}$/.test(ref)) return found;
+    return this.create(ref);
+  }
+
+  channels(): SinkChannel[] {
+    return [...this.byId.values()];
+  }
+
+  /** Slack timestamps: unique, increasing, `seconds.micros`. */
+  nextTs(): string {
+    const now = Date.now() * 1000;
+    this.lastTs = Math.max(now, this.lastTs + 1);
+    const s = String(this.lastTs);
+    return `${s.slice(0, -6)}.${s.slice(-6)}`;
+  }
+
+  add(m: SinkMessage): void {
+    this.list.push(m);
+  }
+
+  find(channel: string, ts: string): SinkMessage | undefined {
+    return this.list.find((m) => m.channel === channel && m.ts === ts);
+  }
+
+  messages(): SinkMessage[] {
+    return [...this.list];
+  }
+
+  replies(channel: string, threadTs: string): SinkMessage[] {
+    return this.list.filter((m) => m.channel === channel && m.thread_ts === threadTs);
+  }
+}
