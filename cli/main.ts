@@ -3,6 +3,7 @@
  * itself on the program; this file only assembles them.
  */
 import { Command } from "commander";
+import { registerIncidentsCommand } from "./incidents.ts";
 import { registerSandboxCommand } from "./sandbox.ts";
 
 export function buildProgram(): Command {
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .version("0.1.0")
     .showHelpAfterError();
   registerSandboxCommand(program);
+  registerIncidentsCommand(program);
   return program;
 }
 

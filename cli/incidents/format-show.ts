@@ -1,0 +1,169 @@
+/**
+ * `oomwatch incidents show ID` for humans: the whole incident record in
+ * sections. Every value that came from the cluster is untrusted and cleaned.
+ */
+import { formatBytes } from "../../shared/quantity.ts";
+import { RESPONSE_MINUTES, type Incident } from "../../shared/schema/incident.ts";
+import type { ContainerSnapshot, NodeSnapshot, PodSnapshot, Resources } from "../../shared/schema/occurrence.ts";
+import { clean, longTime } from "./text.ts";
+
+type Lines = string[];
+
+const LABEL_WIDTH = 14;
+
+/** `  Label         value` (skipped when the value is empty). */
+function field(out: Lines, label: string, value: string | number | undefined, indent = "  "): void {
+  if (value === undefined || value === "") return;
+  out.push(`${indent}${label.padEnd(LABEL_WIDTH)}${typeof value === "number" ? value : clean(value)}`);
+}
+
+function section(out: Lines, title: string): void {
+  out.push("", title);
+}
+
+function memory(r: Resources | undefined): string | undefined {
+  return r?.memory === undefined ? undefined : formatBytes(r.memory);
+}
+
+function mapText(m: Record<string, string>): string {
+  return Object.entries(m)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+}
+
+function header(i: Incident, out: Lines): void {
+  out.push(clean(`Incident ${i.id} · Level ${i.level} (respond within ${RESPONSE_MINUTES[i.level]} min) · ${i.kind}`));
+  field(out, "Cluster", i.cluster);
+  field(out, "Namespace", i.namespace);
+  field(out, "Workload", i.workload ? `${i.workload.kind}/${i.workload.name}` : undefined);
+  field(out, "Container", i.container);
+  field(out, "Node", i.node);
+  field(out, "First seen", longTime(i.firstSeen));
+  field(out, "Last seen", longTime(i.lastSeen));
+  field(out, "Updated", longTime(i.updatedAt));
+  field(out, "Group", i.groupKey);
+}
+
+function occurrences(i: Incident, out: Lines): void {
+  section(out, `Occurrences (${i.occurrences})`);
+  field(out, "Pods", i.pods.join(", "));
+  field(out, "Containers", i.containers.join(", "));
+  const f = i.facts;
+  field(out, "Usage", f.usageBytes === undefined ? undefined : formatBytes(f.usageBytes));
+  field(out, "Request", f.requestBytes === undefined ? undefined : formatBytes(f.requestBytes));
+  field(out, "Limit", f.limitBytes === undefined ? undefined : formatBytes(f.limitBytes));
+  field(out, "Restarts", f.restarts);
+  field(out, "Evictions", f.evictions);
+  field(out, "Exit code", f.exitCode);
+  field(out, "Process", f.process);
+  field(out, "Last message", i.lastMessage);
+  for (const v of i.victims) out.push(`  victim        ${clean(`${v.namespace}/${v.pod}${v.container ? ` [${v.container}]` : ""}`)}`);
+  // Occurrence items (OCC#<key>) carry the incident id but no index by incident: listing them would need a Scan.
+  out.push("  (per-occurrence records are not indexed by incident; the pods and counts above summarise them)");
+}
+
+function diagnosis(i: Incident, out: Lines): void {
+  section(out, "Diagnosis");
+  out.push(`  ${clean(i.diagnosis.summary)}`);
+  field(out, "Causes", i.diagnosis.causes.join(", "));
+}
+
+function recommendation(i: Incident, out: Lines): void {
+  const r = i.recommendation;
+  if (!r) return;
+  section(out, "Recommendation");
+  out.push(`  ${clean(r.summary)}`);
+  field(out, "Container", r.container);
+  const change = (label: string, from: number | undefined, to: number | undefined) => {
+    if (from === undefined && to === undefined) return;
+    field(out, label, `${from === undefined ? "none" : formatBytes(from)} → ${to === undefined ? "unchanged" : formatBytes(to)}`);
+  };
+  change("Request", r.current.requestBytes, r.proposed.requestBytes);
+  change("Limit", r.current.limitBytes, r.proposed.limitBytes);
+  field(out, "QoS after", r.resultingQos);
+  for (const [k, v] of Object.entries(r.settings)) field(out, "Setting", `${k}=${v}`);
+  for (const b of r.basis) out.push(`  - ${clean(b)}`);
+}
+
+function escalation(i: Incident, out: Lines): void {
+  if (i.escalationHistory.length === 0 && i.escalation.reasons.length === 0) return;
+  section(out, "Escalation");
+  for (const s of i.escalationHistory) out.push(clean(`  ${longTime(s.at)}  Level ${s.from} → ${s.to}: ${s.reason}`));
+  if (i.escalation.from !== undefined) field(out, "Current", `Level ${i.escalation.from} → ${i.level}`);
+  for (const r of i.escalation.reasons) out.push(`  - ${clean(r)}`);
+}
+
+function container(c: ContainerSnapshot, out: Lines): void {
+  const t = c.lastTermination;
+  const parts = [
+    `request ${memory(c.requests) ?? "none"}`,
+    `limit ${memory(c.limits) ?? "none"}`,
+    c.restartCount === undefined ? "" : `restarts ${c.restartCount}`,
+    t ? `last ${[t.reason, t.exitCode, t.finishedAt && longTime(t.finishedAt)].filter((x) => x !== undefined && x !== "").join(" ")}` : "",
+  ].filter(Boolean);
+  out.push(clean(`    ${c.name} (${c.type}${c.image ? `, ${c.image}` : ""}): ${parts.join(", ")}`));
+  if (Object.keys(c.memorySettings).length) out.push(clean(`      settings ${mapText(c.memorySettings)}`));
+}
+
+function pod(p: PodSnapshot, out: Lines): void {
+  section(out, "Evidence: pod");
+  field(out, "Pod", `${p.namespace}/${p.name}`);
+  field(out, "Phase", [p.phase, p.reason].filter(Boolean).join(" "));
+  field(out, "QoS", p.qosClass);
+  field(out, "Priority", [p.priorityClassName, p.priority].filter((x) => x !== undefined).join(" "));
+  field(out, "Owner", p.owner ? `${p.owner.kind}/${p.owner.name}` : undefined);
+  field(out, "Node", p.nodeName);
+  if (p.containers.length) out.push("  Containers");
+  for (const c of p.containers) container(c, out);
+  if (p.logTail?.length) {
+    out.push("  Log tail (previous container, redacted)");
+    for (const l of p.logTail) out.push(`    ${clean(l)}`);
+  }
+}
+
+function node(n: NodeSnapshot, out: Lines): void {
+  section(out, "Evidence: node");
+  field(out, "Node", n.name);
+  field(out, "Capacity", memory(n.capacity));
+  field(out, "Allocatable", memory(n.allocatable));
+  field(out, "Usage", memory(n.usage));
+  field(out, "Pod requests", memory(n.podRequests));
+  field(out, "Pod limits", memory(n.podLimits));
+  field(out, "Pods", n.podCount);
+  field(out, "Conditions", n.conditions.map((c) => `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ""}`).join(", "));
+  field(out, "Taints", n.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`).join(", "));
+  field(out, "Labels", mapText(n.labels));
+  if (n.topPods.length) out.push("  Top pods");
+  for (const p of n.topPods) {
+    const use = memory(p.usage);
+    out.push(
+      clean(
+        `    ${p.namespace}/${p.name}${p.qosClass ? ` ${p.qosClass}` : ""}: ${use ? `using ${use}, ` : ""}request ${memory(p.requests) ?? "none"}, limit ${memory(p.limits) ?? "none"}`,
+      ),
+    );
+  }
+}
+
+function footer(i: Incident, out: Lines): void {
+  section(out, "Enrichment and notification");
+  field(out, "Enrichment", i.enrichment + (i.enrichmentError ? ` (${i.enrichmentError})` : ""));
+  if (i.slack) {
+    field(out, "Slack", `${i.slack.channel} ts ${i.slack.ts}`);
+    field(out, "Slack link", i.slack.permalink);
+  } else {
+    field(out, "Slack", "not posted yet");
+  }
+}
+
+export function formatIncident(i: Incident): string {
+  const out: Lines = [];
+  header(i, out);
+  occurrences(i, out);
+  diagnosis(i, out);
+  recommendation(i, out);
+  escalation(i, out);
+  if (i.snapshot.pod) pod(i.snapshot.pod, out);
+  if (i.snapshot.node) node(i.snapshot.node, out);
+  footer(i, out);
+  return out.join("\n");
+}

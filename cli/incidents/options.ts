@@ -1,0 +1,108 @@
+/**
+ * Parsing of `oomwatch incidents` flags into a typed IncidentQuery. Pure
+ * functions: every bad value becomes a UsageError with a one-line message.
+ */
+import { LevelSchema, type Level } from "../../shared/schema/incident.ts";
+import { IncidentKindSchema, type IncidentKind } from "../../shared/schema/occurrence.ts";
+import type { IncidentQuery, WorkloadFilter } from "../../shared/storage/queries.ts";
+
+/** Input the user can fix; the CLI prints the message alone and exits non-zero. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** Cluster used when neither `--cluster` nor OOMWATCH_CLUSTER is set (the functions' default too). */
+export const DEFAULT_CLUSTER = "default";
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const DURATION = /^(?:\d+[smhdw])+$/;
+
+/** `30m`, `24h`, `7d`, `1d12h` to milliseconds. */
+export function parseDuration(text: string): number {
+  const s = text.trim();
+  if (!DURATION.test(s)) throw new UsageError(`malformed duration "${text}": use e.g. 30m, 24h, 7d or an ISO timestamp`);
+  let ms = 0;
+  for (const [, n, unit] of s.matchAll(/(\d+)([smhdw])/g)) ms += Number(n) * UNIT_MS[unit!]!;
+  return ms;
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
+
+/**
+ * A point in time: a duration back from `now` (`7d`) or an ISO timestamp / date
+ * (dates are UTC midnight). Returned as UTC ISO, the form `timeKey` sorts in.
+ */
+export function parseTime(text: string, now: Date, flag: string): string {
+  const s = text.trim();
+  if (DURATION.test(s)) return new Date(now.getTime() - parseDuration(s)).toISOString();
+  if (ISO_DATE.test(s) || ISO_DATETIME.test(s)) {
+    const ms = Date.parse(ISO_DATE.test(s) ? `${s}T00:00:00Z` : s);
+    if (!Number.isNaN(ms)) return new Date(ms).toISOString();
+  }
+  throw new UsageError(`malformed ${flag} "${text}": use a duration (30m, 24h, 7d) or an ISO timestamp (2024-05-01T12:00:00Z)`);
+}
+
+export function parseLevel(text: string): Level {
+  const parsed = LevelSchema.safeParse(Number(text.trim().replace(/^l(evel)?\s*/i, "")));
+  if (!parsed.success) throw new UsageError(`unknown level "${text}": expected 1, 2 or 3`);
+  return parsed.data;
+}
+
+export function parseKind(text: string): IncidentKind {
+  const wanted = text.trim().toLowerCase();
+  const kind = IncidentKindSchema.options.find((k) => k.toLowerCase() === wanted);
+  if (!kind) throw new UsageError(`unknown kind "${text}": expected one of ${IncidentKindSchema.options.join(", ")}`);
+  return kind;
+}
+
+// Workload kinds as Kubernetes spells them (the index key is case-sensitive).
+const KNOWN_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "ReplicationController", "Rollout"];
+
+/** `deployment/api` (kind matched case-insensitively) or `api` (any kind). */
+export function parseWorkload(text: string): WorkloadFilter {
+  const s = text.trim();
+  const slash = s.indexOf("/");
+  if (slash === -1) {
+    if (!s) throw new UsageError(`malformed --workload "${text}": use KIND/NAME (deployment/api) or NAME`);
+    return { name: s };
+  }
+  const kindText = s.slice(0, slash);
+  const name = s.slice(slash + 1);
+  if (!kindText || !name || name.includes("/")) {
+    throw new UsageError(`malformed --workload "${text}": use KIND/NAME (deployment/api) or NAME`);
+  }
+  const kind = KNOWN_KINDS.find((k) => k.toLowerCase() === kindText.toLowerCase()) ?? kindText;
+  return { kind, name };
+}
+
+export function parseLimit(text: string, flag = "--limit"): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new UsageError(`malformed ${flag} "${text}": expected a whole number from 1 to 10000`);
+  return n;
+}
+
+/** Filter flags shared by `list` and `stats` (commander option values). */
+export interface FilterFlags {
+  cluster?: string;
+  namespace?: string;
+  workload?: string;
+  node?: string;
+  level?: string;
+  kind?: string;
+  since?: string;
+  until?: string;
+}
+
+export function buildQuery(flags: FilterFlags, env: NodeJS.ProcessEnv, now: Date): IncidentQuery {
+  const q: IncidentQuery = { cluster: flags.cluster || env.OOMWATCH_CLUSTER || DEFAULT_CLUSTER };
+  if (flags.namespace) q.namespace = flags.namespace;
+  if (flags.workload) q.workload = parseWorkload(flags.workload);
+  if (flags.node) q.node = flags.node;
+  if (flags.level !== undefined) q.level = parseLevel(flags.level);
+  if (flags.kind !== undefined) q.kind = parseKind(flags.kind);
+  if (flags.since !== undefined) q.since = parseTime(flags.since, now, "--since");
+  if (flags.until !== undefined) q.until = parseTime(flags.until, now, "--until");
+  if (q.since && q.until && q.since > q.until) throw new UsageError(`--since (${q.since}) is after --until (${q.until})`);
+  return q;
+}

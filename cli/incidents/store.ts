@@ -1,0 +1,61 @@
+/**
+ * Where `oomwatch incidents` reads from: the local data directory (dynalite
+ * started in this process on the sandbox's LevelDB files, stopped afterwards)
+ * or a DynamoDB table in AWS (or any endpoint speaking its protocol).
+ */
+import { existsSync } from "node:fs";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { createAwsClients } from "../../shared/clients/aws.ts";
+import { INCIDENTS_TABLE } from "../../shared/resources.ts";
+import { localDynamoPath, startLocalAws } from "../../sandbox/local-aws.ts";
+import { UsageError } from "./options.ts";
+
+export interface IncidentStore {
+  doc: DynamoDBDocumentClient;
+  table: string;
+  /** Human description for messages, e.g. `table oomwatch-incidents in .oomwatch/data`. */
+  describe: string;
+  close(): Promise<void>;
+}
+
+export interface StoreFlags {
+  dataDir?: string;
+  table?: string;
+  region?: string;
+  endpoint?: string;
+}
+
+/**
+ * Backend choice: `--data-dir` means local; otherwise `--table`, `--endpoint` or
+ * env INCIDENTS_TABLE mean AWS; with none of them, the default local data dir.
+ */
+export function chooseBackend(flags: StoreFlags, env: NodeJS.ProcessEnv): "local" | "aws" {
+  if (flags.dataDir) return "local";
+  return flags.table || flags.endpoint || env.INCIDENTS_TABLE ? "aws" : "local";
+}
+
+export async function openIncidentStore(flags: StoreFlags, env: NodeJS.ProcessEnv, defaultDataDir: string): Promise<IncidentStore> {
+  // The SDK's "Node 22 soon" notice would sit in front of every error line; versions are pinned (DESIGN.md).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  if (chooseBackend(flags, env) === "aws") {
+    const table = flags.table || env.INCIDENTS_TABLE || INCIDENTS_TABLE.name;
+    const region = flags.region || env.AWS_REGION || env.AWS_DEFAULT_REGION;
+    const clients = createAwsClients({ ...(region ? { region } : {}), endpoints: { dynamodb: flags.endpoint } });
+    return {
+      doc: clients.doc,
+      table,
+      describe: `table ${table}${flags.endpoint ? ` at ${flags.endpoint}` : region ? ` in ${region}` : ""}`,
+      async close() {
+        clients.dynamodb.destroy();
+      },
+    };
+  }
+  const dataDir = flags.dataDir || defaultDataDir;
+  // startLocalAws would create the directory: a typo must not look like an empty history.
+  if (!existsSync(localDynamoPath(dataDir))) {
+    throw new UsageError(`no local data in ${dataDir} (run \`oomwatch sandbox\` first, pass --data-dir, or --table/--region for AWS)`);
+  }
+  const table = flags.table || INCIDENTS_TABLE.name;
+  const local = await startLocalAws({ dataDir: localDynamoPath(dataDir) });
+  return { doc: local.clients.doc, table, describe: `table ${table} in ${dataDir}`, close: () => local.stop() };
+}
