@@ -1,0 +1,46 @@
+/**
+ * Everything classification, diagnosis and recommendation look at, gathered by
+ * analyze from the incident's occurrences, DynamoDB counters and (live or
+ * event-time) snapshots. Pure data, so the domain rules are testable without I/O.
+ */
+import type { ContainerSnapshot, IncidentKind, NodeSnapshot, Occurrence, PodSnapshot } from "../schema/occurrence.ts";
+import type { EscalationPolicy } from "./policy.ts";
+
+/** One eviction grouped into a node-memory incident (what escalation needs to know about it). */
+export interface EvictedPod {
+  namespace: string;
+  pod: string;
+  qosClass?: string;
+  priorityClassName?: string;
+}
+
+export interface Victim {
+  namespace: string;
+  pod: string;
+  container?: string;
+}
+
+export interface AnalysisContext {
+  kind: IncidentKind;
+  /** The occurrence that triggered this analysis (the newest one known). */
+  occurrence: Occurrence;
+  pod?: PodSnapshot;
+  node?: NodeSnapshot;
+  /** The container the incident is about (ContainerOOM) or the evicted pod's largest offender. */
+  container?: ContainerSnapshot;
+  /** Working set of that container (metrics API, or the kubelet's eviction message). */
+  usageBytes?: number;
+  /** Occurrences grouped into the incident. */
+  occurrences: number;
+  /** ContainerOOM: OOMs of this workload's container within policy.frequentOom.windowMinutes. */
+  oomsInWindow?: number;
+  /** Memory evictions in the whole cluster within policy.massEviction.windowMinutes. */
+  clusterEvictionsInWindow?: number;
+  /** Node-memory incidents: the evictions in it. */
+  evictedPods?: EvictedPod[];
+  /** ContainerOOM: a SystemOOM/OOMKilling on the same node within the correlation window. */
+  nodeOom?: { incidentId: string; process?: string; at: string };
+  /** NodeOOM: containers OOM-killed on the node within the correlation window. */
+  victims?: Victim[];
+  policy: EscalationPolicy;
+}

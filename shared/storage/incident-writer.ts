@@ -1,0 +1,60 @@
+/**
+ * Writes an incident item for analyze without ever touching `slack` (notify's
+ * attribute): one UpdateItem that SETs every field and REMOVEs cleared optional
+ * ones. Conditional on not going backwards (occurrences and level never decrease),
+ * so a stale or duplicate analysis cannot undo a newer one.
+ */
+import { type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { INCIDENTS_TABLE } from "../resources.ts";
+import { type Incident, IncidentSchema } from "../schema/incident.ts";
+import { INCIDENT_SK, incidentPk, toIncidentItem } from "./incident-item.ts";
+import { isConditionFailure } from "./pipeline-store.ts";
+
+/** Attributes notify owns, and the key. */
+const NOT_OURS = new Set(["slack", INCIDENTS_TABLE.partitionKey, INCIDENTS_TABLE.sortKey]);
+const OPTIONAL_INDEX_KEYS = ["namespaceKey", "workloadKey", "nodeKey"];
+
+/** Analyze's own bookkeeping stored next to the incident (ignored by fromIncidentItem). */
+export interface AnalysisMark {
+  /** The last NotifyRequest sent: a retry of the same analysis re-sends the same change. */
+  lastNotify: { revision: number; level: number; change: "new" | "escalated" | "repeat" };
+}
+
+/** True when written; false when a newer analysis is already stored (re-read and redo). */
+export async function writeIncident(doc: DynamoDBDocumentClient, tableName: string, incident: Incident, mark: AnalysisMark): Promise<boolean> {
+  const item: Record<string, unknown> = { ...toIncidentItem(incident), ...mark };
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ":n": incident.occurrences, ":level": incident.level };
+  const sets: string[] = [];
+  let i = 0;
+  for (const [key, value] of Object.entries(item)) {
+    if (NOT_OURS.has(key) || value === undefined) continue;
+    names[`#a${i}`] = key;
+    values[`:v${i}`] = value;
+    sets.push(`#a${i} = :v${i}`);
+    i++;
+  }
+  const removable = [...Object.keys(IncidentSchema.shape), ...OPTIONAL_INDEX_KEYS].filter((k) => !NOT_OURS.has(k) && item[k] === undefined);
+  const removes = removable.map((key) => {
+    names[`#r${i}`] = key;
+    return `#r${i++}`;
+  });
+  names["#occ"] = "occurrences";
+  names["#lvl"] = "level";
+  try {
+    await doc.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: incidentPk(incident.id), sk: INCIDENT_SK },
+        UpdateExpression: `SET ${sets.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
+        ConditionExpression: "attribute_not_exists(pk) OR (#occ <= :n AND #lvl <= :level)",
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionFailure(err)) return false;
+    throw err;
+  }
+}

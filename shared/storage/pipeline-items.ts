@@ -1,0 +1,109 @@
+/**
+ * Grouping state of ingest and analyze in the single incidents table, next to the
+ * incident items (see shared/resources.ts). None of these items carries index
+ * attributes, so the secondary indexes stay incident-only.
+ *
+ * | item               | pk                              | sk                                 |
+ * |--------------------|---------------------------------|------------------------------------|
+ * | occurrence marker  | `OCC#<occurrenceKey>`           | `OCC`                              |
+ * | group              | `GROUP#<groupKey>`              | `GROUP`                            |
+ * | incident member    | `INC#<incidentId>`              | `MEMBER#<occurredAt UTC>#<occKey>` |
+ * | node log           | `NODELOG#<cluster>#<node>`      | `<occurredAt UTC>#<occKey>`        |
+ * | cluster evictions  | `EVICTIONS#<cluster>`           | `<occurredAt UTC>#<occKey>`        |
+ *
+ * Members share the incident's partition: counts, pods and time windows of an
+ * incident are one Query, and a Put of the same member is a no-op (idempotent).
+ */
+import { INCIDENTS_TABLE } from "../resources.ts";
+import type { IncidentKind, Occurrence } from "../schema/occurrence.ts";
+
+export const OCC_SK = "OCC";
+export const GROUP_SK = "GROUP";
+export const MEMBER_PREFIX = "MEMBER#";
+
+export const pipelineKeys = {
+  occurrence: (key: string) => ({ pk: `OCC#${key}`, sk: OCC_SK }),
+  group: (groupKey: string) => ({ pk: `GROUP#${groupKey}`, sk: GROUP_SK }),
+  member: (incidentId: string, occurredAt: string, key: string) => ({ pk: `INC#${incidentId}`, sk: `${MEMBER_PREFIX}${utc(occurredAt)}#${key}` }),
+  nodeLog: (cluster: string, node: string) => `NODELOG#${cluster}#${node}`,
+  clusterEvictions: (cluster: string) => `EVICTIONS#${cluster}`,
+  timed: (occurredAt: string, key: string) => `${utc(occurredAt)}#${key}`,
+};
+
+/** Sort keys compare as strings: normalise every time to UTC `Z` form first. */
+export function utc(iso: string): string {
+  return new Date(Date.parse(iso)).toISOString();
+}
+
+/** TTL (epoch seconds) `days` after `iso`. */
+export function expiresAt(iso: string, days: number = INCIDENTS_TABLE.retentionDays): number {
+  return Math.floor(Date.parse(iso) / 1000) + days * 86400;
+}
+
+/** Short-lived window state (node log, cluster evictions) is kept this long. */
+export const WINDOW_STATE_DAYS = 2;
+
+export interface OccurrenceMarker {
+  key: string;
+  incidentId: string;
+  groupKey: string;
+  /** `assigned`: incident chosen, side effects may be incomplete; `done`: fully ingested. */
+  state: "assigned" | "done";
+  occurredAt: string;
+  /** The occurrence itself (JSON), so analyze can re-read any member's snapshot. */
+  body: string;
+}
+
+export interface GroupState {
+  groupKey: string;
+  incidentId: string;
+  /** The occurrence that opened the current incident. */
+  openedBy: string;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** What analyze needs to know about each occurrence of an incident, without re-reading it. */
+export interface Member {
+  key: string;
+  kind: IncidentKind;
+  occurredAt: string;
+  namespace?: string;
+  pod?: string;
+  container?: string;
+  node?: string;
+  qosClass?: string;
+  priorityClassName?: string;
+  /** Offending container usage from the eviction message, when given. */
+  usageBytes?: number;
+  process?: string;
+}
+
+export interface NodeLogEntry {
+  key: string;
+  kind: IncidentKind;
+  occurredAt: string;
+  incidentId: string;
+  namespace?: string;
+  pod?: string;
+  container?: string;
+  process?: string;
+}
+
+export function memberOf(o: Occurrence): Member {
+  const pod = o.snapshot.pod;
+  const offending = o.eviction?.containers.find((c) => c.usageBytes !== undefined);
+  return {
+    key: o.key,
+    kind: o.kind,
+    occurredAt: utc(o.occurredAt),
+    namespace: o.namespace ?? pod?.namespace,
+    pod: o.pod?.name ?? pod?.name,
+    container: o.container?.name ?? offending?.name,
+    node: o.node ?? pod?.nodeName ?? o.snapshot.node?.name,
+    qosClass: pod?.qosClass,
+    priorityClassName: pod?.priorityClassName,
+    usageBytes: offending?.usageBytes,
+    process: o.nodeOOM?.process,
+  };
+}

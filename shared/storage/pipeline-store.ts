@@ -1,0 +1,236 @@
+/**
+ * DynamoDB operations on the grouping state (layout in pipeline-items.ts).
+ * Single-item conditional writes only: the local emulator has no transactions,
+ * and every write is safe to repeat after a crash.
+ */
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { INCIDENT_SK, incidentPk } from "./incident-item.ts";
+import {
+  expiresAt,
+  type GroupState,
+  MEMBER_PREFIX,
+  type Member,
+  type NodeLogEntry,
+  type OccurrenceMarker,
+  pipelineKeys,
+  utc,
+  WINDOW_STATE_DAYS,
+} from "./pipeline-items.ts";
+
+export function isConditionFailure(err: unknown): boolean {
+  return err instanceof ConditionalCheckFailedException || (err as { name?: string } | undefined)?.name === "ConditionalCheckFailedException";
+}
+
+const strip = <T>(item: Record<string, unknown>): T => {
+  const { pk: _pk, sk: _sk, expiresAt: _e, ...rest } = item;
+  return rest as T;
+};
+
+export class PipelineStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    readonly tableName: string,
+  ) {}
+
+  private async get(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    return out.Item;
+  }
+
+  async getOccurrence(key: string): Promise<OccurrenceMarker | undefined> {
+    const item = await this.get(pipelineKeys.occurrence(key));
+    return item ? strip<OccurrenceMarker>(item) : undefined;
+  }
+
+  /** Records the occurrence's incident unless it already has one; returns the marker that won. */
+  async claimOccurrence(marker: OccurrenceMarker): Promise<OccurrenceMarker> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...pipelineKeys.occurrence(marker.key), ...marker, expiresAt: expiresAt(marker.occurredAt) },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return marker;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      const existing = await this.getOccurrence(marker.key);
+      if (!existing) throw new Error(`occurrence ${marker.key} vanished while claiming it`);
+      return existing;
+    }
+  }
+
+  async markOccurrenceDone(key: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: pipelineKeys.occurrence(key),
+        UpdateExpression: "SET #s = :done",
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeNames: { "#s": "state" },
+        ExpressionAttributeValues: { ":done": "done" },
+      }),
+    );
+  }
+
+  async getGroup(groupKey: string): Promise<GroupState | undefined> {
+    const item = await this.get(pipelineKeys.group(groupKey));
+    return item ? strip<GroupState>(item) : undefined;
+  }
+
+  /**
+   * Opens a new incident for the group, replacing `previousIncidentId` (or none).
+   * False when someone else changed the group first: re-read and decide again.
+   */
+  async openGroup(next: GroupState, previousIncidentId: string | undefined): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...pipelineKeys.group(next.groupKey), ...next, expiresAt: expiresAt(next.lastSeen) },
+          ConditionExpression: previousIncidentId === undefined ? "attribute_not_exists(pk)" : "incidentId = :prev",
+          ...(previousIncidentId === undefined ? {} : { ExpressionAttributeValues: { ":prev": previousIncidentId } }),
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Moves the group's lastSeen forward (never back). False when the group now holds another incident. */
+  async touchGroup(groupKey: string, incidentId: string, lastSeen: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: pipelineKeys.group(groupKey),
+          UpdateExpression: "SET lastSeen = :t, expiresAt = :exp",
+          ConditionExpression: "incidentId = :id AND lastSeen < :t",
+          ExpressionAttributeValues: { ":id": incidentId, ":t": utc(lastSeen), ":exp": expiresAt(lastSeen) },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      const g = await this.getGroup(groupKey);
+      return g?.incidentId === incidentId;
+    }
+  }
+
+  async putMember(incidentId: string, member: Member): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...pipelineKeys.member(incidentId, member.occurredAt, member.key), ...member, expiresAt: expiresAt(member.occurredAt) },
+      }),
+    );
+  }
+
+  /** Every member of an incident, oldest first. */
+  async listMembers(incidentId: string): Promise<Member[]> {
+    return (await this.queryAll(incidentPk(incidentId), MEMBER_PREFIX, `${MEMBER_PREFIX}\uffff`)).map((i) => strip<Member>(i));
+  }
+
+  async putNodeLog(cluster: string, node: string, entry: NodeLogEntry): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: pipelineKeys.nodeLog(cluster, node),
+          sk: pipelineKeys.timed(entry.occurredAt, entry.key),
+          ...entry,
+          expiresAt: expiresAt(entry.occurredAt, WINDOW_STATE_DAYS),
+        },
+      }),
+    );
+  }
+
+  /** Node log entries with `from <= occurredAt <= to`. */
+  async queryNodeLog(cluster: string, node: string, from: string, to: string): Promise<NodeLogEntry[]> {
+    const items = await this.queryAll(pipelineKeys.nodeLog(cluster, node), utc(from), `${utc(to)}\uffff`);
+    return items.map((i) => strip<NodeLogEntry>(i));
+  }
+
+  async putClusterEviction(cluster: string, key: string, occurredAt: string): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: pipelineKeys.clusterEvictions(cluster),
+          sk: pipelineKeys.timed(occurredAt, key),
+          expiresAt: expiresAt(occurredAt, WINDOW_STATE_DAYS),
+        },
+      }),
+    );
+  }
+
+  async countClusterEvictions(cluster: string, from: string, to: string): Promise<number> {
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk AND sk BETWEEN :a AND :b",
+          ExpressionAttributeValues: { ":pk": pipelineKeys.clusterEvictions(cluster), ":a": utc(from), ":b": `${utc(to)}\uffff` },
+          Select: "COUNT",
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      count += out.Count ?? 0;
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return count;
+  }
+
+  /** The raw incident item (with storage attributes), or undefined before analyze first wrote it. */
+  async getIncidentItem(incidentId: string): Promise<Record<string, unknown> | undefined> {
+    return this.get({ pk: incidentPk(incidentId), sk: INCIDENT_SK });
+  }
+
+  /**
+   * A plain repeat: moves the stored incident's count and lastSeen forward without
+   * re-analysing it. Only when the item exists and only forward (members are the truth).
+   */
+  async advanceIncidentCounts(incidentId: string, occurrences: number, lastSeen: string, now: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: incidentPk(incidentId), sk: INCIDENT_SK },
+          UpdateExpression: "SET occurrences = :n, lastSeen = :t, updatedAt = :now, expiresAt = :exp",
+          ConditionExpression: "attribute_exists(pk) AND occurrences < :n",
+          ExpressionAttributeValues: { ":n": occurrences, ":t": lastSeen, ":now": now, ":exp": expiresAt(lastSeen) },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  private async queryAll(pk: string, from: string, to: string): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk AND sk BETWEEN :a AND :b",
+          ExpressionAttributeValues: { ":pk": pk, ":a": from, ":b": to },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      out.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+}
