@@ -1,0 +1,133 @@
+/**
+ * One pipeline function: a NodejsFunction bundled by the locally installed esbuild, its
+ * own log group and execution role, and the SQS event source it consumes, all sized from
+ * shared/resources.ts FUNCTIONS so Lambda and the sandbox's runner behave alike.
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import type * as ec2 from "aws-cdk-lib/aws-ec2";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import { FUNCTIONS, type FunctionId } from "../../shared/resources.ts";
+
+/** Where the functions run inside a VPC (to reach a private EKS API endpoint). */
+export interface FunctionPlacement {
+  readonly vpc: ec2.IVpc;
+  readonly vpcSubnets: ec2.SubnetSelection;
+  readonly securityGroups: ec2.ISecurityGroup[];
+}
+
+export interface PipelineFunctionProps {
+  readonly functionId: FunctionId;
+  /** Absolute path of the handler module (exports `handler`). */
+  readonly entry: string;
+  /** Absolute path of the repository root (package-lock.json lives there). */
+  readonly projectRoot: string;
+  readonly source: sqs.IQueue;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly logRetention: logs.RetentionDays;
+  readonly logLevel: "DEBUG" | "INFO" | "WARN" | "ERROR";
+  readonly placement?: FunctionPlacement;
+}
+
+/** Current Node.js LTS on Lambda; esbuild targets the same version. */
+export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_22_X;
+
+/** The handlers are ESM; some bundled dependencies (client-node, AWS SDK internals) still call `require`. */
+const ESM_REQUIRE_SHIM = "import { createRequire as __oomwatchCreateRequire } from 'module'; const require = __oomwatchCreateRequire(import.meta.url);";
+
+/** NodejsFunction silently falls back to Docker when esbuild is missing: fail instead, with the fix. */
+function assertLocalEsbuild(): void {
+  try {
+    createRequire(import.meta.url).resolve("esbuild");
+  } catch {
+    throw new Error("esbuild is not installed: run `npm ci` (oomwatch bundles its functions with the local esbuild, never Docker)");
+  }
+}
+
+export class PipelineFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
+    super(scope, id);
+    const def = FUNCTIONS[props.functionId];
+    if (!existsSync(props.entry)) {
+      throw new Error(`oomwatch ${props.functionId} function entry not found: ${props.entry} (expected functions/${props.functionId}/handler.ts exporting \`handler\`)`);
+    }
+    assertLocalEsbuild();
+
+    this.logGroup = new logs.LogGroup(this, "Logs", {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Own role instead of AWSLambdaBasicExecutionRole: it may write only to its own log group.
+    this.role = new iam.Role(this, "Role", {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: `oomwatch ${props.functionId} function`,
+    });
+    this.logGroup.grantWrite(this.role);
+    if (props.placement) {
+      this.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName("service-role/AWSLambdaVPCAccessExecutionRole"));
+    }
+
+    this.function = new nodejs.NodejsFunction(this, "Function", {
+      entry: props.entry,
+      handler: "handler",
+      projectRoot: props.projectRoot,
+      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
+      runtime: FUNCTION_RUNTIME,
+      // Graviton: same code, about 20% cheaper per GB-second than x86.
+      architecture: lambda.Architecture.ARM_64,
+      // Sizes come from shared/resources.ts, where each is justified per function (batch cost,
+      // Kubernetes API round trips for analyze); Lambda CPU scales with memory, so 512 MB+ also
+      // keeps cold starts of the bundled AWS SDK short.
+      memorySize: def.memoryMb,
+      timeout: Duration.seconds(def.timeoutSeconds),
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel[props.logLevel],
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      description: `oomwatch ${props.functionId}: consumes the ${def.queue} queue`,
+      environment: {
+        NODE_OPTIONS: "--enable-source-maps",
+        ...props.environment,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: nodejs.OutputFormat.ESM,
+        target: "node22",
+        mainFields: ["module", "main"],
+        banner: ESM_REQUIRE_SHIM,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // The AWS SDK versions are pinned in package.json: ship those, not the runtime's.
+        bundleAwsSDK: true,
+      },
+      ...(props.placement ?? {}),
+    });
+
+    Validations.of(this.function).acknowledge({
+      id: "AwsSolutions-L1",
+      reason: `Pinned to ${FUNCTION_RUNTIME.name} (a supported LTS), the version esbuild targets and the project tests on; moving to a newer runtime is a deliberate, tested change, not a synth-time default.`,
+    });
+
+    this.function.addEventSource(
+      new SqsEventSource(props.source, {
+        batchSize: def.batchSize,
+        ...(def.maxBatchingWindowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(def.maxBatchingWindowSeconds) } : {}),
+        maxConcurrency: def.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The oomwatch stack: queues → functions → table, Slack secret, severity events, alarms and
+ * the forwarder's role. Environment-agnostic and lookup-free, so `cdk synth` works offline.
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Arn, type CfnElement, CfnOutput, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import * as ec2 from "aws-cdk-lib/aws-ec2";
+import * as iam from "aws-cdk-lib/aws-iam";
+import type { Construct } from "constructs";
+import { FUNCTIONS, type FunctionId } from "../shared/resources.ts";
+import { type OomwatchSettings, type OomwatchSettingsInput, parseSettings } from "./config.ts";
+import { AlarmTopic } from "./constructs/alarm-topic.ts";
+import { ForwarderRole, type ForwarderAuth } from "./constructs/forwarder-role.ts";
+import { IncidentTables } from "./constructs/incident-tables.ts";
+import { PipelineAlarms } from "./constructs/pipeline-alarms.ts";
+import { type FunctionPlacement, PipelineFunction } from "./constructs/pipeline-function.ts";
+import { PipelineQueues } from "./constructs/pipeline-queues.ts";
+import { RuntimeSecrets } from "./constructs/runtime-secrets.ts";
+import { SeverityEvents } from "./constructs/severity-events.ts";
+import { functionEnvironments } from "./function-environment.ts";
+
+/** Repository root: entries and package-lock.json are resolved from here. */
+export const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+export interface OomwatchStackProps extends StackProps {
+  /** Validated with zod at construction; context keys `oomwatch:<name>` feed the same fields. */
+  readonly settings: OomwatchSettingsInput;
+  /** Run the functions in this VPC (overrides `settings.vpc`), e.g. to reach a private EKS API. */
+  readonly vpc?: ec2.IVpc;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** Handler modules; defaults to functions/<id>/handler.ts in the repository. */
+  readonly entries?: Partial<Record<FunctionId, string>>;
+}
+
+export class OomwatchStack extends Stack {
+  readonly settings: OomwatchSettings;
+  readonly queues: PipelineQueues;
+  readonly tables: IncidentTables;
+  readonly secrets: RuntimeSecrets;
+  readonly severityEvents: SeverityEvents;
+  readonly alarmTopic: AlarmTopic;
+  readonly alarms: PipelineAlarms;
+  readonly functions: Readonly<Record<FunctionId, PipelineFunction>>;
+  readonly forwarder: ForwarderRole;
+
+  constructor(scope: Construct, id: string, props: OomwatchStackProps) {
+    super(scope, id, { description: "oomwatch: Kubernetes out-of-memory incidents pipeline", ...props });
+    const settings = parseSettings(props.settings);
+    this.settings = settings;
+    const prefix = settings.namePrefix;
+
+    this.queues = new PipelineQueues(this, "Queues", { namePrefix: prefix });
+    this.tables = new IncidentTables(this, "Tables", { namePrefix: prefix });
+    this.secrets = new RuntimeSecrets(this, "Secrets", {
+      namePrefix: prefix,
+      slackTokenSecretArn: settings.slackTokenSecretArn,
+      withKubeconfig: settings.kubernetesAuth === "kubeconfig",
+    });
+    this.alarmTopic = new AlarmTopic(this, "AlarmTopic", { emails: settings.alarmEmails });
+    this.severityEvents = new SeverityEvents(this, "SeverityEvents", {
+      busName: settings.eventBus,
+      namePrefix: prefix,
+      level3Topic: this.alarmTopic.topic,
+    });
+
+    const q = this.queues.byId;
+    const environments = functionEnvironments(settings, {
+      incidentsTable: this.tables.incidents.tableName,
+      idempotencyTable: this.tables.idempotency.tableName,
+      eventsDlqUrl: q.events.dlq.queueUrl,
+      analyzeQueueUrl: q.analyze.queue.queueUrl,
+      analyzeDlqUrl: q.analyze.dlq.queueUrl,
+      notifyQueueUrl: q.notify.queue.queueUrl,
+      notifyDlqUrl: q.notify.dlq.queueUrl,
+      eventBusName: this.severityEvents.bus.eventBusName,
+      slackTokenSecretArn: this.secrets.slackToken.secretArn,
+      kubeconfigSecretArn: this.secrets.kubeconfig?.secretArn,
+    });
+    const placement = this.placement(props);
+    const make = (functionId: FunctionId, constructId: string) =>
+      new PipelineFunction(this, constructId, {
+        functionId,
+        entry: props.entries?.[functionId] ?? join(PROJECT_ROOT, "functions", functionId, "handler.ts"),
+        projectRoot: PROJECT_ROOT,
+        source: q[FUNCTIONS[functionId].queue].queue,
+        environment: environments[functionId],
+        logRetention: settings.logRetentionDays,
+        logLevel: settings.logLevel,
+        placement,
+      });
+    this.functions = { ingest: make("ingest", "Ingest"), analyze: make("analyze", "Analyze"), notify: make("notify", "Notify") };
+    this.grantPipelineAccess();
+
+    this.alarms = new PipelineAlarms(this, "Alarms", {
+      queues: q,
+      functions: { ingest: this.functions.ingest.function, analyze: this.functions.analyze.function, notify: this.functions.notify.function },
+      topic: this.alarmTopic.topic,
+      maxMessageAgeSeconds: settings.maxMessageAgeSeconds,
+    });
+
+    this.forwarder = new ForwarderRole(this, "Forwarder", {
+      auth: this.forwarderAuth(),
+      namespace: settings.forwarderNamespace,
+      serviceAccount: settings.forwarderServiceAccount,
+      eventsQueue: q.events.queue,
+    });
+
+    this.outputs();
+  }
+
+  /** Each function gets exactly what its handler does, through grant methods (no hand-written actions). */
+  private grantPipelineAccess(): void {
+    const q = this.queues.byId;
+    const { ingest, analyze, notify } = this.functions;
+    const incidentsTableId = this.getLogicalId(this.tables.incidents.node.defaultChild as CfnElement);
+    for (const fn of [ingest, analyze, notify]) {
+      this.tables.incidents.grantReadWriteData(fn.role);
+      this.tables.idempotency.grantReadWriteData(fn.role);
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${incidentsTableId}.Arn>/index/*]`,
+        reason: "Only the incidents table's own secondary indexes (byCluster/byNamespace/byWorkload/byNode/byLevel), which grantReadWriteData names with the index/* suffix.",
+      });
+    }
+    // Poison records go straight to the function's own input DLQ with their reason.
+    q.events.dlq.grantSendMessages(ingest.role);
+    q.analyze.queue.grantSendMessages(ingest.role);
+    q.analyze.dlq.grantSendMessages(analyze.role);
+    q.notify.queue.grantSendMessages(analyze.role);
+    q.notify.dlq.grantSendMessages(notify.role);
+    this.secrets.slackToken.grantRead(notify.role);
+    this.severityEvents.bus.grantPutEventsTo(notify.role);
+    if (this.secrets.kubeconfig) this.secrets.kubeconfig.grantRead(analyze.role);
+    if (this.settings.kubernetesAuth === "eks" && !this.settings.eksClusterEndpoint) {
+      // Without a configured endpoint/CA, analyze looks them up once per cold start.
+      analyze.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ["eks:DescribeCluster"],
+          resources: [this.eksClusterArn()],
+        }),
+      );
+    }
+  }
+
+  /** ARN of the EKS cluster analyze reads (same account and region as the stack). */
+  eksClusterArn(): string {
+    return Arn.format({ service: "eks", resource: "cluster", resourceName: this.settings.eksClusterName ?? this.settings.clusterName }, this);
+  }
+
+  private forwarderAuth(): ForwarderAuth {
+    const s = this.settings;
+    if (s.forwarderAuth === "irsa") {
+      // parseSettings guarantees both for irsa.
+      return { mode: "irsa", oidcProviderArn: s.oidcProviderArn!, oidcIssuer: s.oidcIssuer! };
+    }
+    return {
+      mode: "pod-identity",
+      associateWithCluster: s.createPodIdentityAssociation ? (s.eksClusterName ?? s.clusterName) : undefined,
+    };
+  }
+
+  private outputs(): void {
+    const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    out("EventsQueueUrl", this.queues.byId.events.queue.queueUrl, "forwarder: OOMWATCH_QUEUE_URL / --queue-url");
+    out("ForwarderRoleArn", this.forwarder.role.roleArn, "forwarder ServiceAccount role (IRSA annotation or Pod Identity association)");
+    out("SlackTokenSecretArn", this.secrets.slackToken.secretArn, "put the Slack bot token here (aws secretsmanager put-secret-value)");
+    out("IncidentsTableName", this.tables.incidents.tableName, "incidents table (oomwatch incidents --table)");
+    out("AnalyzeRoleArn", this.functions.analyze.role.roleArn, "map to read-only Kubernetes access (EKS access entry or aws-auth)");
+    out("EventBusName", this.severityEvents.bus.eventBusName, "severity events (source oomwatch)");
+    out("AlarmTopicArn", this.alarmTopic.topic.topicArn, "alarms and Level 3 events");
+    if (this.secrets.kubeconfig) out("KubeconfigSecretArn", this.secrets.kubeconfig.secretArn, "put the analyze kubeconfig here");
+  }
+
+  /** VPC placement from props or from `settings.vpc` ids (no lookup), with an HTTPS-egress-only security group. */
+  private placement(props: OomwatchStackProps): FunctionPlacement | undefined {
+    const fromIds = this.settings.vpc;
+    if (!props.vpc && !fromIds) return undefined;
+    const vpc = props.vpc ?? ec2.Vpc.fromVpcAttributes(this, "Vpc", { vpcId: fromIds!.vpcId, availabilityZones: [] });
+    const vpcSubnets: ec2.SubnetSelection = props.vpcSubnets ??
+      (fromIds && !props.vpc
+        ? { subnets: fromIds.subnetIds.map((id) => ec2.Subnet.fromSubnetId(this, `Subnet-${id}`, id)) }
+        : { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
+    if (fromIds?.securityGroupIds && !props.vpc) {
+      return {
+        vpc,
+        vpcSubnets,
+        securityGroups: fromIds.securityGroupIds.map((id) => ec2.SecurityGroup.fromSecurityGroupId(this, `Sg-${id}`, id)),
+      };
+    }
+    // Functions only call out (AWS APIs, Slack, the EKS API), always over HTTPS.
+    const group = new ec2.SecurityGroup(this, "FunctionsSecurityGroup", {
+      vpc,
+      description: "oomwatch functions: HTTPS egress only",
+      allowAllOutbound: false,
+    });
+    group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), "AWS APIs, Slack and the EKS API over HTTPS");
+    return { vpc, vpcSubnets, securityGroups: [group] };
+  }
+}
+
