@@ -1,0 +1,71 @@
+/** SQS helpers for tests: send bodies, read a queue (e.g. a DLQ) until messages arrive, count what is left. */
+import {
+  GetQueueAttributesCommand,
+  type Message,
+  type MessageAttributeValue,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
+import { eventually } from "./wait.ts";
+
+/** Sends the bodies in order (SendMessageBatch, 10 per call); returns their message ids. */
+export async function sendBodies(
+  sqs: SQSClient,
+  queueUrl: string,
+  bodies: readonly string[],
+  messageAttributes?: Record<string, MessageAttributeValue>,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < bodies.length; i += 10) {
+    const out = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: bodies.slice(i, i + 10).map((body, n) => ({
+          Id: String(n),
+          MessageBody: body,
+          ...(messageAttributes ? { MessageAttributes: messageAttributes } : {}),
+        })),
+      }),
+    );
+    if (out.Failed?.length) throw new Error(`SendMessageBatch failed: ${JSON.stringify(out.Failed)}`);
+    ids.push(...(out.Successful ?? []).map((s) => s.MessageId!));
+  }
+  return ids;
+}
+
+/** Receives from the queue until `count` messages have been seen (they stay in flight, not deleted). */
+export async function receiveAtLeast(sqs: SQSClient, queueUrl: string, count: number, timeoutMs = 10_000): Promise<Message[]> {
+  const seen: Message[] = [];
+  await eventually(
+    async () => {
+      const out = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+          AttributeNames: ["All"],
+          MessageAttributeNames: ["All"],
+        }),
+      );
+      seen.push(...(out.Messages ?? []));
+      if (seen.length < count) throw new Error(`${seen.length} of ${count} messages on ${queueUrl}`);
+    },
+    { timeoutMs },
+  );
+  return seen;
+}
+
+/** Visible + in-flight + delayed messages. */
+export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
+    }),
+  );
+  const a = out.Attributes ?? {};
+  // local-aws-sqs counts in-flight messages in ApproximateNumberOfMessages too; the max of the two is the truth there.
+  return Math.max(Number(a.ApproximateNumberOfMessages ?? 0), Number(a.ApproximateNumberOfMessagesNotVisible ?? 0)) +
+    Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
+}
