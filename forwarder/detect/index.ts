@@ -1,0 +1,7 @@
+/** Pure detection: Kubernetes objects in, memory-incident occurrences (with deterministic keys) out. */
+export { detectFromEvent, eventTime } from "./event.ts";
+export { parseEvictionMessage, normalizeResource, type ParsedEviction } from "./eviction-message.ts";
+export { detectFromNode } from "./node.ts";
+export { containerTypes, detectContainerOOMs, detectFromPod, detectPodEviction } from "./pod.ts";
+export { toIso } from "./time.ts";
+export type { DetectedOccurrence, Detection } from "./types.ts";
