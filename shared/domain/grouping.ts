@@ -24,6 +24,10 @@ export function notMemoryReason(o: Occurrence): string | undefined {
   if (o.kind === "PodEviction" && o.eviction && o.eviction.resource !== "memory") {
     return `eviction for ${o.eviction.resource}, not memory`;
   }
+  if (o.kind === "ContainerOOM" && o.container && o.container.reason !== "OOMKilled") {
+    // Exit code 137 alone is a SIGKILL (liveness probe, node-OOM victim), not a cgroup OOM.
+    return `container terminated with ${o.container.reason} (exit code ${o.container.exitCode ?? "?"}), not OOMKilled`;
+  }
   if (o.kind === "NodeMemoryPressure" && o.pressure && o.pressure.status !== "True") {
     return `MemoryPressure is ${o.pressure.status}: pressure ended, nothing to report`;
   }

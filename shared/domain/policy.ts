@@ -31,7 +31,7 @@ export type EscalationPolicyInput = z.input<typeof EscalationPolicySchema>;
 export const DEFAULT_POLICY: EscalationPolicy = EscalationPolicySchema.parse({});
 
 /** Policy from ESCALATION_POLICY JSON (or an object); throws with the offending field on a bad value. */
-export function parsePolicy(input: string | EscalationPolicyInput | undefined): EscalationPolicy {
+export function parsePolicy(input: string | EscalationPolicyInput | EscalationPolicy | undefined): EscalationPolicy {
   if (input === undefined || input === "") return DEFAULT_POLICY;
   let raw: unknown = input;
   if (typeof input === "string") {

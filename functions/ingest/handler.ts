@@ -1,0 +1,91 @@
+/**
+ * ingest: events queue -> validate, deduplicate, group -> analyze queue.
+ * `createIngestHandler` takes injected clients (Lambda, sandbox runner and tests);
+ * `handler` is the Lambda entry, built from the environment once per cold start.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { createAwsClients, endpointsFromEnv } from "../../shared/clients/aws.ts";
+import { loadFunctionEnv } from "../../shared/config.ts";
+import { type EscalationPolicy, type EscalationPolicyInput, parsePolicy } from "../../shared/domain/policy.ts";
+import { PipelineStore } from "../../shared/storage/pipeline-store.ts";
+import { sendToDeadLetter } from "./dead-letter.ts";
+import { ingestOccurrence } from "./ingest-occurrence.ts";
+import { validateOccurrence } from "./validate.ts";
+
+export interface IngestDeps {
+  sqs: SQSClient;
+  doc: DynamoDBDocumentClient;
+  tableName: string;
+  analyzeQueueUrl: string;
+  eventsDlqUrl: string;
+  /** This deployment's cluster; occurrences of other clusters are still grouped under their own name. */
+  cluster?: string;
+  policy?: EscalationPolicy | EscalationPolicyInput | string;
+  logger?: Logger;
+  metrics?: Metrics;
+  now?: () => Date;
+}
+
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+export function createIngestHandler(deps: IngestDeps): SqsHandler {
+  const logger = deps.logger ?? new Logger({ serviceName: "oomwatch-ingest" });
+  const policy = parsePolicy(deps.policy);
+  const ctx = {
+    store: new PipelineStore(deps.doc, deps.tableName),
+    sqs: deps.sqs,
+    analyzeQueueUrl: deps.analyzeQueueUrl,
+    policy,
+    now: deps.now ?? (() => new Date()),
+    logger,
+  };
+  const count = (name: string) => deps.metrics?.addMetric(name, MetricUnit.Count, 1);
+
+  async function processRecord(record: SQSRecord): Promise<void> {
+    const v = validateOccurrence(record.body);
+    if (!v.ok) {
+      // Never retried: it would fail the same way every time and block nothing else.
+      await sendToDeadLetter(deps.sqs, deps.eventsDlqUrl, record, v.code, v.reason);
+      logger.warn("poison occurrence sent to the events DLQ", { messageId: record.messageId, error: v.code, reason: v.reason });
+      count(`Poison${v.code}`);
+      return;
+    }
+    const outcome = await ingestOccurrence(ctx, v.occurrence);
+    if (outcome.status === "ignored") logger.info("not a memory incident", { occurrenceKey: v.occurrence.key, reason: outcome.reason });
+    count(outcome.status === "grouped" ? (outcome.trigger ? "OccurrenceAnalyzed" : "OccurrenceRepeat") : outcome.status === "duplicate" ? "OccurrenceDuplicate" : "OccurrenceIgnored");
+  }
+
+  return async (event, context) => {
+    const processor = new BatchProcessor(EventType.SQS);
+    const response = await processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });
+    for (const f of response.batchItemFailures) logger.warn("record will be retried", { messageId: f.itemIdentifier });
+    deps.metrics?.publishStoredMetrics();
+    return response;
+  };
+}
+
+let cold: SqsHandler | undefined;
+
+/** Lambda entry point. */
+export const handler: SqsHandler = async (event, context) => {
+  if (!cold) {
+    const env = loadFunctionEnv();
+    if (!env.ANALYZE_QUEUE_URL || !env.EVENTS_DLQ_URL) throw new Error("ingest needs ANALYZE_QUEUE_URL and EVENTS_DLQ_URL");
+    const aws = createAwsClients({ endpoints: endpointsFromEnv() });
+    cold = createIngestHandler({
+      sqs: aws.sqs,
+      doc: aws.doc,
+      tableName: env.INCIDENTS_TABLE,
+      analyzeQueueUrl: env.ANALYZE_QUEUE_URL,
+      eventsDlqUrl: env.EVENTS_DLQ_URL,
+      cluster: env.OOMWATCH_CLUSTER,
+      policy: env.ESCALATION_POLICY,
+    });
+  }
+  return cold(event, context);
+};

@@ -1,0 +1,119 @@
+/**
+ * The ingest protocol for one valid occurrence (docs/pipeline.md "Ingest protocol"):
+ *
+ * 1. occurrence marker `done`        -> duplicate, nothing to do
+ * 2. no marker: pick the group's incident (group item, conditional), then claim the
+ *    marker (`assigned`, conditional put: the first claim wins for good)
+ * 3. member item under the incident, node log / cluster eviction entries (idempotent puts)
+ * 4. counts derived from the members; analyze request, or move stored counts forward
+ * 5. marker -> `done`
+ * A crash anywhere repeats steps 2-5 with the same incident id and the same members,
+ * so counts come out the same; a resumed occurrence always re-triggers analyze
+ * (analyze is idempotent), because the crashed attempt may not have sent it.
+ */
+import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { groupOf, incidentIdFor, nodeOf, notMemoryReason } from "../../shared/domain/grouping.ts";
+import { summarizeMembers } from "../../shared/domain/members.ts";
+import type { EscalationPolicy } from "../../shared/domain/policy.ts";
+import type { AnalyzeRequest } from "../../shared/schema/incident.ts";
+import type { Occurrence } from "../../shared/schema/occurrence.ts";
+import { memberOf } from "../../shared/storage/pipeline-items.ts";
+import type { PipelineStore } from "../../shared/storage/pipeline-store.ts";
+import { assignIncident } from "./group-state.ts";
+import { decideTrigger, type Trigger } from "./trigger.ts";
+
+export interface IngestContext {
+  store: PipelineStore;
+  sqs: SQSClient;
+  analyzeQueueUrl: string;
+  policy: EscalationPolicy;
+  now: () => Date;
+  logger?: Logger;
+}
+
+export type IngestOutcome =
+  | { status: "ignored"; reason: string }
+  | { status: "duplicate"; incidentId: string }
+  | { status: "grouped"; incidentId: string; occurrences: number; trigger?: Trigger };
+
+const shift = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
+
+export async function ingestOccurrence(c: IngestContext, o: Occurrence): Promise<IngestOutcome> {
+  const ignored = notMemoryReason(o);
+  if (ignored) return { status: "ignored", reason: ignored };
+  const { store, policy } = c;
+  const group = groupOf(o);
+  let marker = await store.getOccurrence(o.key);
+  if (marker?.state === "done") return { status: "duplicate", incidentId: marker.incidentId };
+  const resumed = marker !== undefined;
+  if (!marker) {
+    const incidentId = await assignIncident(store, group.key, o, policy.groupWindowMinutes);
+    marker = await store.claimOccurrence({
+      key: o.key,
+      incidentId,
+      groupKey: group.key,
+      state: "assigned",
+      occurredAt: o.occurredAt,
+      body: JSON.stringify(o),
+    });
+    // Another worker got the same occurrence at the same time and already finished it.
+    if (marker.state === "done") return { status: "duplicate", incidentId: marker.incidentId };
+  }
+  const incidentId = marker.incidentId;
+  const member = memberOf(o);
+  await store.putMember(incidentId, member);
+
+  const node = nodeOf(o);
+  if (node && (o.kind === "NodeOOM" || o.kind === "ContainerOOM")) {
+    await store.putNodeLog(o.cluster, node, {
+      key: o.key,
+      kind: o.kind,
+      occurredAt: member.occurredAt,
+      incidentId,
+      namespace: member.namespace,
+      pod: member.pod,
+      container: member.container,
+      process: member.process,
+    });
+  }
+  if (o.kind === "PodEviction") await store.putClusterEviction(o.cluster, o.key, o.occurredAt);
+
+  const members = await store.listMembers(incidentId);
+  const summary = summarizeMembers(members, policy, o.kind);
+  const stored = await store.getIncidentItem(incidentId);
+  const storedLevel = typeof stored?.level === "number" ? stored.level : undefined;
+  const correlationMs = policy.correlationWindowSeconds * 1000;
+  const nodeOomNearby =
+    o.kind === "ContainerOOM" && node !== undefined
+      ? (await store.queryNodeLog(o.cluster, node, shift(o.occurredAt, -correlationMs), shift(o.occurredAt, correlationMs))).some(
+          (e) => e.kind === "NodeOOM",
+        )
+      : false;
+  const clusterEvictionsInWindow =
+    o.kind === "PodEviction"
+      ? await store.countClusterEvictions(o.cluster, shift(summary.lastSeen, -policy.massEviction.windowMinutes * 60_000), summary.lastSeen)
+      : undefined;
+
+  const trigger = decideTrigger({
+    occurrence: o,
+    member,
+    members,
+    summary,
+    opened: incidentId === incidentIdFor(group.key, o.key),
+    resumed,
+    storedLevel,
+    clusterEvictionsInWindow,
+    nodeOomNearby,
+    policy,
+  });
+  if (trigger) {
+    const request: AnalyzeRequest = { version: 1, incidentId, trigger, occurrence: o };
+    await c.sqs.send(new SendMessageCommand({ QueueUrl: c.analyzeQueueUrl, MessageBody: JSON.stringify(request) }));
+  } else {
+    await store.advanceIncidentCounts(incidentId, summary.occurrences, summary.lastSeen, c.now().toISOString());
+  }
+  await store.markOccurrenceDone(o.key);
+  c.logger?.info("occurrence grouped", { occurrenceKey: o.key, kind: o.kind, incidentId, occurrences: summary.occurrences, trigger: trigger ?? "none" });
+  return { status: "grouped", incidentId, occurrences: summary.occurrences, trigger };
+}

@@ -1,0 +1,60 @@
+/**
+ * Whether an occurrence needs a (re-)analysis: analyze runs for new incidents and
+ * for anything that can change the level or the advice; plain repeats only move
+ * the stored counts forward.
+ */
+import { classify } from "../../shared/domain/classify.ts";
+import type { MemberSummary } from "../../shared/domain/members.ts";
+import type { EscalationPolicy } from "../../shared/domain/policy.ts";
+import type { AnalyzeRequest } from "../../shared/schema/incident.ts";
+import type { Occurrence } from "../../shared/schema/occurrence.ts";
+import type { Member } from "../../shared/storage/pipeline-items.ts";
+
+export type Trigger = AnalyzeRequest["trigger"];
+
+export interface TriggerInput {
+  occurrence: Occurrence;
+  member: Member;
+  members: Member[];
+  summary: MemberSummary;
+  /** This occurrence opened the incident. */
+  opened: boolean;
+  /** A previous attempt crashed half-way: it may not have sent its trigger. */
+  resumed: boolean;
+  /** Level stored by the last analysis; undefined before analyze first wrote the incident. */
+  storedLevel: number | undefined;
+  /** Memory evictions in the cluster within the mass-eviction window (PodEviction only). */
+  clusterEvictionsInWindow?: number;
+  /** A NodeOOM on the same node within the correlation window (ContainerOOM only). */
+  nodeOomNearby: boolean;
+  policy: EscalationPolicy;
+}
+
+export function decideTrigger(t: TriggerInput): Trigger | undefined {
+  if (t.opened) return "new";
+  if (t.resumed || t.storedLevel === undefined) return "repeat";
+  const o = t.occurrence;
+  // A node OOM can have new victims with every report; container OOMs next to one become its victims.
+  if (o.kind === "NodeOOM") return "correlation";
+  if (o.kind === "ContainerOOM" && t.nodeOomNearby && t.storedLevel < 3) return "correlation";
+  const others = t.members.filter((m) => m.key !== t.member.key);
+  const seen = (f: (m: Member) => string | undefined) => {
+    const v = f(t.member);
+    return v === undefined || others.some((m) => f(m) === v);
+  };
+  if (!seen((m) => m.pod) || !seen((m) => m.container) || !seen((m) => m.node) || !others.some((m) => m.kind === o.kind)) {
+    return "repeat";
+  }
+  const { level } = classify({
+    kind: t.summary.kind,
+    occurrence: o,
+    pod: o.snapshot.pod,
+    node: o.snapshot.node,
+    occurrences: t.summary.occurrences,
+    oomsInWindow: t.summary.oomsInWindow,
+    clusterEvictionsInWindow: t.clusterEvictionsInWindow,
+    evictedPods: t.summary.evictedPods,
+    policy: t.policy,
+  });
+  return level > t.storedLevel ? "repeat" : undefined;
+}

@@ -1,0 +1,138 @@
+import { describe, expect, it } from "vitest";
+import { CAUSE_CODES } from "../../shared/domain/causes.ts";
+import { diagnose } from "../../shared/domain/diagnosis.ts";
+import { parseGoMemLimit, parseMaxOldSpace, parseXmx, runtimeMemory } from "../../shared/domain/memory-settings.ts";
+import { recommend } from "../../shared/domain/recommendation.ts";
+import { contextFor } from "./context.ts";
+import { at, container, containerOom, eviction, Gi, Mi, memoryPressure, node, nodeOom } from "./fixtures.ts";
+
+const jvm = (opts: string) => ({ memorySettings: { JAVA_TOOL_OPTIONS: opts }, image: "eclipse-temurin:21-jre" });
+
+describe("diagnose: cause codes", () => {
+  const cases = [
+    { name: "no memory limit", ctx: contextFor(containerOom({ container: { limits: {} } })), has: "NO_MEMORY_LIMIT" },
+    {
+      name: "BestEffort eviction",
+      ctx: contextFor(eviction({ pod: { qosClass: "BestEffort" }, container: { requests: {}, limits: {} } })),
+      has: "BESTEFFORT_QOS",
+    },
+    { name: "limit 4x request", ctx: contextFor(containerOom({ container: { requests: { memory: 256 * Mi }, limits: { memory: 1 * Gi } } })), has: "LIMIT_REQUEST_RATIO_HIGH" },
+    { name: "-Xmx900m in a 1Gi limit", ctx: contextFor(containerOom({ container: jvm("-Xmx900m") })), has: "JVM_HEAP_TOO_LARGE" },
+    { name: "MaxRAMPercentage=90", ctx: contextFor(containerOom({ container: jvm("-XX:MaxRAMPercentage=90.0") })), has: "JVM_HEAP_TOO_LARGE" },
+    {
+      name: "--max-old-space-size=1024 in a 1Gi limit",
+      ctx: contextFor(containerOom({ container: { memorySettings: { NODE_OPTIONS: "--max-old-space-size=1024" } } })),
+      has: "NODE_HEAP_TOO_LARGE",
+    },
+    { name: "GOMEMLIMIT=2GiB in a 1Gi limit", ctx: contextFor(containerOom({ container: { memorySettings: { GOMEMLIMIT: "2GiB" } } })), has: "GOMEMLIMIT_ABOVE_LIMIT" },
+    { name: "evicted while using 1800Mi over a 512Mi request", ctx: contextFor(eviction()), has: "USAGE_ABOVE_REQUEST" },
+    { name: "old message format also yields usage", ctx: contextFor(eviction({ format: "old" })), has: "USAGE_ABOVE_REQUEST" },
+    {
+      name: "node limits above allocatable",
+      ctx: contextFor(eviction({ node: { podLimits: { memory: 20 * Gi }, allocatable: { memory: 15 * Gi } } })),
+      has: "NODE_OVERCOMMITTED",
+    },
+    { name: "4 OOMs in an hour", ctx: contextFor(containerOom(), { oomsInWindow: 4 }), has: "FREQUENT_OOM" },
+    { name: "storm of 50 evictions", ctx: contextFor(eviction(), { clusterEvictionsInWindow: 50 }), has: "MASS_EVICTION" },
+    { name: "container OOM next to SystemOOM", ctx: contextFor(containerOom(), { nodeOom: { incidentId: "n1", at: at(0) } }), has: "SYSTEM_OOM_VICTIM" },
+    { name: "node OOM with victims", ctx: contextFor(nodeOom(), { victims: [{ namespace: "shop", pod: "checkout-1", container: "api" }] }), has: "SYSTEM_OOM_VICTIM" },
+    {
+      name: "evicted pod has lower priority than others on the node",
+      ctx: contextFor(
+        eviction({ node: { topPods: [{ namespace: "db", name: "pg-0", priority: 1000, requests: {}, limits: {} }] } }),
+      ),
+      has: "PRIORITY_LOW",
+    },
+  ] as const;
+  it.each(cases)("$name -> $has", ({ ctx, has }) => {
+    const d = diagnose(ctx);
+    expect(d.causes).toContain(has);
+    expect(d.summary.length).toBeGreaterThan(10);
+    for (const c of d.causes) expect(CAUSE_CODES).toContain(c);
+  });
+
+  it("finds nothing wrong with a well-sized JVM container that OOMs once", () => {
+    const ctx = contextFor(containerOom({ container: { ...jvm("-XX:MaxRAMPercentage=75"), requests: { memory: 768 * Mi } } }));
+    const d = diagnose(ctx);
+    expect(d.causes).toEqual([]);
+    expect(d.summary).toBe("container api of shop/checkout-7d9f8b6c5d-x2x4k was OOM-killed at its 1Gi limit");
+  });
+
+  it("does not blame the usage of an evicted pod that stayed within its request", () => {
+    expect(diagnose(contextFor(eviction({ usageBytes: 400 * Mi }))).causes).not.toContain("USAGE_ABOVE_REQUEST");
+    expect(diagnose(contextFor(memoryPressure())).causes).toEqual([]);
+  });
+
+  it("names the init container in the summary", () => {
+    expect(diagnose(contextFor(containerOom({ type: "init" }))).summary).toMatch(/^init container api/);
+  });
+});
+
+describe("runtime settings parsing", () => {
+  it.each([
+    ["-Xms256m -Xmx900m", 900 * Mi],
+    ["-Xmx2g -Xmx1G", 1 * Gi],
+    ["-Xmx1073741824", Gi],
+    ["-XX:MaxRAMPercentage=75", undefined],
+  ])("parseXmx(%s)", (text, bytes) => expect(parseXmx(text)).toBe(bytes));
+  it("parses GOMEMLIMIT and --max-old-space-size", () => {
+    expect(parseGoMemLimit("1800MiB")).toBe(1800 * Mi);
+    expect(parseGoMemLimit("off")).toBeUndefined();
+    expect(parseGoMemLimit("1073741824")).toBe(Gi);
+    expect(parseMaxOldSpace("--max-old-space-size=4096 --enable-source-maps")).toBe(4096 * Mi);
+  });
+  it("skips values that come from Secrets and guesses the runtime from the image", () => {
+    expect(runtimeMemory(container({ memorySettings: { JAVA_OPTS: "<from secretKeyRef>" }, image: "busybox" })).jvmXmxBytes).toBeUndefined();
+    expect(runtimeMemory(container({ image: "node:20-alpine" })).runtime).toBe("node");
+  });
+});
+
+describe("recommend", () => {
+  it("sizes a container OOM from its limit: limit = peak x 1.2, request keeps the ratio <= 2", () => {
+    const r = recommend(contextFor(containerOom()), [])!;
+    // peak >= 1Gi (OOM at limit) -> limit 1229Mi; request = 512Mi x 1.2 = 615Mi
+    expect(r.proposed.limitBytes).toBe(1229 * Mi);
+    expect(r.proposed.requestBytes).toBe(615 * Mi);
+    expect(r.current).toEqual({ requestBytes: 512 * Mi, limitBytes: Gi });
+    expect(r.resultingQos).toBe("Burstable");
+    expect(r.basis.join("\n")).toMatch(/OOM-killed at its limit/);
+    expect(r.summary).toBe("Set api memory request 615Mi / limit 1.2Gi (Burstable)");
+  });
+
+  it("gives JVM, Go and Node settings from the proposed limit", () => {
+    const j = recommend(contextFor(containerOom({ container: jvm("-Xmx900m") })), ["JVM_HEAP_TOO_LARGE"])!;
+    expect(j.settings.JAVA_TOOL_OPTIONS).toMatch(/MaxRAMPercentage=75/);
+    expect(j.settings["-Xmx (if set explicitly)"]).toBe(`-Xmx${Math.floor((1229 * 0.75))}m`);
+    const g = recommend(contextFor(containerOom({ container: { memorySettings: { GOMEMLIMIT: "2GiB" } } })), [])!;
+    expect(g.settings.GOMEMLIMIT).toBe(`${Math.floor(1229 * 0.9)}MiB`);
+    const n = recommend(contextFor(containerOom({ container: { memorySettings: { NODE_OPTIONS: "--max-old-space-size=1024" } } })), [])!;
+    expect(n.settings.NODE_OPTIONS).toBe(`--max-old-space-size=${Math.floor(1229 * 0.75)}`);
+  });
+
+  it("makes a critical workload Guaranteed", () => {
+    const r = recommend(
+      contextFor(containerOom({ pod: { qosClass: "Guaranteed" }, container: { requests: { memory: Gi }, limits: { memory: Gi } } })),
+      [],
+    )!;
+    expect(r.proposed.requestBytes).toBe(r.proposed.limitBytes);
+    expect(r.resultingQos).toBe("Guaranteed");
+  });
+
+  it("raises the request of an evicted pod to its usage x 1.2", () => {
+    const r = recommend(contextFor(eviction({ usageBytes: 1800 * Mi })), ["USAGE_ABOVE_REQUEST"])!;
+    expect(r.proposed.requestBytes).toBe(2160 * Mi);
+    expect(r.proposed.limitBytes).toBe(3240 * Mi);
+    expect(r.basis.join("\n")).toMatch(/usage seen: 1.76Gi/);
+  });
+
+  it("asks to measure when nothing is known", () => {
+    const r = recommend(contextFor(eviction({ pod: { qosClass: "BestEffort" }, container: { requests: {}, limits: {} }, usageBytes: 0 })), [])!;
+    expect(r.summary).toMatch(/Measure/);
+  });
+
+  it("gives node advice for node OOM with the overcommit amount", () => {
+    const r = recommend(contextFor(nodeOom({ node: node({ podLimits: { memory: 20 * Gi } }) })), ["NODE_OVERCOMMITTED"])!;
+    expect(r.summary).toMatch(/^cordon and drain ip-10-0-12-34/);
+    expect(r.summary).toMatch(/cut 5Gi of memory limits/);
+  });
+});
