@@ -1,5 +1,5 @@
 /** The local EventBridge sink through the real @aws-sdk/client-eventbridge client. */
-import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startEventBridgeSink, type EventBridgeSink } from "../sandbox/eventbridge-sink.ts";
 import { createAwsClients } from "../shared/clients/aws.ts";
