@@ -49,7 +49,7 @@ export async function ingestOccurrence(c: IngestContext, o: Occurrence): Promise
   const resumed = marker !== undefined;
   if (!marker) {
     const incidentId = await assignIncident(store, group.key, o, policy.groupWindowMinutes);
-    marker = await store.claimOccurrence({
+    const claim = await store.claimOccurrence({
       key: o.key,
       incidentId,
       groupKey: group.key,
@@ -57,8 +57,10 @@ export async function ingestOccurrence(c: IngestContext, o: Occurrence): Promise
       occurredAt: o.occurredAt,
       body: JSON.stringify(o),
     });
-    // Another worker got the same occurrence at the same time and already finished it.
-    if (marker.state === "done") return { status: "duplicate", incidentId: marker.incidentId };
+    // The same occurrence is being ingested by another delivery right now: that one
+    // finishes it (or fails and is retried by SQS, resuming from its marker).
+    if (!claim.won) return { status: "duplicate", incidentId: claim.marker.incidentId };
+    marker = claim.marker;
   }
   const incidentId = marker.incidentId;
   const member = memberOf(o);

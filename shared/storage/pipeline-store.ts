@@ -43,8 +43,8 @@ export class PipelineStore {
     return item ? strip<OccurrenceMarker>(item) : undefined;
   }
 
-  /** Records the occurrence's incident unless it already has one; returns the marker that won. */
-  async claimOccurrence(marker: OccurrenceMarker): Promise<OccurrenceMarker> {
+  /** Records the occurrence's incident unless it already has one; returns the marker that won and whether it is ours. */
+  async claimOccurrence(marker: OccurrenceMarker): Promise<{ marker: OccurrenceMarker; won: boolean }> {
     try {
       await this.doc.send(
         new PutCommand({
@@ -53,12 +53,12 @@ export class PipelineStore {
           ConditionExpression: "attribute_not_exists(pk)",
         }),
       );
-      return marker;
+      return { marker, won: true };
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
       const existing = await this.getOccurrence(marker.key);
       if (!existing) throw new Error(`occurrence ${marker.key} vanished while claiming it`);
-      return existing;
+      return { marker: existing, won: false };
     }
   }
 
