@@ -7,7 +7,7 @@
 import type { Command } from "commander";
 import { DEFAULT_DATA_DIR } from "../sandbox/local-aws.ts";
 import type { IncidentQuery, InvalidItem } from "../shared/storage/queries.ts";
-import { QueryInputError, getIncident, iterateIncidents, queryIncidents } from "../shared/storage/queries.ts";
+import { QueryInputError, getIncident, iterateIncidents, listOccurrences, queryIncidents } from "../shared/storage/queries.ts";
 import { LIST_FORMATS, formatList, type ListFormat } from "./incidents/format-list.ts";
 import { formatIncident } from "./incidents/format-show.ts";
 import { UsageError, buildQuery, parseLimit, parseTime, type FilterFlags } from "./incidents/options.ts";
@@ -148,14 +148,15 @@ export function registerIncidentsCommand(program: Command, overrides: Partial<In
 
   const show = incidents.command("show").description("one incident in full").argument("<id>", "incident id");
   storeOptions(show)
-    .option("--format <format>", "text or json", "text")
+    .option("--format <format>", "text, or json: {incident, members} with every occurrence", "text")
     .action(
       action(deps, async (open, id: string, flags: ShowFlags) => {
         const format = choice(flags.format, ["text", "json"] as const, "--format");
         const store = await open();
         const incident = await getIncident(store.doc, store.table, id);
         if (!incident) throw new UsageError(`no incident "${id}" in ${store.describe}`);
-        deps.stdout(format === "json" ? JSON.stringify(incident, null, 2) : formatIncident(incident));
+        const members = await listOccurrences(store.doc, store.table, id);
+        deps.stdout(format === "json" ? JSON.stringify({ incident, members }, null, 2) : formatIncident(incident, members));
       }),
     );
 

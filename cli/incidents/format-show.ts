@@ -5,6 +5,7 @@
 import { formatBytes } from "../../shared/quantity.ts";
 import { RESPONSE_MINUTES, type Incident } from "../../shared/schema/incident.ts";
 import type { ContainerSnapshot, NodeSnapshot, PodSnapshot, Resources } from "../../shared/schema/occurrence.ts";
+import type { Member } from "../../shared/storage/pipeline-items.ts";
 import { clean, longTime } from "./text.ts";
 
 type Lines = string[];
@@ -44,8 +45,25 @@ function header(i: Incident, out: Lines): void {
   field(out, "Group", i.groupKey);
 }
 
-function occurrences(i: Incident, out: Lines): void {
+/** Occurrences listed in full before the rest is summarised (json output has them all). */
+export const SHOWN_OCCURRENCES = 30;
+
+function member(m: Member): string {
+  const where = m.pod ? `${m.namespace ?? "?"}/${m.pod}${m.container ? ` [${m.container}]` : ""}${m.node ? ` on ${m.node}` : ""}` : `node ${m.node ?? "?"}`;
+  const extra = [
+    m.qosClass,
+    m.priorityClassName,
+    m.usageBytes === undefined ? undefined : `using ${formatBytes(m.usageBytes)}`,
+    m.process && `process ${m.process}`,
+  ].filter(Boolean);
+  return clean(`  ${longTime(m.occurredAt)}  ${m.kind}  ${where}${extra.length ? `  (${extra.join(", ")})` : ""}`);
+}
+
+function occurrences(i: Incident, members: Member[], out: Lines): void {
   section(out, `Occurrences (${i.occurrences})`);
+  const shown = members.slice(-SHOWN_OCCURRENCES);
+  if (members.length > shown.length) out.push(`  ... ${members.length - shown.length} earlier occurrence(s) not shown (--format json lists all)`);
+  for (const m of shown) out.push(member(m));
   field(out, "Pods", i.pods.join(", "));
   field(out, "Containers", i.containers.join(", "));
   const f = i.facts;
@@ -58,8 +76,6 @@ function occurrences(i: Incident, out: Lines): void {
   field(out, "Process", f.process);
   field(out, "Last message", i.lastMessage);
   for (const v of i.victims) out.push(`  victim        ${clean(`${v.namespace}/${v.pod}${v.container ? ` [${v.container}]` : ""}`)}`);
-  // Occurrence items (OCC#<key>) carry the incident id but no index by incident: listing them would need a Scan.
-  out.push("  (per-occurrence records are not indexed by incident; the pods and counts above summarise them)");
 }
 
 function diagnosis(i: Incident, out: Lines): void {
@@ -155,10 +171,11 @@ function footer(i: Incident, out: Lines): void {
   }
 }
 
-export function formatIncident(i: Incident): string {
+/** The incident and its occurrences (members, oldest first) as text. */
+export function formatIncident(i: Incident, members: Member[] = []): string {
   const out: Lines = [];
   header(i, out);
-  occurrences(i, out);
+  occurrences(i, members, out);
   diagnosis(i, out);
   recommendation(i, out);
   escalation(i, out);

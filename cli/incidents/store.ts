@@ -4,6 +4,7 @@
  * or a DynamoDB table in AWS (or any endpoint speaking its protocol).
  */
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createAwsClients } from "../../shared/clients/aws.ts";
 import { INCIDENTS_TABLE } from "../../shared/resources.ts";
@@ -55,7 +56,27 @@ export async function openIncidentStore(flags: StoreFlags, env: NodeJS.ProcessEn
   if (!existsSync(localDynamoPath(dataDir))) {
     throw new UsageError(`no local data in ${dataDir} (run \`oomwatch sandbox\` first, pass --data-dir, or --table/--region for AWS)`);
   }
+  await assertNotInUse(dataDir);
   const table = flags.table || INCIDENTS_TABLE.name;
   const local = await startLocalAws({ dataDir: localDynamoPath(dataDir) });
   return { doc: local.clients.doc, table, describe: `table ${table} in ${dataDir}`, close: () => local.stop() };
+}
+
+/**
+ * A running sandbox holds the LevelDB lock of its data dir; dynalite would then
+ * crash on the first request. Probe the lock with dynalite's own `level` first.
+ */
+async function assertNotInUse(dataDir: string): Promise<void> {
+  const fromDynalite = createRequire(createRequire(import.meta.url).resolve("dynalite"));
+  const { Level } = fromDynalite("level") as { Level: new (path: string) => { open(): Promise<void>; close(): Promise<void> } };
+  const db = new Level(localDynamoPath(dataDir));
+  try {
+    await db.open();
+  } catch (err) {
+    if ((err as { cause?: { code?: string } }).cause?.code === "LEVEL_LOCKED") {
+      throw new UsageError(`local data in ${dataDir} is in use (a running \`oomwatch sandbox\`?): stop it first, or query its DynamoDB with --endpoint`);
+    }
+    throw err;
+  }
+  await db.close();
 }

@@ -3,6 +3,9 @@
  * that asks it, and paging with opaque tokens. Every list is a DynamoDB Query on
  * one of the sparse GSIs (never a Scan); a single incident is a GetItem.
  *
+ * An incident's occurrences are the member items in its own partition
+ * (`INC#<id>` / `MEMBER#...`, written by ingest): a Query on the table key.
+ *
  * Index choice, most selective first: byWorkload > byNode > byNamespace > byLevel > byCluster.
  * Whatever the chosen index does not cover is a FilterExpression. Time bounds
  * select incidents by `firstSeen` through the index sort key `timeKey`.
@@ -12,6 +15,8 @@ import { INCIDENTS_TABLE } from "../resources.ts";
 import type { Incident, Level } from "../schema/incident.ts";
 import type { IncidentKind } from "../schema/occurrence.ts";
 import { INCIDENT_SK, fromIncidentItem, incidentPk, indexKeys } from "./incident-item.ts";
+import type { Member } from "./pipeline-items.ts";
+import { PipelineStore } from "./pipeline-store.ts";
 
 export type IncidentIndex = keyof typeof INCIDENTS_TABLE.indexes;
 
@@ -247,4 +252,9 @@ export async function getIncident(doc: DynamoDBDocumentClient, table: string, id
   const t = INCIDENTS_TABLE;
   const { Item } = await doc.send(new GetCommand({ TableName: table, Key: { [t.partitionKey]: incidentPk(id), [t.sortKey]: INCIDENT_SK } }));
   return Item ? fromIncidentItem(Item) : undefined;
+}
+
+/** The occurrences grouped into an incident, oldest first (Query on the incident's partition). */
+export function listOccurrences(doc: DynamoDBDocumentClient, table: string, id: string): Promise<Member[]> {
+  return new PipelineStore(doc, table).listMembers(id);
 }
