@@ -51,10 +51,10 @@ export const KubernetesAuthSchema = z.enum(["eks", "kubeconfig", "none"]);
 
 /** An existing VPC given by ids (no lookups: synth stays offline and environment-agnostic). */
 export const VpcSettingsSchema = z.object({
-  vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, "must be a VPC id like vpc-0abc123"),
-  subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "must be a subnet id like subnet-0abc123")).min(1),
+  vpcId: z.string().regex(/^vpc-([0-9a-f]{8}|[0-9a-f]{17})$/, "must be a VPC id like vpc-0123456789abcdef0"),
+  subnetIds: z.array(z.string().regex(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/, "must be a subnet id like subnet-0123456789abcdef0")).min(1),
   /** Security groups to attach instead of the one the stack creates (egress-only HTTPS). */
-  securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, "must be a security group id like sg-0abc123")).optional(),
+  securityGroupIds: z.array(z.string().regex(/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/, "must be a security group id like sg-0123456789abcdef0")).optional(),
 });
 
 export const OomwatchSettingsSchema = z
@@ -146,7 +146,9 @@ export function parseSettings(input: unknown): OomwatchSettings {
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => {
     const key = issue.path.length > 0 ? `${CONTEXT_PREFIX}${issue.path.map(String).join(".")}` : "settings";
-    return `  - ${key}: ${issue.message}`;
+    // A bad record key (channelMap namespace) carries the real reason one level down.
+    const message = issue.code === "invalid_key" ? issue.issues.map((i) => i.message).join("; ") : issue.message;
+    return `  - ${key}: ${message}`;
   });
   throw new Error(`invalid oomwatch deployment settings:\n${problems.join("\n")}`);
 }

@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Arn, type CfnElement, CfnOutput, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import { Arn, type CfnElement, CfnOutput, Fn, Stack, type StackProps, Validations } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type { Construct } from "constructs";
@@ -175,7 +175,9 @@ export class OomwatchStack extends Stack {
   private placement(props: OomwatchStackProps): FunctionPlacement | undefined {
     const fromIds = this.settings.vpc;
     if (!props.vpc && !fromIds) return undefined;
-    const vpc = props.vpc ?? ec2.Vpc.fromVpcAttributes(this, "Vpc", { vpcId: fromIds!.vpcId, availabilityZones: [] });
+    // Fn.getAzs() is a single list token, so any number of subnets fits; subnets are then
+    // selected explicitly by id, so the AZs are never consulted (no lookup, offline synth).
+    const vpc = props.vpc ?? ec2.Vpc.fromVpcAttributes(this, "Vpc", { vpcId: fromIds!.vpcId, availabilityZones: Fn.getAzs() });
     const vpcSubnets: ec2.SubnetSelection = props.vpcSubnets ??
       (fromIds && !props.vpc
         ? { subnets: fromIds.subnetIds.map((id) => ec2.Subnet.fromSubnetId(this, `Subnet-${id}`, id)) }

@@ -76,6 +76,10 @@ export class PipelineFunction extends Construct {
     this.logGroup.grantWrite(this.role);
     if (props.placement) {
       this.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName("service-role/AWSLambdaVPCAccessExecutionRole"));
+      Validations.of(this.role).acknowledge({
+        id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]",
+        reason: "Only with VPC placement: the ENI permissions Lambda needs to attach to the configured subnets; AWS maintains this minimal policy (ec2 network-interface actions only).",
+      });
     }
 
     this.function = new nodejs.NodejsFunction(this, "Function", {
