@@ -2,7 +2,12 @@
  * Local stand-in for the Lambda SQS event source: runs the functions' handlers against
  * the emulated queues with Lambda's semantics (batch size and batching window, max
  * concurrency, function timeout, ReportBatchItemFailures, whole-batch retry on throw).
- * Redelivery after the visibility timeout and redrive to the DLQ are left to SQS.
+ * Redelivery after the visibility timeout and redrive to the DLQ are left to SQS: local-aws-sqs
+ * implements RedrivePolicy (it moves a message whose visibility timeout expires with
+ * ApproximateReceiveCount >= maxReceiveCount; real SQS does it on the next receive — same
+ * outcome for a consumer), so the runner never changes visibility or moves messages itself.
+ * Not modelled: the 6 MB invocation payload limit, and killing a handler that timed out
+ * (its batch counts as failed, but its promise keeps running unobserved).
  */
 import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { FUNCTIONS, QUEUES, type FunctionId, type QueueId } from "../shared/resources.ts";
@@ -34,7 +39,7 @@ export interface LambdaRunnerOptions {
   functions: RunnerFunction[];
   /** Pause after an empty receive (default 50 ms); doubles while a queue stays empty, up to maxPollIntervalMs. */
   pollIntervalMs?: number;
-  /** Default 500 ms. */
+  /** Default 200 ms: Lambda long-polls, so pickup after an idle spell should stay quick. */
   maxPollIntervalMs?: number;
   onInvoke?: (e: InvokeEvent) => void;
   /** Default: warnings and errors to the console. */
@@ -110,7 +115,7 @@ export function startLambdaRunner(opts: LambdaRunnerOptions): LambdaRunner {
         sqs: opts.sqs,
         fn,
         pollIntervalMs: opts.pollIntervalMs ?? 50,
-        maxPollIntervalMs: opts.maxPollIntervalMs ?? 500,
+        maxPollIntervalMs: opts.maxPollIntervalMs ?? 200,
         logger: opts.logger ?? consoleLogger,
         ...(opts.onInvoke ? { onInvoke: opts.onInvoke } : {}),
       }),
