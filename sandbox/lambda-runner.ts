@@ -9,10 +9,11 @@
  * Not modelled: the 6 MB invocation payload limit, and killing a handler that timed out
  * (its batch counts as failed, but its promise keeps running unobserved).
  */
-import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import { FUNCTIONS, QUEUES, type FunctionId, type QueueId } from "../shared/resources.ts";
 import type { QueueUrls } from "./local-aws.ts";
 import { FunctionPoller } from "./lambda-runner/poller.ts";
+import { pendingMessages, queueCounts } from "./lambda-runner/queue-counts.ts";
 import {
   addStats,
   emptyStats,
@@ -126,20 +127,8 @@ export function startLambdaRunner(opts: LambdaRunnerOptions): LambdaRunner {
   /** Queues that still hold messages (visible, in flight or delayed), with their counts. */
   async function nonEmptyQueues(): Promise<string[]> {
     const urls = [...new Set(pollers.map((p) => p.queueUrl))];
-    const counts = await Promise.all(
-      urls.map(async (url) => {
-        const out = await opts.sqs.send(
-          new GetQueueAttributesCommand({
-            QueueUrl: url,
-            AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
-          }),
-        );
-        const a = out.Attributes ?? {};
-        const total = Object.values(a).reduce((sum, v) => sum + Number(v), 0);
-        return total === 0 ? undefined : `${url} ${JSON.stringify(a)}`;
-      }),
-    );
-    return counts.filter((c) => c !== undefined);
+    const counts = await Promise.all(urls.map(async (url) => ({ url, counts: await queueCounts(opts.sqs, url) })));
+    return counts.filter((q) => pendingMessages(q.counts) > 0).map((q) => `${q.url} ${JSON.stringify(q.counts)}`);
   }
 
   return {

@@ -1,12 +1,12 @@
 /** SQS helpers for tests: send bodies, read a queue (e.g. a DLQ) until messages arrive, count what is left. */
 import {
-  GetQueueAttributesCommand,
   type Message,
   type MessageAttributeValue,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { pendingMessages, queueCounts } from "../../sandbox/lambda-runner/queue-counts.ts";
 import { eventually } from "./wait.ts";
 
 /** Sends the bodies in order (SendMessageBatch, 10 per call); returns their message ids. */
@@ -58,14 +58,5 @@ export async function receiveAtLeast(sqs: SQSClient, queueUrl: string, count: nu
 
 /** Visible + in-flight + delayed messages. */
 export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const out = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
-    }),
-  );
-  const a = out.Attributes ?? {};
-  // local-aws-sqs counts in-flight messages in ApproximateNumberOfMessages too; the max of the two is the truth there.
-  return Math.max(Number(a.ApproximateNumberOfMessages ?? 0), Number(a.ApproximateNumberOfMessagesNotVisible ?? 0)) +
-    Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
+  return pendingMessages(await queueCounts(sqs, queueUrl));
 }
