@@ -43,6 +43,9 @@ const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must b
 
 const positiveInt = z.coerce.number().int().positive();
 
+/** true/false, also as the strings `-c key=true` gives. */
+const flag = z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean());
+
 /** Retention values CloudWatch Logs accepts (the enum's numeric members, without "infinite"). */
 const RETENTION_DAYS = Object.values(RetentionDays).filter((v): v is number => typeof v === "number" && v > 0 && v < 9999);
 
@@ -99,7 +102,9 @@ export const OomwatchSettingsSchema = z
     eksClusterEndpoint: z.url({ protocol: /^https$/, message: "must be an https:// URL" }).optional(),
     eksClusterCa: z.string().min(1).optional(),
     /** Create the EKS Pod Identity association for the forwarder (pod-identity mode only). */
-    createPodIdentityAssociation: z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean()).default(true),
+    createPodIdentityAssociation: flag.default(true),
+    /** Create an EKS access entry mapping analyze's role to the read-only group of infra/k8s/analyze-reader.yaml (cluster auth mode API or API_AND_CONFIG_MAP). */
+    analyzeAccessEntry: flag.default(false),
     /** `default` for the account's default bus, anything else creates a custom bus of that name. */
     eventBus: z.string().regex(/^[A-Za-z0-9._-]{1,256}$/, "must be `default` or an event bus name").default("oomwatch"),
     alarmEmails: emailList.default([]),
@@ -122,6 +127,9 @@ export const OomwatchSettingsSchema = z
           "forwarderAuth=irsa needs oomwatch:oidcProviderArn and oomwatch:oidcIssuer (aws eks describe-cluster --query cluster.identity.oidc.issuer), or use forwarderAuth=pod-identity",
       });
     }
+    if (s.analyzeAccessEntry && s.kubernetesAuth !== "eks") {
+      ctx.addIssue({ code: "custom", path: ["analyzeAccessEntry"], message: "an EKS access entry needs kubernetesAuth=eks" });
+    }
     if (s.kubernetesAuth === "eks" && (s.eksClusterEndpoint === undefined) !== (s.eksClusterCa === undefined)) {
       ctx.addIssue({
         code: "custom",
@@ -136,6 +144,11 @@ export type OomwatchSettingsInput = z.input<typeof OomwatchSettingsSchema>;
 /** What the stack uses: validated, defaults filled. */
 export type OomwatchSettings = z.output<typeof OomwatchSettingsSchema>;
 export type VpcSettings = z.output<typeof VpcSettingsSchema>;
+
+/** The EKS cluster analyze reads and the forwarder runs in: `eksClusterName`, else the cluster label. */
+export function eksClusterName(settings: OomwatchSettings): string {
+  return settings.eksClusterName ?? settings.clusterName;
+}
 
 /** Every settings key, for reading context (`oomwatch:<key>`). */
 export const SETTINGS_KEYS = Object.keys(OomwatchSettingsSchema.shape) as (keyof OomwatchSettingsInput)[];

@@ -5,7 +5,7 @@
  */
 import type { FunctionEnv } from "../shared/config.ts";
 import type { FunctionId } from "../shared/resources.ts";
-import type { OomwatchSettings } from "./config.ts";
+import { eksClusterName, type OomwatchSettings } from "./config.ts";
 
 type EnvKey = keyof FunctionEnv | "POWERTOOLS_SERVICE_NAME" | "POWERTOOLS_METRICS_NAMESPACE" | "POWERTOOLS_LOG_LEVEL" | "POWERTOOLS_PARAMETERS_MAX_AGE";
 export type FunctionEnvironment = Partial<Record<EnvKey, string>>;
@@ -40,7 +40,7 @@ function kubernetesAccess(settings: OomwatchSettings, resources: DeployedResourc
       return { KUBECONFIG_SECRET_ARN: resources.kubeconfigSecretArn };
     case "eks":
       return {
-        EKS_CLUSTER_NAME: settings.eksClusterName ?? settings.clusterName,
+        EKS_CLUSTER_NAME: eksClusterName(settings),
         EKS_CLUSTER_ENDPOINT: settings.eksClusterEndpoint,
         EKS_CLUSTER_CA: settings.eksClusterCa,
       };

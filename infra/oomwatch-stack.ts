@@ -6,10 +6,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Arn, type CfnElement, CfnOutput, Fn, Stack, type StackProps, Validations } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
+import * as eks from "aws-cdk-lib/aws-eks";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type { Construct } from "constructs";
 import { FUNCTIONS, type FunctionId } from "../shared/resources.ts";
-import { type OomwatchSettings, type OomwatchSettingsInput, parseSettings } from "./config.ts";
+import { eksClusterName, type OomwatchSettings, type OomwatchSettingsInput, parseSettings } from "./config.ts";
 import { AlarmTopic } from "./constructs/alarm-topic.ts";
 import { ForwarderRole, type ForwarderAuth } from "./constructs/forwarder-role.ts";
 import { IncidentTables } from "./constructs/incident-tables.ts";
@@ -19,6 +20,9 @@ import { PipelineQueues } from "./constructs/pipeline-queues.ts";
 import { RuntimeSecrets } from "./constructs/runtime-secrets.ts";
 import { SeverityEvents } from "./constructs/severity-events.ts";
 import { functionEnvironments } from "./function-environment.ts";
+
+/** Kubernetes group analyze's role is mapped to; infra/k8s/analyze-reader.yaml binds it read-only. */
+export const ANALYZE_KUBERNETES_GROUP = "oomwatch-analyze";
 
 /** Repository root: entries and package-lock.json are resolved from here. */
 export const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -131,6 +135,14 @@ export class OomwatchStack extends Stack {
     this.secrets.slackToken.grantRead(notify.role);
     this.severityEvents.bus.grantPutEventsTo(notify.role);
     if (this.secrets.kubeconfig) this.secrets.kubeconfig.grantRead(analyze.role);
+    if (this.settings.analyzeAccessEntry) {
+      new eks.CfnAccessEntry(this, "AnalyzeAccessEntry", {
+        clusterName: eksClusterName(this.settings),
+        principalArn: analyze.role.roleArn,
+        kubernetesGroups: [ANALYZE_KUBERNETES_GROUP],
+        type: "STANDARD",
+      });
+    }
     if (this.settings.kubernetesAuth === "eks" && !this.settings.eksClusterEndpoint) {
       // Without a configured endpoint/CA, analyze looks them up once per cold start.
       analyze.role.addToPrincipalPolicy(
@@ -144,7 +156,7 @@ export class OomwatchStack extends Stack {
 
   /** ARN of the EKS cluster analyze reads (same account and region as the stack). */
   eksClusterArn(): string {
-    return Arn.format({ service: "eks", resource: "cluster", resourceName: this.settings.eksClusterName ?? this.settings.clusterName }, this);
+    return Arn.format({ service: "eks", resource: "cluster", resourceName: eksClusterName(this.settings) }, this);
   }
 
   private forwarderAuth(): ForwarderAuth {
@@ -155,7 +167,7 @@ export class OomwatchStack extends Stack {
     }
     return {
       mode: "pod-identity",
-      associateWithCluster: s.createPodIdentityAssociation ? (s.eksClusterName ?? s.clusterName) : undefined,
+      associateWithCluster: s.createPodIdentityAssociation ? eksClusterName(this.settings) : undefined,
     };
   }
 

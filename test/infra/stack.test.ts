@@ -6,13 +6,14 @@ import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FunctionEnvSchema } from "../../shared/config.ts";
 import { FUNCTIONS, type FunctionId, INCIDENTS_TABLE, IDEMPOTENCY_TABLE, QUEUES } from "../../shared/resources.ts";
+import { ANALYZE_KUBERNETES_GROUP } from "../../infra/oomwatch-stack.ts";
 import { BASE_CONTEXT, type CfnJson, FIXTURE_ENTRIES, resourcesOf, type Synthesized, synthesize } from "./synth.ts";
 
 let synth: Synthesized;
 let template: Template;
 
 beforeAll(() => {
-  synth = synthesize({ context: BASE_CONTEXT, entries: FIXTURE_ENTRIES });
+  synth = synthesize({ context: { ...BASE_CONTEXT, "oomwatch:analyzeAccessEntry": "true" }, entries: FIXTURE_ENTRIES });
   template = synth.template;
 });
 
@@ -214,6 +215,21 @@ describe("IAM", () => {
       ServiceAccount: "oomwatch-forwarder",
       RoleArn: getAtt(role, "Arn"),
     });
+  });
+
+  it("maps analyze's role to the read-only Kubernetes group and may describe only its cluster", () => {
+    const analyzeRole = logicalId(synth.stack.functions.analyze.role);
+    template.hasResourceProperties("AWS::EKS::AccessEntry", {
+      ClusterName: "prod-eks",
+      PrincipalArn: getAtt(analyzeRole, "Arn"),
+      KubernetesGroups: [ANALYZE_KUBERNETES_GROUP],
+      Type: "STANDARD",
+    });
+    template.resourcePropertiesCountIs("AWS::EKS::AccessEntry", { AccessPolicies: Match.anyValue() }, 0);
+    const describe = statements().filter((s) => asList(s.statement.Action).includes("eks:DescribeCluster"));
+    expect(describe).toHaveLength(1);
+    expect(describe[0]!.roles).toEqual([analyzeRole]);
+    expect(JSON.stringify(describe[0]!.statement.Resource)).toMatch(/:cluster\/prod-eks"/);
   });
 
   it("uses no wildcard actions and no wildcard resources", () => {
