@@ -52,7 +52,8 @@ function storeOptions(cmd: Command): Command {
     .option("--endpoint <url>", "DynamoDB endpoint override (e.g. a local emulator)");
 }
 
-function filterOptions(cmd: Command): Command {
+/** Filters of `list` and `stats`; only the `--since` default differs. */
+function filterOptions(cmd: Command, sinceDefault?: string): Command {
   return cmd
     .option("--cluster <name>", "cluster (env OOMWATCH_CLUSTER, else \"default\")")
     .option("--namespace <ns>", "namespace")
@@ -60,7 +61,8 @@ function filterOptions(cmd: Command): Command {
     .option("--node <name>", "node")
     .option("--level <1|2|3>", "runbook level")
     .option("--kind <kind>", "ContainerOOM, PodEviction, NodeMemoryPressure or NodeOOM")
-    .option("--until <time>", "first seen at or before: duration ago (30m, 24h, 7d) or ISO timestamp");
+    .option("--since <time>", "first seen at or after: duration ago (30m, 24h, 7d) or ISO timestamp", sinceDefault)
+    .option("--until <time>", "first seen at or before: duration ago or ISO timestamp");
 }
 
 /**
@@ -102,7 +104,7 @@ function warnInvalid(deps: IncidentsDeps, invalid: InvalidItem[]): void {
 
 function hintIfEmpty(deps: IncidentsDeps, count: number, q: IncidentQuery, flags: FilterFlags): void {
   if (count === 0 && !flags.cluster && !deps.env.OOMWATCH_CLUSTER) {
-    deps.stderr(`note: no incidents for cluster "${q.cluster}"; choose the cluster with --cluster or OOMWATCH_CLUSTER`);
+    deps.stderr(`note: no incidents for cluster "${q.cluster}"; choose one with --cluster or OOMWATCH_CLUSTER (sandbox: the scenario's cluster, e.g. --cluster demo)`);
   }
 }
 
@@ -128,7 +130,6 @@ export function registerIncidentsCommand(program: Command, overrides: Partial<In
 
   const list = incidents.command("list").description("incidents newest first, filtered by index");
   filterOptions(storeOptions(list))
-    .option("--since <time>", "first seen at or after: duration ago (30m, 24h, 7d) or ISO timestamp")
     .option("--limit <n>", "maximum incidents on this page", "50")
     .option("--next-token <token>", "continue after the previous page (token printed on stderr)")
     .option("--format <format>", "table, json or csv", "table")
@@ -161,8 +162,7 @@ export function registerIncidentsCommand(program: Command, overrides: Partial<In
     );
 
   const stats = incidents.command("stats").description("top workloads and nodes, counts by level and kind, trend per day");
-  filterOptions(storeOptions(stats))
-    .option("--since <time>", "first seen at or after: duration ago or ISO timestamp", "7d")
+  filterOptions(storeOptions(stats), "7d")
     .option("--top <n>", "rows in the top workloads/nodes tables", "10")
     .option("--by <what>", "rank by incidents or occurrences", "incidents")
     .option("--format <format>", "table or json", "table")
@@ -179,7 +179,7 @@ export function registerIncidentsCommand(program: Command, overrides: Partial<In
         for await (const incident of iterateIncidents(store.doc, store.table, q, invalid)) found.push(incident);
         const result = computeStats(found, {
           cluster: q.cluster,
-          since: q.since ?? parseTime("7d", now, "--since"),
+          since: q.since ?? parseTime("7d", now, "--since"), // --since defaults to 7d: only a safety net
           until: q.until ?? now.toISOString(),
           top,
           by,

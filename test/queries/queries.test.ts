@@ -9,9 +9,10 @@ import { Command } from "commander";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { registerIncidentsCommand } from "../../cli/incidents.ts";
 import type { Incident } from "../../shared/schema/incident.ts";
+import { writeIncident } from "../../shared/storage/incident-writer.ts";
 import { getIncident, iterateIncidents, listOccurrences, queryIncidents, type IncidentQuery } from "../../shared/storage/queries.ts";
 import { createTestAws, type TestAws } from "../support/aws.ts";
-import { DAY, ago, history, membersOf, newestFirst, putIncidents } from "./fixtures.ts";
+import { DAY, ago, history, makeIncident, membersOf, newestFirst, putIncidents } from "./fixtures.ts";
 
 interface Sent {
   command: string;
@@ -101,6 +102,13 @@ describe("list queries", () => {
   it("never returns another cluster's incidents", async () => {
     expect((await all({ cluster: "staging" })).map((i) => i.id)).toEqual(["stg-00"]);
     expect((await all({ cluster: "nowhere" })).length).toBe(0);
+  });
+
+  it("reads what analyze's writer stores (its bookkeeping attributes are not part of the record)", async () => {
+    const written = makeIncident({ id: "w-1", cluster: "written", firstSeen: ago(now, DAY), level: 2, node: "node-w" });
+    expect(await writeIncident(aws.clients.doc, table, written, { lastNotify: { revision: 1, level: 2, change: "new" } })).toBe(true);
+    expect(await all({ cluster: "written", node: "node-w", level: 2 })).toEqual([written]);
+    expect(await getIncident(rec.doc, table, "w-1")).toEqual(written);
   });
 
   it("an `until` bound includes an incident first seen at exactly that instant", async () => {
