@@ -1,0 +1,155 @@
+/**
+ * The API lookups behind a snapshot, all bounded by a timeout and cached, all
+ * optional: a failed lookup costs evidence, never the occurrence.
+ * - top owner: Deployment through its ReplicaSet, CronJob through its Job (a GET each, cached)
+ * - metrics API: node and pod working sets (cached for a few seconds)
+ * - previous container log tail (opt-in), redacted
+ */
+import type { AppsV1Api, BatchV1Api, CoreV1Api, Metrics, V1Pod } from "@kubernetes/client-node";
+import { parseBytes } from "../shared/quantity.ts";
+import type { OwnerRef } from "../shared/schema/occurrence.ts";
+import type { Logger } from "./log.ts";
+import { redact } from "./redact.ts";
+import { directOwner, type NodeMetricsInput } from "./snapshot.ts";
+
+export interface EvidenceApis {
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  batch: BatchV1Api;
+  metrics: Metrics;
+}
+
+export interface EvidenceOptions {
+  apis: EvidenceApis;
+  logger: Logger;
+  timeoutMs?: number;
+  ownerCacheMs?: number;
+  metricsCacheMs?: number;
+  logLines?: number;
+  logBytes?: number;
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+class TtlCache<V> {
+  private readonly entries = new Map<string, { value: Promise<V>; at: number }>();
+  constructor(
+    private readonly ttlMs: number,
+    private readonly max = 5000,
+    /** Keep failures for the TTL too (an absent metrics API should not be asked per occurrence). */
+    private readonly cacheFailures = false,
+  ) {}
+  get(key: string, load: () => Promise<V>): Promise<V> {
+    const hit = this.entries.get(key);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.value;
+    const value = load();
+    if (!this.cacheFailures) value.catch(() => this.entries.delete(key));
+    this.entries.set(key, { value, at: Date.now() });
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+    return value;
+  }
+}
+
+export interface Evidence {
+  owners(pod: V1Pod): Promise<{ owner?: OwnerRef; workload: OwnerRef }>;
+  nodeMetrics(node: string): Promise<NodeMetricsInput>;
+  logTail(pod: V1Pod, container: string, previous: boolean): Promise<string[] | undefined>;
+}
+
+export function createEvidence(opts: EvidenceOptions): Evidence {
+  const { apis, logger } = opts;
+  const timeoutMs = opts.timeoutMs ?? 3000;
+  const owners = new TtlCache<OwnerRef | undefined>(opts.ownerCacheMs ?? 10 * 60_000);
+  const metrics = new TtlCache<NodeMetricsInput>(opts.metricsCacheMs ?? 5_000, 10, true);
+
+  /** Controller of a ReplicaSet or Job, or undefined when it has none. */
+  async function parentOf(namespace: string, ref: OwnerRef): Promise<OwnerRef | undefined> {
+    return owners.get(`${namespace}/${ref.kind}/${ref.name}`, async () => {
+      try {
+        const obj =
+          ref.kind === "ReplicaSet"
+            ? await withTimeout(apis.apps.readNamespacedReplicaSet({ name: ref.name, namespace }), timeoutMs, "get replicaset")
+            : await withTimeout(apis.batch.readNamespacedJob({ name: ref.name, namespace }), timeoutMs, "get job");
+        return directOwner(obj);
+      } catch (err) {
+        logger.debug("owner lookup failed", { namespace, owner: `${ref.kind}/${ref.name}`, error: String(err) });
+        throw err;
+      }
+    }).catch(() => fallbackParent(ref));
+  }
+
+  return {
+    async owners(pod) {
+      const owner = directOwner(pod);
+      const namespace = pod.metadata?.namespace ?? "";
+      if (!owner) return { workload: { kind: "Pod", name: pod.metadata?.name ?? "" } };
+      if (owner.kind !== "ReplicaSet" && owner.kind !== "Job") return { owner, workload: owner };
+      const parent = await parentOf(namespace, owner);
+      return { owner, workload: parent ?? owner };
+    },
+
+    nodeMetrics(node) {
+      return metrics
+        .get(node, async () => {
+          const [nodes, pods] = await Promise.all([
+            withTimeout(apis.metrics.getNodeMetrics(), timeoutMs, "node metrics"),
+            withTimeout(apis.metrics.getPodMetrics(), timeoutMs, "pod metrics"),
+          ]);
+          const podMemory = new Map<string, number>();
+          for (const p of pods.items ?? []) {
+            const sum = (p.containers ?? []).reduce((s, c) => s + (parseBytes(c.usage?.memory) ?? 0), 0);
+            podMemory.set(`${p.metadata.namespace}/${p.metadata.name}`, sum);
+          }
+          const usage = nodes.items?.find((n) => n.metadata.name === node)?.usage?.memory;
+          return { nodeMemory: parseBytes(usage), podMemory };
+        })
+        .catch((err) => {
+          logger.debug("metrics API unavailable", { error: String(err) });
+          return {};
+        });
+    },
+
+    async logTail(pod, container, previous) {
+      const lines = opts.logLines ?? 50;
+      const bytes = opts.logBytes ?? 16 * 1024;
+      try {
+        const text = await withTimeout(
+          apis.core.readNamespacedPodLog({
+            name: pod.metadata?.name ?? "",
+            namespace: pod.metadata?.namespace ?? "",
+            container,
+            previous,
+            tailLines: lines,
+            limitBytes: bytes,
+          }),
+          timeoutMs,
+          "pod log",
+        );
+        return String(text)
+          .slice(-bytes)
+          .split("\n")
+          .filter((l) => l.length > 0)
+          .slice(-lines)
+          .map((l) => redact(l.slice(0, 1000)));
+      } catch (err) {
+        logger.debug("log capture failed", { pod: pod.metadata?.name, container, error: String(err) });
+        return undefined;
+      }
+    },
+  };
+}
+
+/**
+ * Without read access to ReplicaSets, `<deployment>-<pod-template-hash>` still names
+ * the Deployment; a Job keeps its own name (a CronJob's suffix is not reliable).
+ */
+function fallbackParent(ref: OwnerRef): OwnerRef | undefined {
+  const m = /^(.+)-[bcdfghjklmnpqrstvwxz2456789]{6,10}$/.exec(ref.name);
+  return ref.kind === "ReplicaSet" && m?.[1] ? { kind: "Deployment", name: m[1] } : undefined;
+}

@@ -1,0 +1,340 @@
+/**
+ * The forwarder: informers → detection → evidence → validated message → outbox → SQS.
+ *
+ * Exactly-once per process: a key is observed once (KeyMemory `observed`) and
+ * enqueued once (`delivery`), however often relists, 410s or updates show the
+ * same state again. Across restarts and failovers the initial list (or a resync
+ * from the caches on becoming leader) re-finds everything inside the lookback;
+ * downstream dedups on the key, so the end result is exact.
+ */
+import { EventEmitter } from "node:events";
+import { hostname } from "node:os";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import {
+  AppsV1Api,
+  BatchV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  type CoreV1Event,
+  type KubeConfig,
+  Metrics,
+  type V1Pod,
+} from "@kubernetes/client-node";
+import { type IncidentKind, type Occurrence, type OccurrenceInput, OCCURRENCE_VERSION } from "../shared/schema/occurrence.ts";
+import type { BackoffOptions } from "./backoff.ts";
+import { type Detection, detectFromEvent, detectFromNode, detectFromPod, parseEvictionMessage } from "./detect/index.ts";
+import { createEvidence, type Evidence } from "./evidence.ts";
+import { createInformers, type InformerSet } from "./informers.ts";
+import { KeyMemory } from "./key-memory.ts";
+import { startLeaderElection, type LeaderElector } from "./leader.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { toMessage, validationProblems } from "./message.ts";
+import { ForwarderMetrics, type ForwarderStats } from "./metrics.ts";
+import { Outbox } from "./outbox.ts";
+import { type Sender, startSender } from "./sender.ts";
+import { type OpsServer, startOpsServer } from "./server.ts";
+import { podSnapshot, nodeSnapshot } from "./snapshot.ts";
+
+export type { ForwarderStats } from "./metrics.ts";
+export type { Logger } from "./log.ts";
+
+export interface LeaderElectionSettings {
+  namespace: string;
+  name: string;
+  leaseDurationMs?: number;
+  renewMs?: number;
+}
+
+export interface ForwarderOptions {
+  kubeConfig: KubeConfig;
+  sqs: SQSClient;
+  queueUrl: string;
+  cluster: string;
+  /** Namespaces to watch pods/events in; all when absent or empty. */
+  namespaces?: string[];
+  /** Occurrences older than this are not sent (default 1 h). */
+  lookbackMs?: number;
+  identity?: string;
+  /** false (default): always lead; true: Lease `oomwatch/oomwatch-forwarder`. */
+  leaderElection?: boolean | LeaderElectionSettings;
+  /** Occurrences held while SQS is unreachable (default 10 000). */
+  outboxSize?: number;
+  /** Capture the previous container's log tail for container OOMs (needs pods/log). */
+  captureLogs?: boolean;
+  /** Port for /healthz, /readyz, /metrics; no server when absent (0: any free port). */
+  metricsPort?: number;
+  logger?: Logger;
+  /** Retry backoff for SQS sends (default 200 ms .. 30 s). */
+  sendBackoff?: BackoffOptions;
+  /** Backoff for watch restarts (default 500 ms .. 30 s). */
+  watchBackoff?: BackoffOptions;
+  /** Server-side watch timeout (default 300 s, randomised up to 2x). */
+  watchTimeoutSeconds?: number;
+  /** Time `stop()` spends flushing the outbox (default 10 s). */
+  flushTimeoutMs?: number;
+  /** Timeout of each evidence API call (default 3 s). */
+  apiTimeoutMs?: number;
+}
+
+export interface Forwarder {
+  stop(): Promise<void>;
+  stats(): ForwarderStats;
+  on(event: "observed" | "sent", fn: (o: Occurrence) => void): void;
+  /** Port of the ops server, when one was started. */
+  readonly metricsPort: number | undefined;
+  readonly identity: string;
+}
+
+const DEFAULT_LEASE: LeaderElectionSettings = { namespace: "oomwatch", name: "oomwatch-forwarder" };
+
+export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder> {
+  const identity = opts.identity ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const logger = opts.logger ?? createLogger("INFO", identity);
+  const lookbackMs = opts.lookbackMs ?? 3_600_000;
+  const metrics = new ForwarderMetrics();
+  const emitter = new EventEmitter();
+  const kc = opts.kubeConfig;
+  const core = kc.makeApiClient(CoreV1Api);
+  const evidence: Evidence = createEvidence({
+    apis: { core, apps: kc.makeApiClient(AppsV1Api), batch: kc.makeApiClient(BatchV1Api), metrics: new Metrics(kc) },
+    logger,
+    timeoutMs: opts.apiTimeoutMs,
+  });
+  const memoryTtl = lookbackMs + 10 * 60_000;
+  const observed = new KeyMemory(100_000, memoryTtl);
+  const delivery = new KeyMemory(100_000, memoryTtl);
+  let leader = !opts.leaderElection;
+  let stopping = false;
+  const building = new Set<Promise<void>>();
+
+  const outbox = new Outbox(opts.outboxSize ?? 10_000, (entry) => {
+    metrics.shed();
+    delivery.delete(entry.key);
+    logger.warn("outbox full: shed occurrence", { key: entry.key, kind: entry.occurrence.kind, capacity: outbox.capacity });
+  });
+  const sender: Sender = startSender({
+    sqs: opts.sqs,
+    queueUrl: opts.queueUrl,
+    outbox,
+    logger,
+    backoff: opts.sendBackoff,
+    onSent(entry) {
+      metrics.sent();
+      metrics.outbox(outbox.depth);
+      logger.info("sent", { key: entry.key, kind: entry.occurrence.kind });
+      emitter.emit("sent", entry.occurrence);
+    },
+    onFailed(entry, error, dropped) {
+      metrics.failed(dropped);
+      if (dropped) delivery.delete(entry.key);
+      const log = dropped || entry.attempts === 1 || entry.attempts % 10 === 0 ? logger.warn : logger.debug;
+      log(dropped ? "send rejected: dropped" : "send failed: will retry", { key: entry.key, attempts: entry.attempts, error });
+    },
+  });
+
+  // ---- evidence -------------------------------------------------------------------------
+
+  let informers: InformerSet;
+
+  function podFor(d: Detection): V1Pod | undefined {
+    const ref = d.occurrence.pod;
+    if (!ref) return undefined;
+    return informers.pods().find((p) => p.metadata?.uid === ref.uid);
+  }
+
+  function evictedEventFor(uid: string): CoreV1Event | undefined {
+    return informers.events().find((e) => e.reason === "Evicted" && e.involvedObject?.uid === uid);
+  }
+
+  async function build(d: Detection): Promise<OccurrenceInput> {
+    const o = d.occurrence;
+    const input: OccurrenceInput = {
+      version: OCCURRENCE_VERSION,
+      ...o,
+      cluster: opts.cluster,
+      observedAt: new Date().toISOString(),
+      snapshot: {},
+    };
+    const pod = podFor(d);
+    if (o.kind === "PodEviction" && o.pod) {
+      // The Event carries the kubelet's annotations (per-container usage); the status does not.
+      const ev = evictedEventFor(o.pod.uid);
+      const parsed = ev && parseEvictionMessage(ev.message, ev.metadata?.annotations ?? {});
+      if (parsed && o.eviction && parsed.resource === o.eviction.resource) {
+        input.eviction = { ...parsed, signal: o.eviction.signal };
+      }
+      if (!input.node) input.node = pod?.spec?.nodeName;
+    }
+    if (pod) {
+      const { owner, workload } = await evidence.owners(pod);
+      const ns = informers.namespace(pod.metadata?.namespace ?? "");
+      let logTail: string[] | undefined;
+      if (opts.captureLogs && o.kind === "ContainerOOM" && o.container) {
+        const name = o.container.name;
+        const status = [
+          ...(pod.status?.containerStatuses ?? []),
+          ...(pod.status?.initContainerStatuses ?? []),
+          ...(pod.status?.ephemeralContainerStatuses ?? []),
+        ].find((s) => s.name === name);
+        // Still terminated: the OOMed instance is the current one; restarted: it is the previous one.
+        logTail = await evidence.logTail(pod, name, !status?.state?.terminated);
+      }
+      input.snapshot.pod = podSnapshot(pod, { owner, workload, namespaceMeta: ns?.metadata, logTail });
+    }
+    const nodeName = input.node;
+    const node = nodeName ? informers.node(nodeName) : undefined;
+    if (node && nodeName) {
+      const onNode = informers.pods().filter((p) => p.spec?.nodeName === nodeName);
+      input.snapshot.node = nodeSnapshot(node, onNode, await evidence.nodeMetrics(nodeName));
+    }
+    return input;
+  }
+
+  // ---- the pipeline ---------------------------------------------------------------------
+
+  async function processDetection(d: Detection, firstSeen: boolean, send: boolean): Promise<void> {
+    const o = d.occurrence;
+    let input: OccurrenceInput;
+    try {
+      input = await build(d);
+    } catch (err) {
+      logger.warn("evidence failed: sending without snapshot", { key: o.key, error: String(err) });
+      input = { version: OCCURRENCE_VERSION, ...o, cluster: opts.cluster, observedAt: new Date().toISOString(), snapshot: {} };
+    }
+    const message = toMessage(input);
+    if (!message) {
+      logger.error("invalid occurrence: not sent", { key: o.key, problems: validationProblems(input) });
+      metrics.ignored("invalid");
+      delivery.delete(o.key);
+      return;
+    }
+    if (message.trimmed.length) logger.info("occurrence trimmed to fit SQS", { key: o.key, trimmed: message.trimmed });
+    if (firstSeen) {
+      metrics.observed(o.kind as IncidentKind);
+      logger.info("observed", { key: o.key, kind: o.kind, source: o.source, namespace: o.namespace, node: o.node });
+      emitter.emit("observed", message.occurrence);
+    }
+    if (!send) return;
+    if (!leader || stopping) {
+      delivery.delete(o.key);
+      return;
+    }
+    outbox.push({ key: o.key, body: message.body, occurrence: message.occurrence, attempts: 0, notBefore: 0 });
+    metrics.outbox(outbox.depth);
+    sender.wake();
+  }
+
+  function handle(detections: Detection[]): void {
+    if (stopping) return;
+    const oldest = new Date(Date.now() - lookbackMs).toISOString();
+    for (const d of detections) {
+      const key = d.occurrence.key;
+      if (d.notMemory) {
+        if (!observed.has(`ignored:${key}`)) {
+          observed.add(`ignored:${key}`);
+          metrics.ignored(d.notMemory);
+          logger.info("not a memory incident: not sent", { key, label: d.notMemory });
+        }
+        continue;
+      }
+      if (d.occurrence.occurredAt < oldest) {
+        if (!observed.has(`old:${key}`)) {
+          observed.add(`old:${key}`);
+          metrics.ignored("lookback");
+          logger.debug("older than lookback: skipped", { key, occurredAt: d.occurrence.occurredAt });
+        }
+        continue;
+      }
+      const firstSeen = !observed.has(key);
+      const send = leader && !delivery.has(key);
+      if (!firstSeen && !send) continue;
+      if (firstSeen) observed.add(key);
+      if (send) delivery.add(key);
+      const job = processDetection(d, firstSeen, send).catch((err) => logger.error("pipeline error", { key, error: String(err) }));
+      building.add(job);
+      void job.finally(() => building.delete(job));
+    }
+  }
+
+  function resync(): void {
+    for (const p of informers.pods()) handle(detectFromPod(p));
+    for (const e of informers.events()) handle(detectFromEvent(e));
+    for (const n of informers.nodes()) handle(detectFromNode(n));
+  }
+
+  informers = createInformers({
+    kubeConfig: kc,
+    core,
+    namespaces: opts.namespaces,
+    backoff: opts.watchBackoff ?? { baseMs: 500, capMs: 30_000 },
+    watchTimeoutSeconds: opts.watchTimeoutSeconds ?? 300,
+    logger,
+    onPod: (pod, verb) => verb !== "delete" && handle(detectFromPod(pod)),
+    onEvent: (ev, verb) => verb !== "delete" && handle(detectFromEvent(ev)),
+    onNode: (node, verb) => verb !== "delete" && handle(detectFromNode(node)),
+    onRestart: (resource, reason) => metrics.restart(resource, reason),
+  });
+
+  // ---- leadership -----------------------------------------------------------------------
+
+  metrics.leader(leader);
+  let elector: LeaderElector | undefined;
+  if (opts.leaderElection) {
+    const lease = opts.leaderElection === true ? DEFAULT_LEASE : opts.leaderElection;
+    elector = startLeaderElection({
+      api: kc.makeApiClient(CoordinationV1Api),
+      namespace: lease.namespace,
+      name: lease.name,
+      identity,
+      leaseDurationMs: lease.leaseDurationMs,
+      renewMs: lease.renewMs,
+      logger,
+      onChange(isLeader) {
+        leader = isLeader;
+        metrics.leader(isLeader);
+        if (isLeader) {
+          // Whatever happened before we led (or while the old leader died) is in the caches.
+          resync();
+        } else {
+          // The new leader resyncs from its own caches; keep nothing half-owned here.
+          for (const e of outbox.drain()) delivery.delete(e.key);
+          metrics.outbox(outbox.depth);
+        }
+      },
+    });
+  }
+
+  await informers.start();
+  logger.info("forwarder started", { identity, cluster: opts.cluster, namespaces: opts.namespaces ?? "all", leader });
+
+  const server: OpsServer | undefined =
+    opts.metricsPort === undefined
+      ? undefined
+      : await startOpsServer({
+          port: opts.metricsPort,
+          registry: metrics.registry,
+          healthy: () => !stopping,
+          ready: () => informers.synced(),
+        });
+
+  return {
+    identity,
+    metricsPort: server?.port,
+    stats: () => ({ ...metrics.stats(), outbox: outbox.depth }),
+    on(event, fn) {
+      emitter.on(event, fn);
+    },
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      await informers.stop();
+      await Promise.allSettled([...building]);
+      const flushed = await sender.flush(opts.flushTimeoutMs ?? 10_000);
+      if (!flushed) logger.warn("shutdown: outbox not empty after flush timeout", { outbox: outbox.depth });
+      sender.stop();
+      await elector?.stop();
+      await server?.close();
+      logger.info("forwarder stopped", { identity, ...metrics.stats() });
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * The caches the forwarder watches: pods and events (all namespaces or a
+ * configured set), nodes, and namespaces (routing annotations). With a
+ * namespace set, node events are still needed: they live in `default` or
+ * wherever the kubelet put them, so they get their own cluster-wide informer
+ * filtered by `involvedObject.kind=Node`.
+ */
+import type { CoreV1Api, CoreV1Event, KubeConfig, KubernetesObject, V1Namespace, V1Node, V1Pod } from "@kubernetes/client-node";
+import type { BackoffOptions } from "./backoff.ts";
+import type { Logger } from "./log.ts";
+import { type ChangeVerb, ResilientInformer } from "./watch.ts";
+
+export interface InformerSetOptions {
+  kubeConfig: KubeConfig;
+  core: CoreV1Api;
+  namespaces?: string[];
+  backoff: BackoffOptions;
+  watchTimeoutSeconds: number;
+  logger: Logger;
+  onPod(pod: V1Pod, verb: ChangeVerb): void;
+  onEvent(event: CoreV1Event, verb: ChangeVerb): void;
+  onNode(node: V1Node, verb: ChangeVerb): void;
+  onRestart(resource: string, reason: "error" | "gone"): void;
+}
+
+export interface InformerSet {
+  pods(): V1Pod[];
+  events(): CoreV1Event[];
+  nodes(): V1Node[];
+  node(name: string): V1Node | undefined;
+  namespace(name: string): V1Namespace | undefined;
+  synced(): boolean;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createInformers(opts: InformerSetOptions): InformerSet {
+  const { core } = opts;
+  const make = <T extends KubernetesObject>(
+    resource: string,
+    path: string,
+    list: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>,
+    onChange: (obj: T, verb: ChangeVerb) => void,
+    fieldSelector?: string,
+  ) =>
+    new ResilientInformer<T>({
+      kubeConfig: opts.kubeConfig,
+      resource,
+      path,
+      list: list as never,
+      fieldSelector,
+      backoff: opts.backoff,
+      watchTimeoutSeconds: opts.watchTimeoutSeconds,
+      logger: opts.logger,
+      onChange,
+      onRestart: opts.onRestart,
+    });
+
+  const scoped = opts.namespaces?.length ? opts.namespaces : undefined;
+  const pods = scoped
+    ? scoped.map((ns) => make<V1Pod>(`pods/${ns}`, `/api/v1/namespaces/${ns}/pods`, () => core.listNamespacedPod({ namespace: ns }), opts.onPod))
+    : [make<V1Pod>("pods", "/api/v1/pods", () => core.listPodForAllNamespaces(), opts.onPod)];
+  const nodeEvents = "involvedObject.kind=Node";
+  const events = scoped
+    ? [
+        ...scoped.map((ns) =>
+          make<CoreV1Event>(`events/${ns}`, `/api/v1/namespaces/${ns}/events`, () => core.listNamespacedEvent({ namespace: ns }), opts.onEvent),
+        ),
+        make<CoreV1Event>("events/nodes", "/api/v1/events", () => core.listEventForAllNamespaces({ fieldSelector: nodeEvents }), opts.onEvent, nodeEvents),
+      ]
+    : [make<CoreV1Event>("events", "/api/v1/events", () => core.listEventForAllNamespaces(), opts.onEvent)];
+  const nodes = make<V1Node>("nodes", "/api/v1/nodes", () => core.listNode(), opts.onNode);
+  const namespaces = make<V1Namespace>("namespaces", "/api/v1/namespaces", () => core.listNamespace(), () => {});
+  const all: ResilientInformer<KubernetesObject>[] = [...pods, ...events, nodes, namespaces] as never;
+
+  return {
+    pods: () => pods.flatMap((i) => [...i.list()]),
+    events: () => events.flatMap((i) => [...i.list()]),
+    nodes: () => [...nodes.list()],
+    node: (name) => nodes.get(name),
+    namespace: (name) => namespaces.get(name),
+    synced: () => all.every((i) => i.synced),
+    async start() {
+      await Promise.all(all.map((i) => i.start()));
+    },
+    async stop() {
+      await Promise.all(all.map((i) => i.stop()));
+    },
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * Informers that do not give up. client-node's ListWatch relists on 410 Gone but
+ * stops for good on any other error; this wrapper restarts it with backoff,
+ * asks for bookmarks, makes the server end each watch after a while (a silent
+ * dead connection cannot hang us forever), turns a 410 ERROR event into an
+ * immediate relist, and paces reconnects when a server keeps closing watches.
+ * Relists are harmless downstream: detection is state based and keyed.
+ */
+import {
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  ListWatch,
+  Watch,
+} from "@kubernetes/client-node";
+import { type BackoffOptions, fullJitter } from "./backoff.ts";
+import type { Logger } from "./log.ts";
+
+export type ChangeVerb = "add" | "update" | "delete";
+
+export interface InformerOptions<T extends KubernetesObject> {
+  kubeConfig: KubeConfig;
+  /** Label for logs and metrics, e.g. `pods` or `pods/shop`. */
+  resource: string;
+  /** Watch path, e.g. `/api/v1/pods` or `/api/v1/namespaces/shop/events`. */
+  path: string;
+  list: () => Promise<KubernetesListObject<T>>;
+  fieldSelector?: string;
+  backoff: BackoffOptions;
+  /** Server-side watch timeout; randomised in [t, 2t) like client-go. */
+  watchTimeoutSeconds: number;
+  logger: Logger;
+  onChange(obj: T, verb: ChangeVerb): void;
+  /** Called for every restart after an error (`error`) or relist after 410 (`gone`). */
+  onRestart(resource: string, reason: "error" | "gone"): void;
+}
+
+type WatchCallback = (phase: string, obj: { code?: number }, watchObj?: unknown) => void;
+type DoneCallback = (err: unknown) => void;
+
+const isGone = (err: unknown) => {
+  const e = err as { statusCode?: number; code?: number } | null | undefined;
+  return e?.statusCode === 410 || e?.code === 410;
+};
+
+/** Watches that end sooner than this without an error count as "short" and are paced. */
+const SHORT_WATCH_MS = 1000;
+
+export class ResilientInformer<T extends KubernetesObject> {
+  private readonly informer: ListWatch<T>;
+  private stopped = true;
+  private attempts = 0;
+  private shortWatches = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private syncedOnce = false;
+
+  constructor(private readonly opts: InformerOptions<T>) {
+    const real = new Watch(opts.kubeConfig);
+    const watcher = { watch: (path: string, params: Record<string, unknown>, cb: WatchCallback, done: DoneCallback) =>
+      this.watch(real, path, params, cb, done) };
+    this.informer = new ListWatch<T>(opts.path, watcher as unknown as Watch, opts.list, false, undefined, opts.fieldSelector);
+    this.informer.on("add", (o) => opts.onChange(o, "add"));
+    this.informer.on("update", (o) => opts.onChange(o, "update"));
+    this.informer.on("delete", (o) => opts.onChange(o, "delete"));
+    this.informer.on("error", (err) => this.restartAfterError(err));
+  }
+
+  /** Lists, then watches. Resolves after the first attempt (synced or not); keeps retrying in the background. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.informer.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    await this.informer.stop();
+  }
+
+  /** True once a list has been loaded into the cache. */
+  get synced(): boolean {
+    return this.syncedOnce;
+  }
+
+  list(): readonly T[] {
+    return this.informer.list();
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    return this.informer.get(name, namespace);
+  }
+
+  private async watch(real: Watch, path: string, params: Record<string, unknown>, cb: WatchCallback, done: DoneCallback) {
+    // ListWatch calls watch() right after a list has been applied to its cache.
+    this.syncedOnce = true;
+    const started = Date.now();
+    let finished = false;
+    const finish = (err: unknown) => {
+      if (finished) return;
+      finished = true;
+      if (this.stopped) return done(err);
+      if (isGone(err)) {
+        this.opts.onRestart(this.opts.resource, "gone");
+        this.opts.logger.info("watch expired (410 Gone): relisting", { resource: this.opts.resource });
+        return done(err);
+      }
+      if (err || Date.now() - started >= SHORT_WATCH_MS) {
+        this.shortWatches = 0;
+        return done(err);
+      }
+      // Closed cleanly but at once: pace reconnects so a flapping server is not hammered.
+      this.shortWatches++;
+      setTimeout(() => done(null), fullJitter(this.shortWatches, this.opts.backoff));
+    };
+    const timeout = this.opts.watchTimeoutSeconds;
+    const query = {
+      ...params,
+      allowWatchBookmarks: true,
+      timeoutSeconds: Math.floor(timeout + Math.random() * timeout),
+    };
+    const controller = await real.watch(
+      path,
+      query,
+      (phase, obj, raw) => {
+        if (phase === "ERROR" && obj?.code === 410) return finish({ code: 410 });
+        cb(phase, obj, raw);
+      },
+      finish,
+    );
+    if (!finished) this.attempts = 0;
+    return controller;
+  }
+
+  private restartAfterError(err: unknown): void {
+    if (this.stopped) return;
+    this.attempts++;
+    const delay = Math.max(this.opts.backoff.baseMs / 2, fullJitter(this.attempts, this.opts.backoff));
+    this.opts.onRestart(this.opts.resource, "error");
+    this.opts.logger.warn("watch failed: restarting", {
+      resource: this.opts.resource,
+      error: err instanceof Error ? err.message : String((err as { message?: unknown })?.message ?? err),
+      delayMs: delay,
+      attempt: this.attempts,
+    });
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      if (!this.stopped) this.informer.start().catch((e) => this.restartAfterError(e));
+    }, delay);
+  }
+}
