@@ -29,7 +29,7 @@ const strip = <T>(item: Record<string, unknown>): T => {
 
 export class PipelineStore {
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    readonly doc: DynamoDBDocumentClient,
     readonly tableName: string,
   ) {}
 

@@ -1,0 +1,167 @@
+/**
+ * One analysis: members -> counts, enrichment, correlation, classification,
+ * diagnosis, advice -> incident item (never `slack`) -> NotifyRequest.
+ *
+ * Idempotent: everything is derived from stored members and occurrence times, the
+ * write is conditional on not going backwards, and the NotifyRequest of a repeated
+ * analysis (duplicate message, crash after the write) is the same one again.
+ */
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { KubernetesAccess } from "../../shared/clients/kubernetes.ts";
+import { classify } from "../../shared/domain/classify.ts";
+import type { AnalysisContext } from "../../shared/domain/context.ts";
+import { diagnose } from "../../shared/domain/diagnosis.ts";
+import { groupOf } from "../../shared/domain/grouping.ts";
+import { summarizeMembers } from "../../shared/domain/members.ts";
+import type { EscalationPolicy } from "../../shared/domain/policy.ts";
+import { recommend } from "../../shared/domain/recommendation.ts";
+import type { AnalyzeRequest, Incident, NotifyRequest } from "../../shared/schema/incident.ts";
+import { type Occurrence, OccurrenceSchema } from "../../shared/schema/occurrence.ts";
+import { fromIncidentItem } from "../../shared/storage/incident-item.ts";
+import { type AnalysisMark, writeIncident } from "../../shared/storage/incident-writer.ts";
+import type { PipelineStore } from "../../shared/storage/pipeline-store.ts";
+import { buildIncident } from "./build-incident.ts";
+import { nodeOomNear, victimsOf } from "./correlate.ts";
+import { enrich } from "./enrich.ts";
+
+export interface AnalyzeContext {
+  store: PipelineStore;
+  sqs: SQSClient;
+  notifyQueueUrl: string;
+  /** Where correlation re-analyses of victim incidents go (the analyze queue). */
+  analyzeQueueUrl?: string;
+  k8s?: KubernetesAccess;
+  cluster?: string;
+  policy: EscalationPolicy;
+  now: () => Date;
+  logger?: Logger;
+}
+
+export type AnalyzeOutcome = { status: "stale"; reason: string } | { status: "analyzed"; incident: Incident; change: NotifyRequest["change"] };
+
+const MAX_ATTEMPTS = 3;
+const shift = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
+
+function priorOf(item: Record<string, unknown> | undefined, logger?: Logger): { prior?: Incident; mark?: AnalysisMark["lastNotify"] } {
+  if (!item) return {};
+  try {
+    return { prior: fromIncidentItem(item), mark: item.lastNotify as AnalysisMark["lastNotify"] | undefined };
+  } catch (err) {
+    // Only ingest's count bump can precede the first analysis; treat anything unreadable as new.
+    logger?.warn("stored incident unreadable, rebuilding it", { error: String(err) });
+    return {};
+  }
+}
+
+export async function analyzeIncident(c: AnalyzeContext, req: AnalyzeRequest): Promise<AnalyzeOutcome> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const outcome = await analyzeOnce(c, req);
+    if (outcome) return outcome;
+  }
+  throw new Error(`incident ${req.incidentId}: newer analyses kept winning, retry later`);
+}
+
+/** undefined when a newer analysis was stored meanwhile: run again on fresh data. */
+async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<AnalyzeOutcome | undefined> {
+  const { store, policy } = c;
+  const o = req.occurrence;
+  const members = await store.listMembers(req.incidentId);
+  if (members.length === 0) return { status: "stale", reason: "incident has no occurrences (expired or never ingested)" };
+  const { prior, mark } = priorOf(await store.getIncidentItem(req.incidentId), c.logger);
+  const summary = summarizeMembers(members, policy, o.kind);
+  const windowMs = policy.correlationWindowSeconds * 1000;
+
+  // Evidence: the request's snapshot, else what the incident already had (e.g. a pressure event has no pod).
+  const eventPod = o.snapshot.pod ?? prior?.snapshot.pod;
+  const eventNode = o.snapshot.node ?? prior?.snapshot.node;
+  const containerName = o.container?.name ?? o.eviction?.containers.find((x) => x.usageBytes !== undefined)?.name ?? prior?.container;
+  const enriched = await enrich(c.k8s, o, { pod: eventPod, node: eventNode }, { cluster: c.cluster, container: containerName });
+  const container = enriched.pod?.containers.find((x) => x.name === containerName) ?? enriched.pod?.containers.find((x) => x.type === "regular");
+  const evictionUsage = o.eviction?.containers.find((x) => x.name === container?.name)?.usageBytes;
+
+  const ctx: AnalysisContext = {
+    kind: summary.kind,
+    occurrence: o,
+    pod: enriched.pod,
+    node: enriched.node,
+    container,
+    usageBytes: evictionUsage ?? enriched.containerUsage,
+    occurrences: summary.occurrences,
+    policy,
+  };
+  let victimIncidents: string[] = [];
+  if (summary.kind === "ContainerOOM") {
+    ctx.oomsInWindow = summary.oomsInWindow;
+    ctx.nodeOom = await nodeOomNear(store, o.cluster, members, windowMs);
+  } else if (summary.kind === "NodeOOM") {
+    const { victims, entries } = await victimsOf(store, o.cluster, members, windowMs);
+    ctx.victims = victims;
+    victimIncidents = [...new Set(entries.map((e) => e.incidentId))];
+  } else {
+    ctx.evictedPods = summary.evictedPods;
+    if (summary.kind === "PodEviction") {
+      ctx.clusterEvictionsInWindow = await store.countClusterEvictions(
+        o.cluster,
+        shift(summary.lastSeen, -policy.massEviction.windowMinutes * 60_000),
+        summary.lastSeen,
+      );
+    }
+  }
+
+  const classification = classify(ctx);
+  const diagnosis = diagnose(ctx);
+  const incident = buildIncident({
+    id: req.incidentId,
+    groupKey: groupOf(o).key,
+    ctx,
+    summary,
+    classification,
+    diagnosis,
+    recommendation: recommend(ctx, diagnosis.causes),
+    enriched,
+    prior,
+    now: c.now(),
+  });
+
+  // Same revision and level as the last NotifyRequest: a repeat of that analysis, so the same change.
+  const change: NotifyRequest["change"] =
+    mark && mark.revision === incident.occurrences && mark.level === incident.level
+      ? mark.change
+      : !prior
+        ? "new"
+        : incident.level > prior.level
+          ? "escalated"
+          : "repeat";
+  const lastNotify = { revision: incident.occurrences, level: incident.level, change };
+  if (!(await writeIncident(store.doc, store.tableName, incident, { lastNotify }))) return undefined;
+
+  const notify: NotifyRequest = { version: 1, incidentId: incident.id, change, revision: incident.occurrences, incident };
+  await c.sqs.send(new SendMessageCommand({ QueueUrl: c.notifyQueueUrl, MessageBody: JSON.stringify(notify) }));
+  if (victimIncidents.length > 0) await escalateVictims(c, victimIncidents.filter((id) => id !== incident.id));
+  c.logger?.info("incident analyzed", {
+    incidentId: incident.id,
+    kind: incident.kind,
+    level: incident.level,
+    change,
+    causes: incident.diagnosis.causes,
+    enrichment: incident.enrichment,
+  });
+  return { status: "analyzed", incident, change };
+}
+
+/** Victim incidents not yet at Level 3 are re-analysed so they pick up the node OOM. */
+async function escalateVictims(c: AnalyzeContext, incidentIds: string[]): Promise<void> {
+  if (!c.analyzeQueueUrl) return;
+  for (const id of incidentIds) {
+    const item = await c.store.getIncidentItem(id);
+    if (item && item.level === 3) continue;
+    const members = await c.store.listMembers(id);
+    const newest = members[members.length - 1];
+    const marker = newest ? await c.store.getOccurrence(newest.key) : undefined;
+    if (!marker) continue;
+    const occurrence: Occurrence = OccurrenceSchema.parse(JSON.parse(marker.body));
+    const req: AnalyzeRequest = { version: 1, incidentId: id, trigger: "correlation", occurrence };
+    await c.sqs.send(new SendMessageCommand({ QueueUrl: c.analyzeQueueUrl, MessageBody: JSON.stringify(req) }));
+  }
+}

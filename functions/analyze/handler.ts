@@ -1,0 +1,103 @@
+/**
+ * analyze: analyze queue -> enrich, correlate, classify, diagnose, advise -> incident
+ * item + notify queue. `createAnalyzeHandler` takes injected clients (Lambda, sandbox
+ * runner, tests); `handler` is the Lambda entry, built from the environment once.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { type AwsClients, createAwsClients, endpointsFromEnv } from "../../shared/clients/aws.ts";
+import { createKubernetesAccess, type KubernetesAccess, kubeConfigLoader } from "../../shared/clients/kubernetes.ts";
+import { type FunctionEnv, loadFunctionEnv } from "../../shared/config.ts";
+import { type EscalationPolicy, type EscalationPolicyInput, parsePolicy } from "../../shared/domain/policy.ts";
+import { AnalyzeRequestSchema } from "../../shared/schema/incident.ts";
+import { PipelineStore } from "../../shared/storage/pipeline-store.ts";
+import { analyzeIncident } from "./analyze-incident.ts";
+
+export interface AnalyzeDeps {
+  sqs: SQSClient;
+  doc: DynamoDBDocumentClient;
+  tableName: string;
+  notifyQueueUrl: string;
+  /** For re-analysing node-OOM victims; without it victims are only escalated on their next occurrence. */
+  analyzeQueueUrl?: string;
+  k8s?: KubernetesAccess | undefined;
+  /** The cluster `k8s` reaches; occurrences of other clusters are analysed from their snapshot. */
+  cluster?: string;
+  policy?: EscalationPolicy | EscalationPolicyInput | string;
+  logger?: Logger;
+  metrics?: Metrics;
+  now?: () => Date;
+}
+
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+export function createAnalyzeHandler(deps: AnalyzeDeps): SqsHandler {
+  const logger = deps.logger ?? new Logger({ serviceName: "oomwatch-analyze" });
+  const ctx = {
+    store: new PipelineStore(deps.doc, deps.tableName),
+    sqs: deps.sqs,
+    notifyQueueUrl: deps.notifyQueueUrl,
+    analyzeQueueUrl: deps.analyzeQueueUrl,
+    k8s: deps.k8s,
+    cluster: deps.cluster,
+    policy: parsePolicy(deps.policy),
+    now: deps.now ?? (() => new Date()),
+    logger,
+  };
+
+  async function processRecord(record: SQSRecord): Promise<void> {
+    // ingest wrote this message: a bad one is a bug, so it is retried and ends in the analyze DLQ.
+    const req = AnalyzeRequestSchema.parse(JSON.parse(record.body));
+    const outcome = await analyzeIncident(ctx, req);
+    if (outcome.status === "stale") logger.warn("analyze request skipped", { incidentId: req.incidentId, reason: outcome.reason });
+    else {
+      deps.metrics?.addMetric(`Incident${outcome.change === "new" ? "New" : outcome.change === "escalated" ? "Escalated" : "Repeat"}`, MetricUnit.Count, 1);
+      if (outcome.incident.enrichment === "event-time-only") deps.metrics?.addMetric("EnrichmentFallback", MetricUnit.Count, 1);
+    }
+  }
+
+  return async (event, context) => {
+    const processor = new BatchProcessor(EventType.SQS);
+    const response = await processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });
+    for (const f of response.batchItemFailures) logger.warn("record will be retried", { messageId: f.itemIdentifier });
+    deps.metrics?.publishStoredMetrics();
+    return response;
+  };
+}
+
+/** Kubernetes access from the function environment, or undefined when none is configured. */
+export function kubernetesFromEnv(env: FunctionEnv, aws: Pick<AwsClients, "secrets">): KubernetesAccess | undefined {
+  const eks =
+    env.EKS_CLUSTER_NAME && env.EKS_CLUSTER_ENDPOINT
+      ? { clusterName: env.EKS_CLUSTER_NAME, endpoint: env.EKS_CLUSTER_ENDPOINT, ca: env.EKS_CLUSTER_CA, region: process.env.AWS_REGION ?? "us-east-1" }
+      : undefined;
+  if (!env.KUBECONFIG_SECRET_ARN && !env.KUBECONFIG && !eks) return undefined;
+  const load = kubeConfigLoader({ secretArn: env.KUBECONFIG_SECRET_ARN, secrets: aws.secrets, kubeconfigPath: env.KUBECONFIG, eks });
+  return createKubernetesAccess(load, env.K8S_TIMEOUT_MS);
+}
+
+let cold: SqsHandler | undefined;
+
+/** Lambda entry point. */
+export const handler: SqsHandler = async (event, context) => {
+  if (!cold) {
+    const env = loadFunctionEnv();
+    if (!env.NOTIFY_QUEUE_URL) throw new Error("analyze needs NOTIFY_QUEUE_URL");
+    const aws = createAwsClients({ endpoints: endpointsFromEnv() });
+    cold = createAnalyzeHandler({
+      sqs: aws.sqs,
+      doc: aws.doc,
+      tableName: env.INCIDENTS_TABLE,
+      notifyQueueUrl: env.NOTIFY_QUEUE_URL,
+      analyzeQueueUrl: env.ANALYZE_QUEUE_URL,
+      k8s: kubernetesFromEnv(env, aws),
+      cluster: env.OOMWATCH_CLUSTER,
+      policy: env.ESCALATION_POLICY,
+    });
+  }
+  return cold(event, context);
+};
