@@ -63,7 +63,9 @@ const CSV_COLUMNS: [string, (i: Incident) => string | number | undefined][] = [
 export function csvField(value: string | number | undefined): string {
   if (value === undefined) return "";
   if (typeof value === "number") return String(value);
-  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  // Terminal escapes have no place in a data file that may be `cat`ed; line breaks are kept (quoted).
+  const safe = value.replace(/[^\P{Cc}\n]/gu, "?");
+  const text = /^[=+\-@]/.test(safe) ? `'${safe}` : safe;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

@@ -56,10 +56,30 @@ export function parseKind(text: string): IncidentKind {
   return kind;
 }
 
-// Workload kinds as Kubernetes spells them (the index key is case-sensitive).
-const KNOWN_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "ReplicationController", "Rollout"];
+// Workload kinds as Kubernetes spells them (the index key is case-sensitive), with kubectl's short names.
+const KINDS: Record<string, string[]> = {
+  Deployment: ["deploy"],
+  StatefulSet: ["sts"],
+  DaemonSet: ["ds"],
+  ReplicaSet: ["rs"],
+  Job: [],
+  CronJob: ["cj"],
+  Pod: ["po"],
+  ReplicationController: ["rc"],
+  Rollout: ["ro"],
+};
 
-/** `deployment/api` (kind matched case-insensitively) or `api` (any kind). */
+/** `deploy`, `deployments`, `DEPLOYMENT` -> `Deployment`; an unknown kind is kept as typed. */
+function canonicalKind(text: string): string {
+  const t = text.toLowerCase();
+  for (const [kind, short] of Object.entries(KINDS)) {
+    const k = kind.toLowerCase();
+    if (t === k || t === `${k}s` || short.includes(t)) return kind;
+  }
+  return text;
+}
+
+/** `deployment/api` (kind matched case-insensitively, kubectl short names too) or `api` (any kind). */
 export function parseWorkload(text: string): WorkloadFilter {
   const s = text.trim();
   const slash = s.indexOf("/");
@@ -72,8 +92,7 @@ export function parseWorkload(text: string): WorkloadFilter {
   if (!kindText || !name || name.includes("/")) {
     throw new UsageError(`malformed --workload "${text}": use KIND/NAME (deployment/api) or NAME`);
   }
-  const kind = KNOWN_KINDS.find((k) => k.toLowerCase() === kindText.toLowerCase()) ?? kindText;
-  return { kind, name };
+  return { kind: canonicalKind(kindText), name };
 }
 
 export function parseLimit(text: string, flag = "--limit"): number {

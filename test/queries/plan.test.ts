@@ -112,6 +112,8 @@ describe("flag parsing", () => {
     expect(parseWorkload("deployment/api")).toEqual({ kind: "Deployment", name: "api" });
     expect(parseWorkload("STATEFULSET/db")).toEqual({ kind: "StatefulSet", name: "db" });
     expect(parseWorkload("Widget/x")).toEqual({ kind: "Widget", name: "x" });
+    expect(parseWorkload("deploy/api")).toEqual({ kind: "Deployment", name: "api" });
+    expect(parseWorkload("cronjobs/report")).toEqual({ kind: "CronJob", name: "report" });
     expect(parseWorkload("api")).toEqual({ name: "api" });
     for (const bad of ["/api", "deployment/", "a/b/c", " "]) expect(() => parseWorkload(bad)).toThrow(/malformed --workload/);
     expect(parseLimit("25")).toBe(25);
@@ -157,6 +159,8 @@ describe("text output", () => {
     expect(csvField('say "hi", ok')).toBe('"say ""hi"", ok"');
     expect(csvField("=HYPERLINK(1)")).toBe("'=HYPERLINK(1)");
     expect(csvField(-3)).toBe("-3");
+    expect(csvField("a\u001b[2Jb\tc")).toBe("a?[2Jb?c");
+    expect(csvField("\u0000=1")).toBe("?=1");
     expect(csvField(undefined)).toBe("");
     const csv = formatCsv([makeIncident({ id: "x1", firstSeen: "2024-05-01T00:00:00.000Z", diagnosis: { causes: ["a", "b"], summary: "line1\nline2" } })]);
     expect(csv.split("\n")[0]).toBe(
