@@ -1,0 +1,107 @@
+/**
+ * Integration harness for forwarder tests: the Kubernetes API simulator over
+ * HTTP (real client-node), the SQS emulator through createTestAws (real SDK),
+ * and forwarders with test-sized timings.
+ */
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { type Forwarder, type ForwarderOptions, startForwarder } from "../../forwarder/forwarder.ts";
+import type { Logger } from "../../forwarder/log.ts";
+import { type K8sSimulator, startK8sSimulator } from "../../sandbox/k8s-sim/server.ts";
+import { type Occurrence, OccurrenceSchema } from "../../shared/schema/occurrence.ts";
+import { createTestAws, type TestAws } from "../support/aws.ts";
+
+export interface Harness {
+  sim: K8sSimulator;
+  aws: TestAws;
+  queueUrl: string;
+  forwarders: Forwarder[];
+  start(opts?: Partial<ForwarderOptions>): Promise<Forwarder>;
+  /** Every message received from the events queue so far (deleted from the queue). */
+  received: Occurrence[];
+  /** Reads the queue until it has been empty for `quietMs`. */
+  drain(quietMs?: number): Promise<Occurrence[]>;
+  close(): Promise<void>;
+}
+
+/** Collects log lines so tests can assert on them (and the output stays quiet). */
+export function collectingLogger(lines: { level: string; message: string; extra?: Record<string, unknown> }[] = []): Logger & { lines: typeof lines } {
+  const at = (level: string) => (message: string, extra?: Record<string, unknown>) => void lines.push({ level, message, extra });
+  return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+}
+
+export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = "condition"): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function receiveOnce(sqs: SQSClient, queueUrl: string): Promise<Occurrence[]> {
+  const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+  const messages = res.Messages ?? [];
+  if (messages.length) {
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: messages.map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle })),
+      }),
+    );
+  }
+  return messages.map((m) => OccurrenceSchema.parse(JSON.parse(m.Body ?? "")));
+}
+
+export async function createHarness(name: string): Promise<Harness> {
+  const sim = await startK8sSimulator({ bookmarkIntervalMs: 200 });
+  const aws = await createTestAws(name);
+  const queueUrl = aws.queues.events.url;
+  const forwarders: Forwarder[] = [];
+  const received: Occurrence[] = [];
+  const h: Harness = {
+    sim,
+    aws,
+    queueUrl,
+    forwarders,
+    received,
+    async start(opts = {}) {
+      const f = await startForwarder({
+        kubeConfig: sim.kubeConfig(),
+        sqs: aws.clients.sqs,
+        queueUrl,
+        cluster: "test",
+        logger: collectingLogger(),
+        sendBackoff: { baseMs: 50, capMs: 400 },
+        watchBackoff: { baseMs: 50, capMs: 400 },
+        flushTimeoutMs: 2000,
+        apiTimeoutMs: 1000,
+        ...opts,
+      });
+      forwarders.push(f);
+      return f;
+    },
+    async drain(quietMs = 400) {
+      let quietSince = Date.now();
+      while (Date.now() - quietSince < quietMs) {
+        const got = await receiveOnce(aws.clients.sqs, queueUrl);
+        if (got.length) {
+          received.push(...got);
+          quietSince = Date.now();
+        } else await new Promise((r) => setTimeout(r, 50));
+      }
+      return received;
+    },
+    async close() {
+      await Promise.allSettled(forwarders.map((f) => f.stop()));
+      await sim.stop();
+    },
+  };
+  return h;
+}
+
+/** Keys of received messages with how often each arrived. */
+export function keyCounts(list: Occurrence[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const o of list) m.set(o.key, (m.get(o.key) ?? 0) + 1);
+  return m;
+}
