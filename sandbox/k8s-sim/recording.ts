@@ -161,7 +161,10 @@ export interface ReplayOptions {
   gapMs?: number;
   /** Longest wait between two changes (default 5 s, before speed): idle stretches are skipped. */
   maxGapMs?: number;
-  /** Move all timestamps so the recording starts now (default true), so it looks live to the forwarder. */
+  /**
+   * Move each change's timestamps so its latest one is the moment it is applied (default true):
+   * the replay then looks live to a forwarder that ignores old terminations.
+   */
   retime?: boolean;
   onEvent?: (e: RecordedEvent, index: number) => void;
 }
@@ -180,8 +183,6 @@ export async function replayRecording(sim: K8sSimulator, events: RecordedEvent[]
   const gapMs = opts.gapMs ?? 50;
   const maxGapMs = opts.maxGapMs ?? 5000;
   const times = events.map(eventTime);
-  const first = times.find((t) => t !== undefined);
-  const shift = opts.retime !== false && first !== undefined ? Date.now() - first : 0;
   const result: ReplayResult = { applied: 0, deleted: 0, skipped: {} };
   let previous: number | undefined;
   for (const [index, e] of events.entries()) {
@@ -198,7 +199,7 @@ export async function replayRecording(sim: K8sSimulator, events: RecordedEvent[]
       result.skipped[kind] = (result.skipped[kind] ?? 0) + 1;
       continue;
     }
-    const object = shift ? shiftTimes(e.object, shift) : e.object;
+    const object = opts.retime !== false && time !== undefined ? shiftTimes(e.object, Date.now() - time) : e.object;
     if (e.type === "DELETED") {
       const existing = sim.get(kind, object.metadata?.namespace, object.metadata?.name ?? "", object.apiVersion);
       if (existing) {

@@ -1,7 +1,8 @@
 /** The simulator through the real @kubernetes/client-node over HTTP. */
 import {
-  ApiException,
+  type ApiException,
   AppsV1Api,
+  BatchV1Api,
   CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
@@ -234,7 +235,6 @@ describe("objects", () => {
     const apps = kc.makeApiClient(AppsV1Api);
     const rs = await apps.readNamespacedReplicaSet({ name: web.replicaSet.metadata?.name ?? "", namespace: "shop" });
     expect(rs.metadata?.ownerReferences?.[0]).toMatchObject({ kind: "Deployment", name: "web" });
-    const { BatchV1Api } = await import("@kubernetes/client-node");
     const jobs = await kc.makeApiClient(BatchV1Api).listNamespacedJob({ namespace: "batch" });
     expect(jobs.items[0]?.metadata?.ownerReferences?.[0]).toMatchObject({ kind: "CronJob", name: "report" });
   });
