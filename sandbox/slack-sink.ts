@@ -5,7 +5,7 @@
  * limiting), keeps what it received and renders it for a terminal. The real
  * `@slack/web-api` WebClient talks to it through `slackApiUrl: sink.url`.
  *
- * Methods: auth.test, chat.postMessage, chat.update, chat.getPermalink,
+ * Methods: auth.test, chat.postMessage, chat.update, chat.delete, chat.getPermalink,
  * conversations.history, conversations.replies, conversations.list.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -85,7 +85,7 @@ const fail = (error: string, extra: Record<string, unknown> = {}): Answer => ({ 
 export async function startSlackSink(opts: SlackSinkOptions = {}): Promise<SlackSink> {
   const token = opts.token ?? "xoxb-oomwatch-sandbox";
   const ws = new Workspace(opts.channels ?? DEFAULT_CHANNELS, opts.autoCreateChannels ?? false);
-  const counters: SinkCounters = { posted: 0, updated: 0, threadReplies: 0, rateLimited: 0 };
+  const counters: SinkCounters = { posted: 0, updated: 0, threadReplies: 0, deleted: 0, rateLimited: 0 };
   const faults: Array<SinkFault & { left: number }> = [];
   const listeners = new Set<(m: SinkMessage, change: "posted" | "updated") => void>();
   const lastPost = new Map<string, number>();
@@ -200,6 +200,15 @@ export async function startSlackSink(opts: SlackSinkOptions = {}): Promise<Slack
       counters.updated += 1;
       notify(m, "updated");
       return { body: { ok: true, channel: ch.id, ts: m.ts, text: m.text, message: slackMessage(m, true) } };
+    },
+
+    "chat.delete": (p) => {
+      const ch = ws.channel(str(p.channel) ?? "");
+      if (!ch) return fail("channel_not_found");
+      const ts = str(p.ts) ?? "";
+      if (!ws.remove(ch.id, ts)) return fail("message_not_found");
+      counters.deleted += 1;
+      return { body: { ok: true, channel: ch.id, ts } };
     },
 
     "chat.getPermalink": (p) => {

@@ -47,6 +47,7 @@ export interface SinkCounters {
   posted: number;
   updated: number;
   threadReplies: number;
+  deleted: number;
   /** Calls answered 429 by the rate limiter or a fault. */
   rateLimited: number;
 }

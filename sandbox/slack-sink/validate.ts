@@ -1,20 +1,11 @@
 /**
  * Block Kit checks the sink applies the way Slack does, so a message that the
  * sink accepts is one Slack accepts too (for the block types oomwatch uses).
- * Limits: https://docs.slack.dev/reference/block-kit/blocks
+ * Limits: https://docs.slack.dev/reference/block-kit/blocks (numbers in shared/notify/limits.ts).
  */
+import { SLACK_LIMITS } from "../../shared/notify/limits.ts";
 
-export const SLACK_LIMITS = {
-  blocks: 50,
-  sectionText: 3000,
-  sectionFields: 10,
-  fieldText: 2000,
-  headerText: 150,
-  contextElements: 10,
-  blockId: 255,
-  /** chat.postMessage `text`; longer is `msg_too_long`. */
-  messageText: 40_000,
-} as const;
+export { SLACK_LIMITS };
 
 const KNOWN_TYPES = new Set(["section", "header", "context", "divider", "actions", "image", "rich_text", "markdown", "input", "file", "video"]);
 

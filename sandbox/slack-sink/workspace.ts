@@ -50,6 +50,13 @@ export class Workspace {
     this.list.push(m);
   }
 
+  /** Deletes a message (and, like Slack, leaves its replies orphaned). */
+  remove(channel: string, ts: string): boolean {
+    const i = this.list.findIndex((m) => m.channel === channel && m.ts === ts);
+    if (i >= 0) this.list.splice(i, 1);
+    return i >= 0;
+  }
+
   find(channel: string, ts: string): SinkMessage | undefined {
     return this.list.find((m) => m.channel === channel && m.ts === ts);
   }

@@ -1,0 +1,136 @@
+/**
+ * notify: notify queue -> Slack (parent message per incident, thread replies,
+ * parent updates, Level 3 ops copy) + EventBridge severity events.
+ * `createNotifyHandler` takes injected clients (Lambda, sandbox runner, tests);
+ * `handler` is the Lambda entry, built from the environment once per cold start.
+ *
+ * Failure policy: Slack rate limits, 5xx and timeouts return the record as a
+ * batch item failure (SQS retries it later; the function never sleeps) and the
+ * rest of the batch is returned untouched; permanent Slack errors and malformed
+ * records are logged, counted, sent to the notify DLQ when configured, and
+ * acknowledged.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { WebClient } from "@slack/web-api";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { FunctionEnvSchema } from "../../shared/config.ts";
+import { IncidentNotifier } from "../../shared/notify/notify-incident.ts";
+import type { RoutingConfig } from "../../shared/notify/routing.ts";
+import { NotifyError } from "../../shared/notify/slack-errors.ts";
+import { SlackPoster } from "../../shared/notify/slack-poster.ts";
+import { SlackRefStore } from "../../shared/notify/slack-ref.ts";
+import { FUNCTIONS } from "../../shared/resources.ts";
+import { sendToNotifyDeadLetter, type DeadLetterTarget } from "./dead-letter.ts";
+import { planBatch } from "./plan.ts";
+
+export type { RoutingConfig } from "../../shared/notify/routing.ts";
+
+export interface NotifyDeps {
+  slack: WebClient;
+  doc: DynamoDBDocumentClient;
+  tableName: string;
+  eventbridge: EventBridgeClient;
+  busName: string;
+  routing: RoutingConfig;
+  /** RUNBOOK_BASE_URL; default from shared/config.ts. */
+  runbookBaseUrl?: string;
+  /** NOTIFY_DLQ_URL: where malformed and permanently refused records go. Without it they are batch item failures (malformed) or dropped after logging (refused). */
+  dlq?: DeadLetterTarget;
+  logger?: Logger;
+  metrics?: Metrics;
+  now?: () => number;
+  /** Posting lease (default: twice the function timeout). */
+  leaseMs?: number;
+  /** Records are not started with less time than this left (default 8 s). */
+  minRemainingMs?: number;
+}
+
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/** Slack trouble that makes every further call in this batch pointless. */
+const STOPS_BATCH = /^(rate_limited|http_\d+|request_failed|ratelimited|internal_error|fatal_error|service_unavailable|request_timeout)$/;
+
+class SkippedError extends Error {}
+
+export function createNotifyHandler(deps: NotifyDeps): SqsHandler {
+  const logger = deps.logger ?? new Logger({ serviceName: "oomwatch-notify" });
+  const count = (name: string) => deps.metrics?.addMetric(name, MetricUnit.Count, 1);
+  const notifier = new IncidentNotifier({
+    poster: new SlackPoster(deps.slack),
+    refs: new SlackRefStore(deps.doc, deps.tableName),
+    eventbridge: deps.eventbridge,
+    busName: deps.busName,
+    routing: deps.routing,
+    runbookBaseUrl: deps.runbookBaseUrl ?? FunctionEnvSchema.shape.RUNBOOK_BASE_URL.parse(undefined),
+    now: deps.now ?? Date.now,
+    leaseMs: deps.leaseMs ?? FUNCTIONS.notify.timeoutSeconds * 2000,
+    warn: (message, extra) => logger.warn(message, extra ?? {}),
+    count,
+  });
+  const minRemainingMs = deps.minRemainingMs ?? 8000;
+
+  return async (event, context) => {
+    const plans = planBatch(event.Records);
+    let stopReason: string | undefined;
+
+    async function deadLetter(record: SQSRecord, code: "INVALID_JSON" | "SCHEMA" | "SLACK_PERMANENT", reason: string): Promise<boolean> {
+      if (!deps.dlq) return false;
+      await sendToNotifyDeadLetter(deps.dlq, record, code, reason);
+      return true;
+    }
+
+    async function processRecord(record: SQSRecord): Promise<void> {
+      const plan = plans.get(record.messageId);
+      if (!plan) throw new Error("record missing from plan");
+      if (plan.action === "superseded") {
+        count("NotifySuperseded");
+        return;
+      }
+      if (plan.action === "poison") {
+        count("NotifyPoison");
+        logger.error("malformed notify request", { messageId: record.messageId, error: plan.code, reason: plan.reason });
+        if (!(await deadLetter(record, plan.code, plan.reason))) throw new Error(`malformed notify request: ${plan.reason}`);
+        return;
+      }
+      if (stopReason) throw new SkippedError(`not attempted: ${stopReason} earlier in this batch`);
+      if (context.getRemainingTimeInMillis() < minRemainingMs) throw new SkippedError("not attempted: function time nearly used up");
+      const { request } = plan;
+      try {
+        const outcome = await notifier.notify(request, record.messageId);
+        count(`Notify${outcome[0]!.toUpperCase()}${outcome.slice(1)}`);
+        logger.info("incident notified", { incidentId: request.incidentId, revision: request.revision, outcome });
+      } catch (e) {
+        if (!(e instanceof NotifyError)) throw e;
+        if (e.failure.action === "retry") {
+          count("SlackRetryableError");
+          if (STOPS_BATCH.test(e.failure.code)) stopReason = e.failure.code;
+          throw e;
+        }
+        count("SlackPermanentError");
+        logger.error("Slack refused the incident for good; not retrying", { incidentId: request.incidentId, error: e.failure.code, message: e.message });
+        await deadLetter(record, "SLACK_PERMANENT", e.message);
+      }
+    }
+
+    const processor = new BatchProcessor(EventType.SQS);
+    const response = await processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false, processInParallel: false });
+    for (const f of response.batchItemFailures) logger.warn("record will be retried", { messageId: f.itemIdentifier });
+    deps.metrics?.publishStoredMetrics();
+    return response;
+  };
+}
+
+let cold: Promise<SqsHandler> | undefined;
+
+/** Lambda entry point. */
+export const handler: SqsHandler = async (event, context) => {
+  cold ??= import("./from-env.ts").then((m) => m.notifyHandlerFromEnv()).catch((e: unknown) => {
+    cold = undefined; // a failed cold start (e.g. secret unreadable) is retried on the next invocation
+    throw e;
+  });
+  return (await cold)(event, context);
+};

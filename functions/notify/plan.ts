@@ -1,0 +1,50 @@
+/**
+ * Before touching Slack, a batch is planned: malformed records are poison, and
+ * of several requests for one incident only the newest revision is processed
+ * (the parent shows the latest state anyway), so a storm makes a few posts.
+ */
+import type { SQSRecord } from "aws-lambda";
+import { NotifyRequestSchema, type NotifyRequest } from "../../shared/schema/incident.ts";
+import type { NotifyDeadLetterCode } from "./dead-letter.ts";
+
+export type RecordPlan =
+  | { action: "notify"; request: NotifyRequest }
+  | { action: "superseded"; incidentId: string; by: string }
+  | { action: "poison"; code: NotifyDeadLetterCode; reason: string };
+
+function parse(record: SQSRecord): RecordPlan {
+  let body: unknown;
+  try {
+    body = JSON.parse(record.body);
+  } catch (e) {
+    return { action: "poison", code: "INVALID_JSON", reason: e instanceof Error ? e.message : "not JSON" };
+  }
+  const parsed = NotifyRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    const reason = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+      .join("; ");
+    return { action: "poison", code: "SCHEMA", reason };
+  }
+  return { action: "notify", request: parsed.data };
+}
+
+/** Newer wins: higher revision, then higher level, then later in the batch. */
+const newer = (a: NotifyRequest, b: NotifyRequest) => a.revision > b.revision || (a.revision === b.revision && a.incident.level >= b.incident.level);
+
+export function planBatch(records: SQSRecord[]): Map<string, RecordPlan> {
+  const plans = new Map(records.map((r) => [r.messageId, parse(r)] as const));
+  const newest = new Map<string, { messageId: string; request: NotifyRequest }>();
+  for (const [messageId, plan] of plans) {
+    if (plan.action !== "notify") continue;
+    const best = newest.get(plan.request.incidentId);
+    if (!best || newer(plan.request, best.request)) newest.set(plan.request.incidentId, { messageId, request: plan.request });
+  }
+  for (const [messageId, plan] of plans) {
+    if (plan.action !== "notify") continue;
+    const best = newest.get(plan.request.incidentId)!;
+    if (best.messageId !== messageId) plans.set(messageId, { action: "superseded", incidentId: plan.request.incidentId, by: best.messageId });
+  }
+  return plans;
+}

@@ -1,0 +1,265 @@
+/**
+ * The Slack messages of an incident (Block Kit + fallback text): the parent
+ * message an on-call engineer reads first, and the thread replies for repeats
+ * and escalations. Every string that comes from the cluster is escaped
+ * (mrkdwn.ts); every text stays inside Slack's limits (limits.ts).
+ */
+import type { KnownBlock, SectionBlock } from "@slack/web-api";
+import { formatBytes } from "../quantity.ts";
+import { RESPONSE_MINUTES, type Incident, type Level } from "../schema/incident.ts";
+import type { IncidentKind } from "../schema/occurrence.ts";
+import { stepsFor, type FilledStep } from "../runbooks/fill.ts";
+import { runbookDocPath } from "../runbooks/runbooks.ts";
+import { causeLabel } from "./cause-labels.ts";
+import { cutMrkdwn, fitBlocks, SLACK_LIMITS } from "./limits.ts";
+import { codeBlock, codeSpan, escapeMrkdwn, escapeWithin, link, slackDate } from "./mrkdwn.ts";
+import type { Route } from "./routing.ts";
+
+export interface SlackMessage {
+  /** Fallback text: notifications, screen readers, clients without blocks. */
+  text: string;
+  blocks: KnownBlock[];
+}
+
+export interface MessageOptions {
+  /** Base URL of docs/runbooks (RUNBOOK_BASE_URL). */
+  runbookBaseUrl: string;
+  route: Route;
+  /** Set when the routed channel did not exist and the message went to the default channel. */
+  missingChannel?: string;
+  /** The ops copy of a Level 3 incident (shorter: no recommendation details). */
+  role?: "owner" | "ops";
+}
+
+export const KIND_LABEL: Readonly<Record<IncidentKind, string>> = {
+  ContainerOOM: "Container OOM",
+  PodEviction: "Pod eviction",
+  NodeMemoryPressure: "Node memory pressure",
+  NodeOOM: "Node OOM",
+};
+const LEVEL_EMOJI: Readonly<Record<Level, string>> = { 1: ":large_yellow_circle:", 2: ":large_orange_circle:", 3: ":red_circle:" };
+
+const MAX_LIST = 5;
+const mrkdwn = (text: string): SectionBlock => ({ type: "section", text: { type: "mrkdwn", text: cutMrkdwn(text, SLACK_LIMITS.sectionText) } });
+const context = (...parts: string[]): KnownBlock => ({
+  type: "context",
+  elements: parts.slice(0, SLACK_LIMITS.contextElements).map((t) => ({ type: "mrkdwn" as const, text: cutMrkdwn(t, SLACK_LIMITS.sectionText) })),
+});
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** `a, b, c and 997 more`, each escaped as code. */
+function shortList(items: string[], max = MAX_LIST): string {
+  const shown = items.slice(0, max).map((i) => codeSpan(i, 120));
+  const rest = items.length - shown.length;
+  return rest > 0 ? `${shown.join(", ")} and ${rest} more` : shown.join(", ");
+}
+
+/** Link to docs/runbooks/level-N.md under RUNBOOK_BASE_URL (which points at docs/runbooks). */
+export const runbookUrl = (base: string, level: Level): string => `${base.replace(/\/$/, "")}/level-${level}.md`;
+
+const workloadName = (i: Incident) => (i.workload ? `${i.workload.kind.toLowerCase()}/${i.workload.name}` : undefined);
+
+/** What the incident is about, for the header and the fallback text (raw, unescaped). */
+function subject(i: Incident): string {
+  const wl = workloadName(i);
+  if (i.kind === "NodeOOM" || i.kind === "NodeMemoryPressure" || !wl) return i.node ? `node ${i.node}` : (i.namespace ?? i.cluster);
+  return i.namespace ? `${i.namespace}/${wl}` : wl;
+}
+
+/** The numbers that back the one-line summary, as mrkdwn. */
+function numbers(i: Incident): string[] {
+  const f = i.facts;
+  const node = i.snapshot.node;
+  const out: string[] = [];
+  if (f.limitBytes !== undefined) out.push(`limit *${formatBytes(f.limitBytes)}*`);
+  if (f.requestBytes !== undefined) out.push(`request *${formatBytes(f.requestBytes)}*`);
+  if (f.usageBytes !== undefined) out.push(`usage seen *${formatBytes(f.usageBytes)}*`);
+  if (f.restarts !== undefined) out.push(`*${plural(f.restarts, "restart")}*`);
+  if (f.evictions !== undefined && i.kind !== "PodEviction") out.push(`*${plural(f.evictions, "eviction")}*`);
+  if (f.exitCode !== undefined) out.push(`exit code ${f.exitCode}`);
+  if (node?.allocatable.memory !== undefined) out.push(`node allocatable ${formatBytes(node.allocatable.memory)}`);
+  if (node?.podLimits.memory !== undefined && node.allocatable.memory) {
+    out.push(`pod limits ${formatBytes(node.podLimits.memory)} (${Math.round((node.podLimits.memory / node.allocatable.memory) * 100)}% of allocatable)`);
+  }
+  if (node?.usage?.memory !== undefined) out.push(`node usage ${formatBytes(node.usage.memory)}`);
+  return out;
+}
+
+/** What happened, in one sentence with numbers (mrkdwn, escaped). */
+export function whatHappened(i: Incident): string {
+  const node = i.node ? codeSpan(i.node) : "a node";
+  const wl = workloadName(i);
+  const times = i.occurrences > 1 ? ` ${i.occurrences} times` : "";
+  let lead: string;
+  switch (i.kind) {
+    case "ContainerOOM":
+      lead = `Container ${codeSpan(i.container ?? "?")}${wl ? ` of ${codeSpan(wl)}` : ""}${i.namespace ? ` in ${codeSpan(i.namespace)}` : ""} was OOM killed${times} (it hit its memory limit)`;
+      break;
+    case "PodEviction": {
+      const n = i.facts.evictions ?? i.occurrences;
+      lead = `${plural(n, "pod")}${wl ? ` of ${codeSpan(wl)}` : ""} evicted from ${node} because the node ran low on memory`;
+      break;
+    }
+    case "NodeMemoryPressure":
+      lead = `Node ${node} reports MemoryPressure: the kubelet is short of memory and evicts pods`;
+      break;
+    case "NodeOOM":
+      lead = `The kernel OOM killer ran on ${node}${i.facts.process ? ` and killed ${codeSpan(i.facts.process)}` : ""}${times}`;
+      break;
+  }
+  const nums = numbers(i);
+  return nums.length ? `${lead}: ${nums.join(", ")}.` : `${lead}.`;
+}
+
+function fieldsBlock(i: Incident): KnownBlock {
+  const pod = i.snapshot.pod;
+  const fields: Array<[string, string | undefined]> = [
+    ["Cluster", codeSpan(i.cluster)],
+    ["Namespace", i.namespace ? codeSpan(i.namespace) : undefined],
+    ["Workload", workloadName(i) ? codeSpan(workloadName(i)!) : undefined],
+    ["Container", i.container ? codeSpan(i.container) : undefined],
+    ["Node", i.node ? codeSpan(i.node) : undefined],
+    ["Pods", i.pods.length ? `${i.pods.length}: ${shortList(i.pods, 3)}` : undefined],
+    ["QoS / priority", pod?.qosClass ? `${pod.qosClass}${pod.priorityClassName ? ` / ${codeSpan(pod.priorityClassName)}` : ""}` : undefined],
+  ];
+  return {
+    type: "section",
+    fields: fields
+      .filter((f): f is [string, string] => f[1] !== undefined)
+      .map(([k, v]) => ({ type: "mrkdwn" as const, text: cutMrkdwn(`*${k}*\n${v}`, SLACK_LIMITS.fieldText) })),
+  };
+}
+
+function diagnosisBlock(i: Incident): KnownBlock {
+  const causes = i.diagnosis.causes.slice(0, 8).map((c) => {
+    const label = causeLabel(c);
+    return `• ${codeSpan(c, 100)}${label ? ` ${label}` : ""}`;
+  });
+  const more = i.diagnosis.causes.length > 8 ? [`• and ${i.diagnosis.causes.length - 8} more`] : [];
+  return mrkdwn(["*Diagnosis*", escapeWithin(i.diagnosis.summary, 1200), ...causes, ...more].join("\n"));
+}
+
+function recommendationBlock(i: Incident): KnownBlock | undefined {
+  const r = i.recommendation;
+  if (!r) return undefined;
+  const lines = ["*Recommendation*", escapeWithin(r.summary, 600)];
+  const change = (what: string, from?: number, to?: number) => {
+    if (to === undefined) return;
+    lines.push(`• memory ${what}: ${from !== undefined ? `${formatBytes(from)} → ` : ""}*${formatBytes(to)}*`);
+  };
+  change("request", r.current.requestBytes, r.proposed.requestBytes);
+  change("limit", r.current.limitBytes, r.proposed.limitBytes);
+  if (r.resultingQos) lines.push(`• resulting QoS: ${r.resultingQos}`);
+  for (const [k, v] of Object.entries(r.settings).slice(0, 6)) lines.push(`• set ${codeSpan(`${k}=${v}`, 200)}`);
+  if (r.basis.length) lines.push(`_Basis: ${r.basis.slice(0, 4).map((b) => escapeWithin(b, 200)).join("; ")}_`);
+  return mrkdwn(lines.join("\n"));
+}
+
+/** Node OOM victims, top pods of the node, or the other evicted pods: who else is involved. */
+function involvedBlock(i: Incident): KnownBlock | undefined {
+  const lines: string[] = [];
+  if (i.victims.length) {
+    const names = i.victims.map((v) => `${v.namespace}/${v.pod}${v.container ? ` (${v.container})` : ""}`);
+    lines.push(`*Killed on the node:* ${shortList(names)}`);
+  }
+  const top = i.snapshot.node?.topPods ?? [];
+  if (top.length && i.kind !== "ContainerOOM") {
+    const rows = top.slice(0, MAX_LIST).map((p) => {
+      const used = p.usage?.memory !== undefined ? `uses ${formatBytes(p.usage.memory)}` : "usage unknown";
+      const req = p.requests.memory !== undefined ? `requests ${formatBytes(p.requests.memory)}` : "no request";
+      return `• ${codeSpan(`${p.namespace}/${p.name}`, 120)} ${used}, ${req}${p.qosClass ? ` (${escapeMrkdwn(p.qosClass)})` : ""}`;
+    });
+    lines.push("*Largest pods on the node*", ...rows);
+  }
+  return lines.length ? mrkdwn(lines.join("\n")) : undefined;
+}
+
+function evidenceBlocks(i: Incident): KnownBlock[] {
+  const out: KnownBlock[] = [];
+  if (i.lastMessage) out.push(mrkdwn(`*Last event message*\n${codeBlock(i.lastMessage, 600)}`));
+  const tail = i.snapshot.pod?.logTail;
+  if (tail?.length) out.push(mrkdwn(`*Last log lines of the killed container*\n${codeBlock(tail.slice(-15).join("\n"), 1500)}`));
+  return out;
+}
+
+function leadBlock(i: Incident, opts: MessageOptions): KnownBlock {
+  const parts = [`*Respond within ${RESPONSE_MINUTES[i.level]} min* · ${link(runbookUrl(opts.runbookBaseUrl, i.level), `Level ${i.level} runbook`)}`];
+  if (opts.route.mention) parts[0] = `${opts.route.mention} ${parts[0]}`;
+  if (i.escalation.from !== undefined) {
+    const reasons = i.escalation.reasons.map((r) => escapeWithin(r, 300)).join("; ");
+    parts.push(`:arrow_double_up: Escalated from Level ${i.escalation.from}${reasons ? `: ${reasons}` : ""}`);
+  }
+  parts.push(whatHappened(i));
+  if (opts.missingChannel) {
+    parts.push(`_Routed to ${escapeMrkdwn(opts.missingChannel)}, which was not found: posted here instead. Check the \`oomwatch.io/slack-channel\` annotation or SLACK_CHANNEL_MAP._`);
+  }
+  if (i.enrichment === "event-time-only") {
+    parts.push(`_Live cluster data unavailable${i.enrichmentError ? ` (${escapeWithin(i.enrichmentError, 200)})` : ""}; figures are from event time._`);
+  }
+  return mrkdwn(parts.join("\n"));
+}
+
+function stepBlock(step: FilledStep, n: number): KnownBlock {
+  const cmds = step.commands.map((c) => (c.where === "node" ? `${c.run}   # on the node` : c.run)).join("\n");
+  return mrkdwn(`*${n}. ${escapeMrkdwn(step.title)}*\n${escapeWithin(step.detail, 600)}${cmds ? `\n${codeBlock(cmds, 2200)}` : ""}`);
+}
+
+function runbookBlocks(i: Incident, opts: MessageOptions): KnownBlock[] {
+  const { runbook, steps, omitted } = stepsFor(i);
+  const out: KnownBlock[] = [
+    { type: "divider" },
+    mrkdwn(`*Runbook · Level ${runbook.level}: ${escapeMrkdwn(runbook.title)}* (respond within ${runbook.responseMinutes} min)\n${escapeWithin(runbook.meaning, 800)}`),
+    ...steps.map((s, n) => stepBlock(s, n + 1)),
+  ];
+  out.push(context(`${omitted ? `${omitted} more steps in ` : "Full runbook: "}${link(runbookUrl(opts.runbookBaseUrl, i.level), runbookDocPath(i.level))}`));
+  return out;
+}
+
+function header(i: Incident): KnownBlock {
+  const text = `${LEVEL_EMOJI[i.level]} Level ${i.level} · ${KIND_LABEL[i.kind]} · ${subject(i)}`;
+  return { type: "header", text: { type: "plain_text", text: text.length > SLACK_LIMITS.headerText ? `${text.slice(0, SLACK_LIMITS.headerText - 1)}…` : text, emoji: true } };
+}
+
+function fallback(i: Incident, prefix = ""): string {
+  const text = `${prefix}Level ${i.level} ${KIND_LABEL[i.kind]} in ${i.cluster}: ${escapeMrkdwn(subject(i))}. ${whatHappened(i)} Respond within ${RESPONSE_MINUTES[i.level]} min.`;
+  return cutMrkdwn(text, 3000);
+}
+
+/** The parent message of an incident (posted once, then updated in place). */
+export function parentMessage(i: Incident, opts: MessageOptions): SlackMessage {
+  const ops = opts.role === "ops";
+  const blocks: Array<KnownBlock | undefined> = [
+    header(i),
+    leadBlock(i, opts),
+    fieldsBlock(i),
+    diagnosisBlock(i),
+    ops ? undefined : recommendationBlock(i),
+    involvedBlock(i),
+    ...(ops ? [] : evidenceBlocks(i)),
+    context(
+      `*Occurrences:* ${i.occurrences}`,
+      `*First seen:* ${slackDate(i.firstSeen)}`,
+      `*Last seen:* ${slackDate(i.lastSeen)}`,
+      `incident ${codeSpan(i.id, 100)}`,
+    ),
+    ...runbookBlocks(i, opts),
+  ];
+  const mention = opts.route.mention ? `${opts.route.mention} ` : "";
+  return { text: fallback(i, mention), blocks: fitBlocks(blocks.filter((b): b is KnownBlock => b !== undefined)) };
+}
+
+/** A thread reply for a repeat or an escalation; the parent is updated separately. */
+export function threadReply(i: Incident, change: "repeat" | "escalated", previousLevel?: Level): SlackMessage {
+  const lines: string[] = [];
+  if (change === "escalated" || (previousLevel !== undefined && previousLevel < i.level)) {
+    const reasons = i.escalation.reasons.map((r) => escapeWithin(r, 300)).join("; ");
+    lines.push(`:arrow_double_up: *Escalated to Level ${i.level}*${previousLevel !== undefined ? ` (was Level ${previousLevel})` : ""}${reasons ? `: ${reasons}` : ""}`);
+    lines.push(`Respond within ${RESPONSE_MINUTES[i.level]} min. The message above now shows the Level ${i.level} runbook steps.`);
+  } else {
+    lines.push(`:repeat: *Again:* ${plural(i.occurrences, "occurrence")} now, last seen ${slackDate(i.lastSeen)}.`);
+  }
+  lines.push(whatHappened(i));
+  const blocks: KnownBlock[] = [mrkdwn(lines.join("\n"))];
+  if (i.lastMessage) blocks.push(mrkdwn(codeBlock(i.lastMessage, 600)));
+  return { text: cutMrkdwn(lines.join(" "), 3000), blocks: fitBlocks(blocks) };
+}

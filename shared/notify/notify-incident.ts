@@ -1,0 +1,186 @@
+/**
+ * Notify one incident: post its parent message exactly once (lease + conditional
+ * write + metadata recovery), or reply in its thread and update the parent;
+ * copy Level 3 to the ops channel; put a severity event for a new incident and
+ * for each escalation.
+ */
+import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import type { Incident, Level, NotifyRequest } from "../schema/incident.ts";
+import { parentMessage, runbookUrl, threadReply, type MessageOptions } from "./message.ts";
+import { opsRoute, ownerRoute, type Route, type RoutingConfig } from "./routing.ts";
+import { putSeverityEvent, severityEventDetail } from "./severity-event.ts";
+import { asNotifyError, classifySlackError, NotifyError } from "./slack-errors.ts";
+import { incidentMetadata, type MessageRole, type SlackPoster } from "./slack-poster.ts";
+import type { MessageRef, SlackRef, SlackRefStore } from "./slack-ref.ts";
+
+export interface IncidentNotifierDeps {
+  poster: SlackPoster;
+  refs: SlackRefStore;
+  eventbridge: EventBridgeClient;
+  busName: string;
+  routing: RoutingConfig;
+  runbookBaseUrl: string;
+  now: () => number;
+  /** How long a posting lease holds off other deliveries (longer than one function run). */
+  leaseMs: number;
+  warn: (message: string, extra?: Record<string, unknown>) => void;
+  count: (metric: string) => void;
+}
+
+export type NotifyOutcome = "posted" | "recovered" | "replied" | "updated" | "stale";
+
+/**
+ * Thread replies for repeats only at these occurrence counts (escalations always
+ * reply): a storm of 500 evictions gives ~10 replies, and the parent always shows the count.
+ */
+export function crossesMilestone(previous: number, current: number): boolean {
+  for (const m of milestones()) {
+    if (m > previous) return m <= current;
+  }
+  return false;
+}
+
+/** 2, 3, 5, 10, 20, 50, 100, 200, 500, ... */
+function* milestones(): Generator<number> {
+  yield* [2, 3, 5];
+  for (let m = 10; m < Number.MAX_SAFE_INTEGER; m *= 10) yield* [m, 2 * m, 5 * m];
+}
+
+const retry = (code: string, message: string) => new NotifyError({ action: "retry", code }, message);
+
+async function slackCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    throw asNotifyError(e, what);
+  }
+}
+
+export class IncidentNotifier {
+  constructor(private readonly deps: IncidentNotifierDeps) {}
+
+  private options(route: Route, role: MessageRole, missingChannel?: string): MessageOptions {
+    return { runbookBaseUrl: this.deps.runbookBaseUrl, route, role, ...(missingChannel ? { missingChannel } : {}) };
+  }
+
+  /** Posts to the routed channel; an unusable channel falls back to the default channel and the message says so. */
+  private async postParent(i: Incident, route: Route, revision: number): Promise<{ ref: MessageRef; missingChannel?: string }> {
+    const meta = incidentMetadata(i, "owner", revision);
+    try {
+      return { ref: await this.deps.poster.post(route.channel, parentMessage(i, this.options(route, "owner")), meta) };
+    } catch (e) {
+      const failure = classifySlackError(e);
+      const fallback = this.deps.routing.defaultChannel;
+      if (failure.action !== "fallback" || route.channel === fallback) throw asNotifyError(e, "chat.postMessage");
+      this.deps.warn("routed channel unusable, posting to the default channel", { channel: route.channel, error: failure.code, incidentId: i.id });
+      this.deps.count("SlackChannelFallback");
+      const msg = parentMessage(i, this.options({ ...route, channel: fallback }, "owner", route.channel));
+      return { ref: await slackCall("chat.postMessage", () => this.deps.poster.post(fallback, msg, meta)), missingChannel: route.channel };
+    }
+  }
+
+  private async putEvent(i: Incident, change: "new" | "escalated", ref: SlackRef, previousLevel?: Level): Promise<void> {
+    const slack = { channel: ref.channel, ts: ref.ts, ...(ref.permalink ? { permalink: ref.permalink } : {}) };
+    const detail = severityEventDetail(i, change, { runbook: runbookUrl(this.deps.runbookBaseUrl, i.level), slack, ...(previousLevel ? { previousLevel } : {}) });
+    await putSeverityEvent(this.deps.eventbridge, this.deps.busName, detail);
+    this.deps.count("SeverityEvents");
+  }
+
+  /** No parent stored yet: take the lease, recover or post, put the event, store. */
+  private async ensureParent(req: NotifyRequest, owner: Route, attemptId: string): Promise<{ ref: SlackRef; outcome?: NotifyOutcome }> {
+    const i = req.incident;
+    const { poster, refs } = this.deps;
+    const lease = await refs.acquireLease(i.id, attemptId, this.deps.now(), this.deps.leaseMs);
+    if (lease.state === "missing") throw retry("incident_not_stored", `incident ${i.id} is not stored yet`);
+    if (lease.state === "busy") throw retry("parent_being_posted", `another delivery is posting incident ${i.id}`);
+    if (lease.state === "posted") return { ref: lease.ref };
+
+    const channels = [owner.channel, this.deps.routing.defaultChannel];
+    const found = await slackCall("conversations.history", () => poster.findPosted(channels, i.id, "owner", i.firstSeen));
+    const posted = found ? { ref: found } : await this.postParent(i, owner, req.revision);
+    const ref: SlackRef = {
+      ...posted.ref,
+      revision: req.revision,
+      level: i.level,
+      ...("missingChannel" in posted && posted.missingChannel ? { missingChannel: posted.missingChannel } : {}),
+    };
+    const permalink = await poster.permalink(posted.ref);
+    if (permalink) ref.permalink = permalink;
+    await this.putEvent(i, "new", ref);
+    const stored = await refs.storeParent(i.id, ref);
+    if (!stored.stored) {
+      // Someone stored a parent after our lease expired: keep theirs, remove our copy.
+      if (!stored.existing) throw retry("store_conflict", `incident ${i.id}: parent reference vanished`);
+      if (!found && stored.existing.ts !== ref.ts) {
+        this.deps.count("DuplicateParentRemoved");
+        await poster.delete(posted.ref).catch(() => this.deps.warn("could not delete duplicate parent", { incidentId: i.id, ts: ref.ts }));
+      }
+      return { ref: stored.existing };
+    }
+    if (found) {
+      // The earlier attempt crashed after posting: show the current state.
+      await slackCall("chat.update", () => poster.update(found, parentMessage(i, this.options(owner, "owner")), incidentMetadata(i, "owner", req.revision)));
+      return { ref, outcome: "recovered" };
+    }
+    return { ref, outcome: "posted" };
+  }
+
+  /** Level 3 copy in the ops channel, once. */
+  private async ensureOps(i: Incident, ref: SlackRef, ops: Route, revision: number): Promise<void> {
+    const { poster, refs } = this.deps;
+    const found = await slackCall("conversations.history", () => poster.findPosted([ops.channel], i.id, "ops", i.firstSeen));
+    let opsRef = found;
+    if (!opsRef) {
+      try {
+        opsRef = await poster.post(ops.channel, parentMessage(i, this.options(ops, "ops")), incidentMetadata(i, "ops", revision));
+      } catch (e) {
+        const failure = classifySlackError(e);
+        if (failure.action !== "fallback") throw asNotifyError(e, "chat.postMessage (ops)");
+        this.deps.warn("ops channel unusable; Level 3 copy not posted", { channel: ops.channel, error: failure.code, incidentId: i.id });
+        this.deps.count("SlackChannelFallback");
+        return;
+      }
+    }
+    if (!(await refs.storeOps(i.id, ref.ts, opsRef)) && !found) {
+      await poster.delete(opsRef).catch(() => undefined);
+    }
+    ref.ops = opsRef;
+  }
+
+  async notify(req: NotifyRequest, attemptId: string): Promise<NotifyOutcome> {
+    const i = req.incident;
+    const { poster, refs, routing } = this.deps;
+    const owner = ownerRoute(i, routing);
+    const ops = opsRoute(i, routing, owner);
+
+    let ref = await refs.read(i.id);
+    if (ref === undefined) throw retry("incident_not_stored", `incident ${i.id} is not stored yet`);
+    let outcome: NotifyOutcome | undefined;
+    if (ref === null) ({ ref, outcome } = await this.ensureParent(req, owner, attemptId));
+
+    const news = req.revision > ref.revision || i.level > ref.level;
+    if (!outcome && news) {
+      const previousLevel = ref.level;
+      const escalated = i.level > previousLevel;
+      outcome = "updated";
+      if (escalated || crossesMilestone(ref.revision, req.revision)) {
+        const reply = threadReply(i, escalated ? "escalated" : "repeat", previousLevel);
+        await slackCall("chat.postMessage (thread)", () => poster.post(ref.channel, reply, incidentMetadata(i, "owner", req.revision), ref.ts));
+        outcome = "replied";
+      }
+      const parentRoute = { ...owner, channel: ref.channel };
+      await slackCall("chat.update", () => poster.update(ref, parentMessage(i, this.options(parentRoute, "owner", ref.missingChannel)), incidentMetadata(i, "owner", req.revision)));
+      if (ref.ops && ops) {
+        const opsRef = ref.ops;
+        await slackCall("chat.update (ops)", () => poster.update(opsRef, parentMessage(i, this.options(ops, "ops")), incidentMetadata(i, "ops", req.revision)));
+      }
+      if (escalated) await this.putEvent(i, "escalated", ref, previousLevel);
+      await refs.recordProgress(i.id, ref.ts, Math.max(req.revision, ref.revision), Math.max(i.level, ref.level));
+    }
+    if (ops && !ref.ops) {
+      await this.ensureOps(i, ref, ops, req.revision);
+      outcome ??= "updated";
+    }
+    return outcome ?? "stale";
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The incident item's `slack` attribute — the only attribute notify writes —
+ * plus a short posting lease, all with single-item conditional writes so that
+ * concurrent or repeated deliveries post the parent message exactly once.
+ *
+ * `slack` = { channel, ts, permalink?, revision, level, missingChannel?, ops? }.
+ * IncidentSchema.slack reads channel/ts/permalink and ignores the rest.
+ * `slackLease` = { by, until }: who is posting right now (epoch ms).
+ */
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import { LevelSchema } from "../schema/incident.ts";
+import { INCIDENT_SK, incidentPk } from "../storage/incident-item.ts";
+
+export const MessageRefSchema = z.object({ channel: z.string(), ts: z.string() });
+export type MessageRef = z.infer<typeof MessageRefSchema>;
+
+export const SlackRefSchema = MessageRefSchema.extend({
+  permalink: z.string().optional(),
+  /** Newest NotifyRequest.revision shown in Slack. */
+  revision: z.number().int().default(0),
+  /** Level the messages show (an escalation is a level above it). */
+  level: LevelSchema.default(1),
+  /** Routed channel that did not work, when the parent went to the default channel. */
+  missingChannel: z.string().optional(),
+  /** Level 3 copy in the ops channel. */
+  ops: MessageRefSchema.optional(),
+});
+export type SlackRef = z.infer<typeof SlackRefSchema>;
+
+export type LeaseResult = { state: "acquired" } | { state: "posted"; ref: SlackRef } | { state: "busy" } | { state: "missing" };
+
+const isConditionFailure = (e: unknown) => e instanceof ConditionalCheckFailedException || (e as { name?: string })?.name === "ConditionalCheckFailedException";
+
+export class SlackRefStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  private key(id: string) {
+    return { pk: incidentPk(id), sk: INCIDENT_SK };
+  }
+
+  /** The stored reference; `null` when the incident has none yet, `undefined` when the incident does not exist. */
+  async read(id: string): Promise<SlackRef | null | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: this.key(id), ConsistentRead: true, ProjectionExpression: "pk, slack" }));
+    if (!Item) return undefined;
+    return Item.slack ? SlackRefSchema.parse(Item.slack) : null;
+  }
+
+  /**
+   * Takes the right to post the parent. A redelivery of the same SQS message (`by`)
+   * may take over its own lease at once (the previous attempt died); others wait
+   * until it expires.
+   */
+  async acquireLease(id: string, by: string, now: number, leaseMs: number): Promise<LeaseResult> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.key(id),
+          UpdateExpression: "SET slackLease = :lease",
+          ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(slack) AND (attribute_not_exists(slackLease) OR slackLease.#until < :now OR slackLease.#by = :by)",
+          ExpressionAttributeNames: { "#until": "until", "#by": "by" },
+          ExpressionAttributeValues: { ":lease": { by, until: now + leaseMs }, ":now": now, ":by": by },
+        }),
+      );
+      return { state: "acquired" };
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      const ref = await this.read(id);
+      if (ref === undefined) return { state: "missing" };
+      return ref ? { state: "posted", ref } : { state: "busy" };
+    }
+  }
+
+  /** Stores the parent's reference once; returns the winner's reference if someone stored first. */
+  async storeParent(id: string, ref: SlackRef): Promise<{ stored: true } | { stored: false; existing: SlackRef | null | undefined }> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.key(id),
+          UpdateExpression: "SET slack = :ref REMOVE slackLease",
+          ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(slack)",
+          ExpressionAttributeValues: { ":ref": ref },
+        }),
+      );
+      return { stored: true };
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      return { stored: false, existing: await this.read(id) };
+    }
+  }
+
+  /** Records what Slack now shows (revision and level only grow); a newer state stored concurrently wins. */
+  async recordProgress(id: string, parentTs: string, revision: number, level: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.key(id),
+          UpdateExpression: "SET slack.revision = :rev, slack.#level = :level",
+          ConditionExpression: "slack.ts = :ts AND (attribute_not_exists(slack.revision) OR slack.revision < :rev OR slack.#level < :level)",
+          ExpressionAttributeNames: { "#level": "level" },
+          ExpressionAttributeValues: { ":rev": revision, ":level": level, ":ts": parentTs },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
+  /** Stores the ops copy's reference once. */
+  async storeOps(id: string, parentTs: string, ops: MessageRef): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.key(id),
+          UpdateExpression: "SET slack.ops = :ops",
+          ConditionExpression: "slack.ts = :ts AND attribute_not_exists(slack.ops)",
+          ExpressionAttributeValues: { ":ops": ops, ":ts": parentTs },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+}
