@@ -1,12 +1,71 @@
 import type { Command } from "commander";
+import { DEFAULT_DATA_DIR } from "../sandbox/local-aws.ts";
+import { runSandbox } from "../sandbox/run.ts";
+
+interface SandboxFlags {
+  scenario: string;
+  replay?: string;
+  kubeconfig?: string;
+  slackToken?: string;
+  slackChannel?: string;
+  dataDir: string;
+  untilIdle?: boolean;
+  report?: string;
+  speed: string;
+  cluster?: string;
+}
 
 export function registerSandboxCommand(program: Command): void {
   program
     .command("sandbox")
     .description("run the whole pipeline locally: SQS, DynamoDB, Kubernetes API simulator, forwarder, Lambda runner, Slack sink")
-    .option("--scenario <name|file>", "scenario to play", "demo")
-    .option("--data-dir <dir>", "where local data is kept", ".oomwatch/data")
-    .action(async () => {
-      throw new Error("sandbox is not implemented yet");
+    .option("--scenario <name|file>", "scenario to play: demo, storm, quiet, or a scenario file", "demo")
+    .option("--replay <file>", "replay a recording (kubectl get pods,events,nodes -A -w -o json --output-watch-events, or JSON Lines)")
+    .option("--kubeconfig <file>", "watch a real cluster instead of the simulator (AWS parts stay local)")
+    .option("--slack-token <token>", "post to real Slack with this bot token instead of the local sink (env SLACK_TOKEN)")
+    .option("--slack-channel <channel>", "default Slack channel", "#oom-alerts")
+    .option("--data-dir <dir>", "where local DynamoDB data is kept (survives restarts)", DEFAULT_DATA_DIR)
+    .option("--until-idle", "exit once the scenario or replay is over and every queue is drained")
+    .option("--report <file>", "write a JSON report of the run")
+    .option("--speed <factor>", "time multiplier for scenarios and replays", "1")
+    .option("--cluster <name>", "cluster name in incidents (default: the scenario's)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  npm start                                  # = oomwatch sandbox --scenario demo\n  oomwatch sandbox --scenario storm --until-idle --report report.json\n  oomwatch sandbox --replay capture.json --speed 10",
+    )
+    .action(async (flags: SandboxFlags) => {
+      const speed = Number(flags.speed);
+      if (!(speed > 0)) throw new Error(`--speed must be a positive number, got "${flags.speed}"`);
+      let onSignal: () => void = () => {};
+      const interrupted = new Promise<void>((resolve) => {
+        onSignal = resolve;
+      });
+      let signals = 0;
+      const handler = () => {
+        signals++;
+        if (signals > 1) process.exit(130); // a second Ctrl-C does not wait for the clean stop
+        process.stderr.write("\nstopping: finishing in-flight work…\n");
+        onSignal();
+      };
+      process.on("SIGINT", handler);
+      process.on("SIGTERM", handler);
+      const result = await runSandbox(
+        {
+          scenario: flags.scenario,
+          replay: flags.replay,
+          kubeconfig: flags.kubeconfig,
+          slackToken: flags.slackToken ?? process.env.SLACK_TOKEN,
+          slackChannel: flags.slackChannel,
+          dataDir: flags.dataDir,
+          untilIdle: flags.untilIdle,
+          report: flags.report,
+          speed,
+          cluster: flags.cluster,
+        },
+        { out: { write: (t) => process.stdout.write(t), isTTY: Boolean(process.stdout.isTTY), columns: process.stdout.columns }, interrupted },
+      );
+      process.off("SIGINT", handler);
+      process.off("SIGTERM", handler);
+      process.exitCode = result.exitCode;
     });
 }

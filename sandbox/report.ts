@@ -8,6 +8,8 @@ export const SandboxReportSchema = z.object({
   scenario: z.string(),
   /** Occurrences the forwarder saw. */
   observed: z.number().int().nonnegative(),
+  /** The same, by incident kind. */
+  observedByKind: z.record(z.string(), z.number().int().nonnegative()).optional(),
   /** Occurrences the forwarder sent to the events queue. */
   forwarded: z.number().int().nonnegative(),
   /** Stored incidents by their current level. */

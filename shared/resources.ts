@@ -34,12 +34,14 @@ export interface FunctionDefinition {
 }
 
 export const FUNCTIONS: Readonly<Record<FunctionId, FunctionDefinition>> = {
-  // Cheap per record (validate + a few conditional writes): large batches, short timeout.
+  // Cheap per record (validate + a few conditional writes): full batches of 10, short timeout.
+  // No batching window: an on-call engineer waits for every second it would add, and
+  // AWS requires a window of at least 1 s for batches above 10, so 10 is the sweet spot.
   ingest: {
     queue: "events",
     output: "analyze",
-    batchSize: 25,
-    maxBatchingWindowSeconds: 1,
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
     timeoutSeconds: 30,
     maxConcurrency: 5,
     memoryMb: 512,
@@ -49,7 +51,7 @@ export const FUNCTIONS: Readonly<Record<FunctionId, FunctionDefinition>> = {
     queue: "analyze",
     output: "notify",
     batchSize: 10,
-    maxBatchingWindowSeconds: 1,
+    maxBatchingWindowSeconds: 0,
     timeoutSeconds: 60,
     maxConcurrency: 5,
     memoryMb: 1024,

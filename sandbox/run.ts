@@ -1,0 +1,154 @@
+/**
+ * `oomwatch sandbox`: validate the input, start the pipeline, play the scenario or
+ * recording with live progress, then (with --until-idle) wait for the queues to
+ * drain, write the report and stop. Ctrl-C stops everything cleanly at any point.
+ */
+import { writeFileSync } from "node:fs";
+import { basename } from "node:path";
+import { loadRecording, replayRecording, type RecordedEvent } from "./k8s-sim/recording.ts";
+import { checkExpect, loadScenario, playScenario, type Scenario } from "./k8s-sim/scenario.ts";
+import { startPipeline, type Pipeline } from "./pipeline.ts";
+import type { SandboxReport } from "./report.ts";
+import { StatusDisplay, type StatusOutput } from "./status.ts";
+
+export interface SandboxRunOptions {
+  scenario?: string;
+  replay?: string;
+  kubeconfig?: string;
+  slackToken?: string;
+  slackChannel?: string;
+  dataDir: string;
+  untilIdle?: boolean;
+  report?: string;
+  /** Time multiplier for scenarios and replays (default 1). */
+  speed?: number;
+  cluster?: string;
+  /** Longest wait for the queues to drain with --until-idle (default 120 s). */
+  drainTimeoutMs?: number;
+}
+
+export interface SandboxIo {
+  out: StatusOutput;
+  /** Resolves when the user asks to stop (SIGINT/SIGTERM). */
+  interrupted: Promise<void>;
+}
+
+export interface SandboxResult {
+  exitCode: number;
+  report?: SandboxReport;
+}
+
+type Input =
+  | { kind: "scenario"; scenario: Scenario; name: string }
+  | { kind: "replay"; events: RecordedEvent[]; name: string }
+  | { kind: "cluster"; name: string };
+
+/** Reads and validates the scenario or recording before anything starts (errors name file and position). */
+export function loadInput(opts: SandboxRunOptions): Input {
+  if (opts.replay && opts.kubeconfig) throw new Error("--replay plays into the simulator; it cannot be combined with --kubeconfig");
+  if (opts.replay) return { kind: "replay", events: loadRecording(opts.replay), name: `replay:${basename(opts.replay)}` };
+  if (opts.kubeconfig) return { kind: "cluster", name: `cluster:${basename(opts.kubeconfig)}` };
+  const scenario = loadScenario(opts.scenario ?? "demo");
+  return { kind: "scenario", scenario, name: scenario.name };
+}
+
+export async function runSandbox(opts: SandboxRunOptions, io: SandboxIo): Promise<SandboxResult> {
+  const input = loadInput(opts);
+  const display = new StatusDisplay(io.out);
+  const speed = opts.speed ?? 1;
+  const cluster = opts.cluster ?? (input.kind === "scenario" ? (input.scenario.cluster ?? input.scenario.name) : "sandbox");
+  const abort = new AbortController();
+  let phase = "starting";
+  let stopping = false;
+  io.interrupted.then(() => {
+    stopping = true;
+    abort.abort();
+  });
+
+  display.log(`oomwatch sandbox: ${input.name} (cluster "${cluster}", data in ${opts.dataDir})`);
+  const pipeline: Pipeline = await startPipeline({
+    dataDir: opts.dataDir,
+    cluster,
+    kubeconfig: opts.kubeconfig,
+    slackToken: opts.slackToken,
+    slackChannel: opts.slackChannel,
+    log: (text) => display.log(text),
+  });
+  display.log(
+    `started: SQS ${pipeline.aws.endpoints.sqs}, DynamoDB ${pipeline.aws.endpoints.dynamodb}` +
+      (pipeline.sim ? `, Kubernetes simulator ${pipeline.sim.url}` : `, cluster from ${opts.kubeconfig}`) +
+      (pipeline.slackSink ? `, Slack sink ${pipeline.slackSink.url}` : ", real Slack"),
+  );
+
+  let refreshing = false;
+  const refresh = async (force = false) => {
+    if (refreshing) return;
+    refreshing = true;
+    try {
+      display.update(await pipeline.status(phase), force);
+    } catch {
+      // The status is best effort; a failed refresh is retried on the next tick.
+    } finally {
+      refreshing = false;
+    }
+  };
+  const ticker = setInterval(() => void refresh(), io.out.isTTY ? 500 : 1000);
+
+  let exitCode = 0;
+  let report: SandboxReport | undefined;
+  try {
+    phase = input.kind === "cluster" ? "watching the cluster" : "playing";
+    if (input.kind === "scenario") {
+      await playScenario(pipeline.sim!, input.scenario, {
+        speed,
+        signal: abort.signal,
+        onStep: (step) => display.log(`  t+${(step.at / 1000).toFixed(1)}s  ${step.description}`),
+      });
+    } else if (input.kind === "replay") {
+      const result = await replayRecording(pipeline.sim!, input.events, { speed, signal: abort.signal });
+      const skipped = Object.entries(result.skipped);
+      if (skipped.length) display.log(`replay skipped kinds the simulator does not serve: ${skipped.map(([k, n]) => `${k} ${n}`).join(", ")}`);
+    }
+    if (!stopping) {
+      if (opts.untilIdle) {
+        phase = "draining";
+        await pipeline.waitUntilDrained({ timeoutMs: opts.drainTimeoutMs ?? 120_000 });
+      } else {
+        phase = input.kind === "cluster" ? "watching the cluster" : "scenario over, pipeline still running";
+        display.log(input.kind === "cluster" ? "watching; Ctrl-C to stop" : "scenario finished; the pipeline keeps running. Ctrl-C to stop.");
+        await io.interrupted;
+      }
+    }
+  } catch (err) {
+    if (!stopping) throw err;
+  } finally {
+    clearInterval(ticker);
+    phase = stopping ? "stopped" : "done";
+    try {
+      await refresh(true);
+      report = await pipeline.report(input.name);
+      if (opts.report) writeFileSync(opts.report, `${JSON.stringify(report, null, 2)}\n`);
+    } finally {
+      await pipeline.stop();
+    }
+  }
+
+  if (report && input.kind === "scenario" && opts.untilIdle && !stopping) {
+    const problems = checkExpect(input.scenario.expect, { observed: report.observedByKind, incidents: report.incidents, deadLetters: report.deadLetters });
+    if (problems.length > 0) {
+      display.log(`scenario expectations not met:\n  ${problems.join("\n  ")}`);
+      exitCode = 1;
+    } else if (input.scenario.expect) display.log("scenario expectations met");
+  }
+  if (report) display.log(summary(report));
+  return { exitCode, report };
+}
+
+function summary(r: SandboxReport): string {
+  return (
+    `observed ${r.observed}, forwarded ${r.forwarded}; incidents L1 ${r.incidents["1"]}, L2 ${r.incidents["2"]}, L3 ${r.incidents["3"]}; ` +
+    `slack ${r.slack.posted} posts, ${r.slack.threadReplies} replies, ${r.slack.updated} updates; ` +
+    `dead letters ${r.deadLetters.events}/${r.deadLetters.analyze}/${r.deadLetters.notify}; ` +
+    `latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms; ${(r.durationMs / 1000).toFixed(1)} s`
+  );
+}

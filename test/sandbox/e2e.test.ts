@@ -1,0 +1,56 @@
+/**
+ * End to end: `oomwatch sandbox --until-idle --report` for the built-in demo and quiet
+ * scenarios, through the real forwarder, simulator, emulators, runner and Slack sink.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { SandboxReportSchema } from "../../sandbox/report.ts";
+import { runSandbox } from "../../sandbox/run.ts";
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function run(scenario: string) {
+  const dir = mkdtempSync(join(tmpdir(), `oomwatch-e2e-${scenario}-`));
+  dirs.push(dir);
+  const lines: string[] = [];
+  const reportPath = join(dir, "report.json");
+  const result = await runSandbox(
+    { scenario, dataDir: join(dir, "data"), untilIdle: true, report: reportPath, speed: 4 },
+    { out: { write: (t) => void lines.push(t), isTTY: false }, interrupted: new Promise(() => {}) },
+  );
+  const report = SandboxReportSchema.parse(JSON.parse(readFileSync(reportPath, "utf8")));
+  return { result, report, output: lines.join("") };
+}
+
+describe("sandbox end to end", () => {
+  it("demo: JVM OOMs escalate to Level 2, an eviction under pressure is Level 2, a node OOM is Level 3", async () => {
+    const { result, report, output } = await run("demo");
+    expect(report.incidents).toEqual({ "1": 0, "2": 2, "3": 1 });
+    expect(report.deadLetters).toEqual({ events: 0, analyze: 0, notify: 0 });
+    expect(report.observedByKind).toEqual({ ContainerOOM: 5, PodEviction: 1, NodeMemoryPressure: 1, NodeOOM: 1 });
+    expect(report.forwarded).toBe(report.observed);
+    // One parent per incident (plus the Level 3 copy to the ops channel); repeats are replies.
+    expect(report.slack.posted).toBe(4);
+    expect(report.slack.threadReplies).toBeGreaterThanOrEqual(1);
+    expect(report.latencyMs.p50).toBeGreaterThan(0);
+    expect(result.exitCode).toBe(0);
+    // The secret literal in the scenario's env must never reach Slack or the terminal.
+    expect(output).not.toContain("hunter2-Pr0d-ledger");
+    expect(output).toContain("Escalated to Level 2");
+  });
+
+  it("quiet: a healthy cluster with look-alikes reports nothing", async () => {
+    const { result, report } = await run("quiet");
+    expect(report.observed).toBe(0);
+    expect(report.forwarded).toBe(0);
+    expect(report.incidents).toEqual({ "1": 0, "2": 0, "3": 0 });
+    expect(report.slack).toEqual({ posted: 0, updated: 0, threadReplies: 0 });
+    expect(report.deadLetters).toEqual({ events: 0, analyze: 0, notify: 0 });
+    expect(result.exitCode).toBe(0);
+  });
+});
