@@ -90,14 +90,15 @@ async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<Anal
     occurrences: summary.occurrences,
     policy,
   };
-  let victimIncidents: string[] = [];
+  let related: string[] = [];
   if (summary.kind === "ContainerOOM") {
     ctx.oomsInWindow = summary.oomsInWindow;
     ctx.nodeOom = await nodeOomNear(store, o.cluster, members, windowMs);
+    if (ctx.nodeOom) related = [ctx.nodeOom.incidentId];
   } else if (summary.kind === "NodeOOM") {
     const { victims, entries } = await victimsOf(store, o.cluster, members, windowMs);
     ctx.victims = victims;
-    victimIncidents = [...new Set(entries.map((e) => e.incidentId))];
+    related = [...new Set(entries.map((e) => e.incidentId))];
   } else {
     ctx.evictedPods = summary.evictedPods;
     if (summary.kind === "PodEviction") {
@@ -138,7 +139,7 @@ async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<Anal
 
   const notify: NotifyRequest = { version: 1, incidentId: incident.id, change, revision: incident.occurrences, incident };
   await c.sqs.send(new SendMessageCommand({ QueueUrl: c.notifyQueueUrl, MessageBody: JSON.stringify(notify) }));
-  if (victimIncidents.length > 0) await escalateVictims(c, victimIncidents.filter((id) => id !== incident.id));
+  if (related.length > 0) await reanalyzeRelated(c, incident, related.filter((id) => id !== incident.id));
   c.logger?.info("incident analyzed", {
     incidentId: incident.id,
     kind: incident.kind,
@@ -150,12 +151,16 @@ async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<Anal
   return { status: "analyzed", incident, change };
 }
 
-/** Victim incidents not yet at Level 3 are re-analysed so they pick up the node OOM. */
-async function escalateVictims(c: AnalyzeContext, incidentIds: string[]): Promise<void> {
+/**
+ * Correlation works from both sides: a node OOM re-analyses its victims' incidents
+ * (so they reach Level 3), and a victim re-analyses the node OOM incident (so it
+ * lists the victim), unless the other side already shows the link.
+ */
+async function reanalyzeRelated(c: AnalyzeContext, incident: Incident, incidentIds: string[]): Promise<void> {
   if (!c.analyzeQueueUrl) return;
   for (const id of incidentIds) {
     const item = await c.store.getIncidentItem(id);
-    if (item && item.level === 3) continue;
+    if (item && linked(item, incident)) continue;
     const members = await c.store.listMembers(id);
     const newest = members[members.length - 1];
     const marker = newest ? await c.store.getOccurrence(newest.key) : undefined;
@@ -164,4 +169,11 @@ async function escalateVictims(c: AnalyzeContext, incidentIds: string[]): Promis
     const req: AnalyzeRequest = { version: 1, incidentId: id, trigger: "correlation", occurrence };
     await c.sqs.send(new SendMessageCommand({ QueueUrl: c.analyzeQueueUrl, MessageBody: JSON.stringify(req) }));
   }
+}
+
+/** Whether the stored `other` incident already reflects its link with `incident`. */
+function linked(other: Record<string, unknown>, incident: Incident): boolean {
+  if (incident.kind === "NodeOOM") return other.level === 3;
+  const victims = (other.victims ?? []) as { namespace?: string; pod?: string; container?: string }[];
+  return victims.some((v) => v.namespace === incident.namespace && incident.pods.includes(v.pod ?? "") && v.container === incident.container);
 }

@@ -113,7 +113,8 @@ export async function ingestOccurrence(c: IngestContext, o: Occurrence): Promise
     const request: AnalyzeRequest = { version: 1, incidentId, trigger, occurrence: o };
     await c.sqs.send(new SendMessageCommand({ QueueUrl: c.analyzeQueueUrl, MessageBody: JSON.stringify(request) }));
   } else {
-    await store.advanceIncidentCounts(incidentId, summary.occurrences, summary.lastSeen, c.now().toISOString());
+    const { occurrences, lastSeen, pods, containers, evictedPods } = summary;
+    await store.advanceIncidentCounts(incidentId, { occurrences, lastSeen, pods, containers, evictions: evictedPods.length }, c.now().toISOString());
   }
   await store.markOccurrenceDone(o.key);
   c.logger?.info("occurrence grouped", { occurrenceKey: o.key, kind: o.kind, incidentId, occurrences: summary.occurrences, trigger: trigger ?? "none" });

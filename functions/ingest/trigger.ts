@@ -42,9 +42,11 @@ export function decideTrigger(t: TriggerInput): Trigger | undefined {
     const v = f(t.member);
     return v === undefined || others.some((m) => f(m) === v);
   };
-  if (!seen((m) => m.pod) || !seen((m) => m.container) || !seen((m) => m.node) || !others.some((m) => m.kind === o.kind)) {
-    return "repeat";
-  }
+  // A new kind (pressure <-> eviction) changes the incident; for container OOMs so does a new
+  // pod, container or node (different evidence). Another evicted pod in a storm does not:
+  // the storm escalates through the counts below instead of one analysis per eviction.
+  if (!others.some((m) => m.kind === o.kind)) return "repeat";
+  if (o.kind === "ContainerOOM" && (!seen((m) => m.pod) || !seen((m) => m.container) || !seen((m) => m.node))) return "repeat";
   const { level } = classify({
     kind: t.summary.kind,
     occurrence: o,

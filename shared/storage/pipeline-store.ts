@@ -194,18 +194,33 @@ export class PipelineStore {
   }
 
   /**
-   * A plain repeat: moves the stored incident's count and lastSeen forward without
-   * re-analysing it. Only when the item exists and only forward (members are the truth).
+   * A plain repeat: moves the stored incident's count, lastSeen and pod/container lists
+   * forward without re-analysing it. Only when the item exists and only forward
+   * (members are the truth; a stale bump loses the condition).
    */
-  async advanceIncidentCounts(incidentId: string, occurrences: number, lastSeen: string, now: string): Promise<boolean> {
+  async advanceIncidentCounts(
+    incidentId: string,
+    counts: { occurrences: number; lastSeen: string; pods: string[]; containers: string[]; evictions?: number },
+    now: string,
+  ): Promise<boolean> {
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: incidentPk(incidentId), sk: INCIDENT_SK },
-          UpdateExpression: "SET occurrences = :n, lastSeen = :t, updatedAt = :now, expiresAt = :exp",
+          UpdateExpression: `SET occurrences = :n, lastSeen = :t, pods = :pods, containers = :cs, updatedAt = :now, expiresAt = :exp${
+            counts.evictions ? ", facts.evictions = :ev" : ""
+          }`,
           ConditionExpression: "attribute_exists(pk) AND occurrences < :n",
-          ExpressionAttributeValues: { ":n": occurrences, ":t": lastSeen, ":now": now, ":exp": expiresAt(lastSeen) },
+          ExpressionAttributeValues: {
+            ":n": counts.occurrences,
+            ":t": counts.lastSeen,
+            ":pods": counts.pods,
+            ":cs": counts.containers,
+            ":now": now,
+            ":exp": expiresAt(counts.lastSeen),
+            ...(counts.evictions ? { ":ev": counts.evictions } : {}),
+          },
         }),
       );
       return true;

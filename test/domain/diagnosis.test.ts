@@ -3,6 +3,7 @@ import { CAUSE_CODES } from "../../shared/domain/causes.ts";
 import { diagnose } from "../../shared/domain/diagnosis.ts";
 import { parseGoMemLimit, parseMaxOldSpace, parseXmx, runtimeMemory } from "../../shared/domain/memory-settings.ts";
 import { recommend } from "../../shared/domain/recommendation.ts";
+import { ContainerSnapshotSchema } from "../../shared/schema/occurrence.ts";
 import { contextFor } from "./context.ts";
 import { at, container, containerOom, eviction, Gi, Mi, memoryPressure, node, nodeOom } from "./fixtures.ts";
 
@@ -82,8 +83,9 @@ describe("runtime settings parsing", () => {
     expect(parseMaxOldSpace("--max-old-space-size=4096 --enable-source-maps")).toBe(4096 * Mi);
   });
   it("skips values that come from Secrets and guesses the runtime from the image", () => {
-    expect(runtimeMemory(container({ memorySettings: { JAVA_OPTS: "<from secretKeyRef>" }, image: "busybox" })).jvmXmxBytes).toBeUndefined();
-    expect(runtimeMemory(container({ image: "node:20-alpine" })).runtime).toBe("node");
+    const snap = (c: ReturnType<typeof container>) => ContainerSnapshotSchema.parse(c);
+    expect(runtimeMemory(snap(container({ memorySettings: { JAVA_OPTS: "<from secretKeyRef>" }, image: "busybox" }))).jvmXmxBytes).toBeUndefined();
+    expect(runtimeMemory(snap(container({ image: "node:20-alpine" }))).runtime).toBe("node");
   });
 });
 

@@ -112,7 +112,7 @@ describe("ingest: dedupe and grouping", () => {
   it("joins evictions and memory pressure of one node in one incident, whatever the order", async () => {
     const aws = await createTestAws("ingest-node");
     const handler = createIngestHandler(depsFor(aws));
-    const storm = evictionStorm(50, 10, 1);
+    const storm = evictionStorm(20, 10, 1);
     const pressure = memoryPressure({ at: at(0) });
     // Eviction first, then pressure, then the rest in shuffled batches of 10.
     await handler(sqsEvent([storm[0]!]), lambdaContext);
@@ -120,9 +120,9 @@ describe("ingest: dedupe and grouping", () => {
     const rest = storm.slice(1).reverse();
     for (let i = 0; i < rest.length; i += 10) await handler(sqsEvent(rest.slice(i, i + 10)), lambdaContext);
     const id = incidentIdFor(groupOf(storm[0]!).key, storm[0]!.key);
-    expect(await memberCount(aws, id)).toBe(51);
+    expect(await memberCount(aws, id)).toBe(21);
     const store = new PipelineStore(aws.clients.doc, aws.tables.incidents);
-    expect(await store.countClusterEvictions("prod-eu", at(-60), at(60))).toBe(50);
+    expect(await store.countClusterEvictions("prod-eu", at(-60), at(60))).toBe(20);
   });
 
   it("ignores non-memory evictions", async () => {
