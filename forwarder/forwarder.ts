@@ -64,7 +64,7 @@ export interface ForwarderOptions {
   /** Port for /healthz, /readyz, /metrics; no server when absent (0: any free port). */
   metricsPort?: number;
   logger?: Logger;
-  /** Retry backoff for SQS sends (default 200 ms .. 30 s). */
+  /** Retry backoff for SQS sends (default 200 ms .. 10 s: short enough that delivery resumes soon after an outage). */
   sendBackoff?: BackoffOptions;
   /** Backoff for watch restarts (default 500 ms .. 30 s). */
   watchBackoff?: BackoffOptions;

@@ -36,7 +36,7 @@ export interface Sender {
 }
 
 export function startSender(opts: SenderOptions): Sender {
-  const backoff = opts.backoff ?? { baseMs: 200, capMs: 30_000 };
+  const backoff = opts.backoff ?? { baseMs: 200, capMs: 10_000 };
   const maxSenderFault = opts.maxSenderFaultAttempts ?? 5;
   let stopped = false;
   let sleepers: (() => void)[] = [];

@@ -3,6 +3,7 @@
  * HTTP (real client-node), the SQS emulator through createTestAws (real SDK),
  * and forwarders with test-sized timings.
  */
+import { KubeConfig } from "@kubernetes/client-node";
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { type Forwarder, type ForwarderOptions, startForwarder } from "../../forwarder/forwarder.ts";
 import type { Logger } from "../../forwarder/log.ts";
@@ -104,4 +105,63 @@ export function keyCounts(list: Occurrence[]): Map<string, number> {
   const m = new Map<string, number>();
   for (const o of list) m.set(o.key, (m.get(o.key) ?? 0) + 1);
   return m;
+}
+
+/** A TCP proxy that can be cut and restored on the same port: outages and partitions for real clients. */
+export interface TcpProxy {
+  url: string;
+  down(): Promise<void>;
+  up(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTcpProxy(target: string): Promise<TcpProxy> {
+  const { createServer, connect } = await import("node:net");
+  const t = new URL(target);
+  const sockets = new Set<import("node:net").Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(Number(t.port), t.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on("close", () => sockets.delete(s));
+      s.on("error", () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  const listen = (port: number) =>
+    new Promise<number>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => resolve((server.address() as import("node:net").AddressInfo).port));
+    });
+  const port = await listen(0);
+  const down = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+    });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    down,
+    async up() {
+      if (!server.listening) await listen(port);
+    },
+    close: down,
+  };
+}
+
+/** The simulator's kubeconfig pointed at another server URL (e.g. a proxy in front of it). */
+export function kubeConfigVia(sim: K8sSimulator, server: string): KubeConfig {
+  const base = sim.kubeConfig();
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: base.clusters.map((c) => ({ ...c, server })),
+    users: base.users,
+    contexts: base.contexts,
+    currentContext: base.currentContext,
+  });
+  return kc;
 }

@@ -1,0 +1,209 @@
+/**
+ * Delivery through failures: forwarder restart mid-scenario, watch drops, 410
+ * relists, an API outage and an SQS outage. Each ends with every occurrence
+ * delivered and none delivered twice by one process.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { createAwsClients } from "../../shared/clients/aws.ts";
+import type { Forwarder } from "../../forwarder/forwarder.ts";
+import * as f from "../../sandbox/k8s-sim/factories.ts";
+import type { Occurrence } from "../../shared/schema/occurrence.ts";
+import { collectingLogger, createHarness, type Harness, keyCounts, startTcpProxy, waitFor } from "./support.ts";
+
+/** SQS outage length; 3 s keeps the suite fast (sqs-outage-30s.test.ts runs the full 30 s). */
+const OUTAGE_MS = Number(process.env.OOMWATCH_TEST_SQS_OUTAGE_MS ?? 3000);
+
+let h: Harness;
+afterEach(async () => {
+  await h?.close();
+});
+
+function track(fw: Forwarder): Occurrence[] {
+  const sent: Occurrence[] = [];
+  fw.on("sent", (o) => sent.push(o));
+  return sent;
+}
+
+function expectNoDuplicates(sent: Occurrence[]): void {
+  const dup = [...keyCounts(sent)].filter(([, n]) => n > 1);
+  expect(dup).toEqual([]);
+}
+
+/**
+ * A deployment pod on node-a: `oom(minutesAgo)` applies its next OOM and returns that OOM's key;
+ * `touch()` applies an unrelated update (same status), which must not re-send anything.
+ */
+function podWithOoms(h: Harness, name: string) {
+  const d = f.deployment("shop", name, { containers: [{ name: "app", limits: { memory: "256Mi" } }] });
+  h.sim.apply(d.deployment);
+  h.sim.apply(d.replicaSet);
+  let current = d.pod(0, { nodeName: "node-a" });
+  h.sim.apply(current);
+  let touches = 0;
+  return {
+    oom(minutesAgo: number): string {
+      const finishedAt = new Date(Date.now() - minutesAgo * 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+      current = f.podOomKilled(current, "app", { finishedAt });
+      h.sim.apply(current);
+      return `oom:${current.metadata?.uid}:app:${new Date(finishedAt).toISOString()}`;
+    },
+    touch(): void {
+      current = { ...current, metadata: { ...current.metadata, labels: { ...current.metadata?.labels, touched: String(++touches) } } };
+      h.sim.apply(current);
+    },
+  };
+}
+
+function oomingPod(h: Harness, name: string) {
+  const p = podWithOoms(h, name);
+  return (minutesAgo: number) => p.oom(minutesAgo);
+}
+
+async function baseCluster(name: string): Promise<Harness> {
+  const harness = await createHarness(name);
+  harness.sim.apply(f.namespace("shop"));
+  harness.sim.apply(f.node("node-a"));
+  return harness;
+}
+
+describe("forwarder resilience", () => {
+  it("restart mid-scenario: what happened while down (within lookback) is sent, older is not, nothing twice per process", async () => {
+    h = await baseCluster("fwd-restart");
+    const oom = oomingPod(h, "api");
+    const first = await h.start();
+    const sentA = track(first);
+    const k1 = oom(10);
+    const k2 = oom(5);
+    await waitFor(() => first.stats().sent === 2, 10_000, "two sent");
+    await first.stop();
+
+    const kOld = oom(120); // older than the lookback: skipped after restart
+    const k3 = oom(1);
+    const second = await h.start({ lookbackMs: 3_600_000 });
+    const sentB = track(second);
+    await waitFor(() => sentB.some((o) => o.key === k3), 10_000, "k3 after restart");
+    await h.drain();
+    expectNoDuplicates(sentA);
+    expectNoDuplicates(sentB);
+    const all = new Set(h.received.map((o) => o.key));
+    for (const k of [k1, k2, k3]) expect(all.has(k), k).toBe(true);
+    expect(all.has(kOld)).toBe(false);
+    expect(sentA.map((o) => o.key).sort()).toEqual([k1, k2].sort());
+  });
+
+  it("watch drops, 410 relists and an API outage never re-send and never lose", async () => {
+    h = await baseCluster("fwd-watch");
+    const pod = podWithOoms(h, "web");
+    const fw = await h.start({ metricsPort: 0 });
+    const sent = track(fw);
+    const keys = [pod.oom(9)];
+    await waitFor(() => sent.length === 1, 10_000, "first");
+
+    h.sim.dropWatches();
+    pod.touch();
+    keys.push(pod.oom(8));
+    await waitFor(() => sent.length === 2, 10_000, "after drop");
+
+    // Compacted history: resuming from the old resourceVersion answers 410 Gone → relist.
+    h.sim.compact();
+    h.sim.dropWatches();
+    pod.touch();
+    keys.push(pod.oom(7));
+    await waitFor(() => sent.length === 3, 10_000, "after 410");
+    pod.touch();
+
+    h.sim.setAvailable(false);
+    keys.push(pod.oom(6)); // happens while the API is unreachable
+    await new Promise((r) => setTimeout(r, 500));
+    h.sim.setAvailable(true);
+    await waitFor(() => sent.length === 4, 10_000, "after API outage");
+    pod.touch();
+
+    // Relists re-deliver every object; give them time to show no false new occurrences.
+    h.sim.compact();
+    h.sim.dropWatches();
+    await h.drain(600);
+    expectNoDuplicates(sent);
+    expect(sent.map((o) => o.key).sort()).toEqual([...keys].sort());
+    expect(keyCounts(h.received)).toEqual(new Map(keys.map((k) => [k, 1])));
+
+    const metrics = await (await fetch(`http://127.0.0.1:${fw.metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/oomwatch_forwarder_watch_restarts_total\{resource="pods",reason="gone"\} [1-9]/);
+    expect(metrics).toMatch(/oomwatch_forwarder_watch_restarts_total\{resource="pods",reason="error"\} [1-9]/);
+    expect(metrics).toMatch(/oomwatch_forwarder_sent_total 4/);
+    expect((await fetch(`http://127.0.0.1:${fw.metricsPort}/readyz`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${fw.metricsPort}/healthz`)).status).toBe(200);
+  });
+
+  it(`SQS outage (${OUTAGE_MS} ms): retried with backoff, every occurrence delivered once`, async () => {
+    h = await baseCluster("fwd-sqs");
+    const proxy = await startTcpProxy(h.aws.endpoints.sqs);
+    try {
+      const sqs = createAwsClients({ endpoints: { sqs: proxy.url }, maxAttempts: 1 }).sqs;
+      const fw = await h.start({ sqs });
+      const sent = track(fw);
+      const oom = oomingPod(h, "batch");
+      const keys = [oom(20)];
+      await waitFor(() => sent.length === 1, 10_000, "before outage");
+
+      await proxy.down();
+      for (let i = 19; i > 7; i--) keys.push(oom(i)); // 12 more: two SendMessageBatch calls
+      await waitFor(() => fw.stats().failed > 0, 10_000, "failures during outage");
+      await new Promise((r) => setTimeout(r, OUTAGE_MS));
+      expect(sent).toHaveLength(1);
+      await proxy.up();
+
+      await waitFor(() => sent.length === keys.length, 15_000, "all after outage");
+      await h.drain();
+      expectNoDuplicates(sent);
+      expect(keyCounts(h.received)).toEqual(new Map(keys.map((k) => [k, 1])));
+      expect(fw.stats().outbox).toBe(0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("a full outbox sheds the oldest with a metric and a log line, and keeps the rest", async () => {
+    h = await baseCluster("fwd-shed");
+    const proxy = await startTcpProxy(h.aws.endpoints.sqs);
+    try {
+      await proxy.down();
+      const logger = collectingLogger();
+      const sqs = createAwsClients({ endpoints: { sqs: proxy.url }, maxAttempts: 1 }).sqs;
+      const fw = await h.start({ sqs, outboxSize: 3, logger });
+      const oom = oomingPod(h, "shed");
+      const keys = [oom(9), oom(8), oom(7), oom(6), oom(5)];
+      await waitFor(() => fw.stats().shed >= 2, 10_000, "shed");
+      expect(logger.lines.some((l) => l.message.startsWith("outbox full"))).toBe(true);
+      await proxy.up();
+      await waitFor(() => fw.stats().outbox === 0 && fw.stats().sent >= 3, 10_000, "rest delivered");
+      await h.drain();
+      const got = new Set(h.received.map((o) => o.key));
+      expect(got.size).toBe(3);
+      for (const k of got) expect(keys).toContain(k);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("flushes the outbox on stop", async () => {
+    h = await baseCluster("fwd-flush");
+    const proxy = await startTcpProxy(h.aws.endpoints.sqs);
+    try {
+      const sqs = createAwsClients({ endpoints: { sqs: proxy.url }, maxAttempts: 1 }).sqs;
+      const fw = await h.start({ sqs, sendBackoff: { baseMs: 5_000, capMs: 5_000 } });
+      await proxy.down();
+      const oom = oomingPod(h, "flush");
+      const keys = [oom(3), oom(2), oom(1)];
+      await waitFor(() => fw.stats().failed > 0 && fw.stats().outbox === 3, 10_000, "waiting in the outbox");
+      await proxy.up();
+      // The entries are in backoff for seconds; stop() must send them now, not drop them.
+      await fw.stop();
+      expect(fw.stats().outbox).toBe(0);
+      await h.drain();
+      expect(keyCounts(h.received)).toEqual(new Map(keys.map((k) => [k, 1])));
+    } finally {
+      await proxy.close();
+    }
+  });
+});
