@@ -62,6 +62,8 @@ export interface K8sSimulator {
   stop(): Promise<void>;
 }
 
+const MAX_RECORDED_REQUESTS = 20_000;
+
 function status(code: number, reason: string, message: string) {
   return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code };
 }
@@ -263,6 +265,8 @@ export async function startK8sSimulator(opts: K8sSimulatorOptions = {}): Promise
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
     recorded.push({ method: req.method ?? "GET", path: url.pathname + url.search });
+    // Bounded: a long sandbox run must not grow without limit.
+    if (recorded.length > MAX_RECORDED_REQUESTS) recorded = recorded.slice(-MAX_RECORDED_REQUESTS / 2);
     if (outage === "reset") {
       req.socket.destroy();
       return;
