@@ -5,14 +5,14 @@
  * commands in-process against the emulators.
  */
 import type { Command } from "commander";
-import { DEFAULT_DATA_DIR } from "../sandbox/local-aws.ts";
+import { DEFAULT_DATA_DIR, readSandboxInfo } from "../sandbox/local-aws.ts";
 import type { IncidentQuery, InvalidItem } from "../shared/storage/queries.ts";
 import { QueryInputError, getIncident, iterateIncidents, listOccurrences, queryIncidents } from "../shared/storage/queries.ts";
 import { LIST_FORMATS, formatList, type ListFormat } from "./incidents/format-list.ts";
 import { formatIncident } from "./incidents/format-show.ts";
 import { UsageError, buildQuery, parseLimit, parseTime, type FilterFlags } from "./incidents/options.ts";
 import { computeStats, formatStats, type RankBy } from "./incidents/stats.ts";
-import { openIncidentStore, type IncidentStore, type StoreFlags } from "./incidents/store.ts";
+import { chooseBackend, openIncidentStore, type IncidentStore, type StoreFlags } from "./incidents/store.ts";
 
 export interface IncidentsDeps {
   env: NodeJS.ProcessEnv;
@@ -102,6 +102,16 @@ function warnInvalid(deps: IncidentsDeps, invalid: InvalidItem[]): void {
   if (first) deps.stderr(`warning: skipped ${invalid.length} item(s) that are not valid incidents (first: ${first.pk}: ${first.error.split("\n")[0]})`);
 }
 
+/**
+ * Against a local data dir, the cluster of the last sandbox run is the natural default
+ * (the sandbox records it in the data dir); --cluster and OOMWATCH_CLUSTER still win.
+ */
+function envWithSandboxCluster(flags: StoreFlags & FilterFlags, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (flags.cluster || env.OOMWATCH_CLUSTER || chooseBackend(flags, env) !== "local") return env;
+  const info = readSandboxInfo(flags.dataDir || DEFAULT_DATA_DIR);
+  return info ? { ...env, OOMWATCH_CLUSTER: info.cluster } : env;
+}
+
 function hintIfEmpty(deps: IncidentsDeps, count: number, q: IncidentQuery, flags: FilterFlags): void {
   if (count === 0 && !flags.cluster && !deps.env.OOMWATCH_CLUSTER) {
     deps.stderr(`note: no incidents for cluster "${q.cluster}"; choose one with --cluster or OOMWATCH_CLUSTER (sandbox: the scenario's cluster, e.g. --cluster demo)`);
@@ -136,7 +146,7 @@ export function registerIncidentsCommand(program: Command, overrides: Partial<In
     .action(
       action(deps, async (open, flags: ListFlags) => {
         const format = choice<ListFormat>(flags.format, LIST_FORMATS, "--format");
-        const q = buildQuery(flags, deps.env, deps.now());
+        const q = buildQuery(flags, envWithSandboxCluster(flags, deps.env), deps.now());
         const limit = parseLimit(flags.limit);
         const store = await open();
         const page = await queryIncidents(store.doc, store.table, q, { limit, ...(flags.nextToken ? { nextToken: flags.nextToken } : {}) });
@@ -172,7 +182,7 @@ export function registerIncidentsCommand(program: Command, overrides: Partial<In
         const by = choice<RankBy>(flags.by, ["incidents", "occurrences"], "--by");
         const top = parseLimit(flags.top, "--top");
         const now = deps.now();
-        const q = buildQuery(flags, deps.env, now);
+        const q = buildQuery(flags, envWithSandboxCluster(flags, deps.env), now);
         const store = await open();
         const invalid: InvalidItem[] = [];
         const found = [];

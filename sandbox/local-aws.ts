@@ -4,7 +4,7 @@
  * shared/resources.ts. Application code reaches them through the normal SDK
  * clients with an endpoint override (shared/clients/aws.ts).
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
@@ -211,3 +211,25 @@ export function localDynamoPath(dataDir: string): string {
 
 /** Default data directory of the sandbox and of `oomwatch incidents`. */
 export const DEFAULT_DATA_DIR = ".oomwatch/data";
+
+/** What the last sandbox run left in its data directory, so `oomwatch incidents` knows its cluster. */
+export interface SandboxInfo {
+  cluster: string;
+  scenario: string;
+  startedAt: string;
+}
+
+const SANDBOX_INFO = "sandbox.json";
+
+export function writeSandboxInfo(dataDir: string, info: SandboxInfo): void {
+  writeFileSync(`${dataDir.replace(/\/+$/, "")}/${SANDBOX_INFO}`, `${JSON.stringify(info, null, 2)}\n`);
+}
+
+export function readSandboxInfo(dataDir: string): SandboxInfo | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(`${dataDir.replace(/\/+$/, "")}/${SANDBOX_INFO}`, "utf8")) as Partial<SandboxInfo>;
+    return typeof parsed.cluster === "string" ? (parsed as SandboxInfo) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -21,7 +21,7 @@ import type { QueueId } from "../shared/resources.ts";
 import { createAwsClients } from "../shared/clients/aws.ts";
 import { fromIncidentItem, incidentPk, INCIDENT_SK } from "../shared/storage/incident-item.ts";
 import { startEventBridgeSink } from "./eventbridge-sink.ts";
-import { createQueues, createTables, localDynamoPath, startLocalAws, type LocalAws, type QueueUrls } from "./local-aws.ts";
+import { createQueues, createTables, localDynamoPath, startLocalAws, writeSandboxInfo, type LocalAws, type QueueUrls } from "./local-aws.ts";
 import { functionFromResources, startLambdaRunner, type LambdaRunner, type SqsHandler } from "./lambda-runner.ts";
 import { pendingMessages, queueCounts } from "./lambda-runner/queue-counts.ts";
 import { startSlackSink, type SlackSink } from "./slack-sink.ts";
@@ -33,6 +33,8 @@ export interface PipelineOptions {
   dataDir: string;
   /** Cluster name the forwarder reports. */
   cluster: string;
+  /** Scenario or input name, recorded in the data dir for `oomwatch incidents`. */
+  scenario?: string;
   /** A real cluster instead of the simulator. */
   kubeconfig?: string;
   /** Real Slack instead of the sink. */
@@ -77,6 +79,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     mkdirSync(dataDir, { recursive: true });
 
     const aws = await startLocalAws({ dataDir: localDynamoPath(dataDir) });
+    writeSandboxInfo(dataDir, { cluster: opts.cluster, scenario: opts.scenario ?? "", startedAt: new Date(startedAt).toISOString() });
     stack.push(() => aws.stop());
     const queues = await createQueues(aws.clients.sqs);
     const tables = await createTables(aws.clients.dynamodb);

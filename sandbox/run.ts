@@ -69,6 +69,7 @@ export async function runSandbox(opts: SandboxRunOptions, io: SandboxIo): Promis
   const pipeline: Pipeline = await startPipeline({
     dataDir: opts.dataDir,
     cluster,
+    scenario: input.name,
     kubeconfig: opts.kubeconfig,
     slackToken: opts.slackToken,
     slackChannel: opts.slackChannel,
