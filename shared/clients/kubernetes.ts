@@ -5,7 +5,16 @@
  * GetCallerIdentity URL, rebuilt before its 60 s expiry). Every call has a short
  * timeout: analyze falls back to the event-time snapshot rather than wait.
  */
-import { CoreV1Api, CustomObjectsApi, KubeConfig, type V1Node, type V1Pod } from "@kubernetes/client-node";
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  Observable,
+  type RequestContext,
+  type ResponseContext,
+  type V1Node,
+  type V1Pod,
+} from "@kubernetes/client-node";
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
@@ -138,23 +147,22 @@ interface MetricsItem {
 
 /** KubernetesAccess over client-node, every request aborted after `timeoutMs`. */
 export function createKubernetesAccess(loadConfig: () => Promise<KubeConfig>, timeoutMs = 3000): KubernetesAccess {
-  // Per-call options: a fresh AbortSignal for each request (client-node honours RequestContext signals).
-  const options = () => ({
+  // Per-call options: a fresh AbortSignal for each request. The object-parameter APIs
+  // take observable middleware (client-node's own Observable, not rxjs).
+  const opts = () => ({
     middleware: [
       {
-        pre: async (ctx: { setSignal(s: AbortSignal): void }) => {
+        pre: (ctx: RequestContext) => {
           ctx.setSignal(AbortSignal.timeout(timeoutMs));
-          return ctx;
+          return new Observable(Promise.resolve(ctx));
         },
-        post: async <T>(res: T) => res,
+        post: (res: ResponseContext) => new Observable(Promise.resolve(res)),
       },
     ],
     middlewareMergeStrategy: "append" as const,
   });
   const core = async () => (await loadConfig()).makeApiClient(CoreV1Api);
   const custom = async () => (await loadConfig()).makeApiClient(CustomObjectsApi);
-  // biome-ignore lint/suspicious/noExplicitAny: client-node's middleware option types are generated per API
-  const opts = () => options() as any;
 
   return {
     async readPod(namespace, name) {
