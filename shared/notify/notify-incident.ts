@@ -7,7 +7,7 @@
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { Incident, Level, NotifyRequest } from "../schema/incident.ts";
 import { parentMessage, runbookUrl, threadReply, type MessageOptions } from "./message.ts";
-import { opsRoute, ownerRoute, type Route, type RoutingConfig } from "./routing.ts";
+import { routesFor, type Route, type RoutingConfig } from "./routing.ts";
 import { putSeverityEvent, severityEventDetail } from "./severity-event.ts";
 import { asNotifyError, classifySlackError, NotifyError } from "./slack-errors.ts";
 import { incidentMetadata, type MessageRole, type SlackPoster } from "./slack-poster.ts";
@@ -150,8 +150,7 @@ export class IncidentNotifier {
   async notify(req: NotifyRequest, attemptId: string): Promise<NotifyOutcome> {
     const i = req.incident;
     const { poster, refs, routing } = this.deps;
-    const owner = ownerRoute(i, routing);
-    const ops = opsRoute(i, routing, owner);
+    const { owner, ops } = routesFor(i, routing);
 
     let ref = await refs.read(i.id);
     if (ref === undefined) throw retry("incident_not_stored", `incident ${i.id} is not stored yet`);

@@ -81,3 +81,13 @@ export function opsRoute(incident: Incident, cfg: RoutingConfig, owner: Route): 
   const mention = mentionFor(cfg.opsMention, true);
   return { channel: cfg.opsChannel, source: "default", ...(mention ? { mention } : {}) };
 }
+
+/** Owner route and the Level 3 ops copy; when both are the same channel, one message carries both mentions. */
+export function routesFor(incident: Incident, cfg: RoutingConfig): { owner: Route; ops?: Route } {
+  const owner = ownerRoute(incident, cfg);
+  const ops = opsRoute(incident, cfg, owner);
+  if (ops) return { owner, ops };
+  const opsMention = incident.level === 3 && cfg.opsChannel ? mentionFor(cfg.opsMention, true) : undefined;
+  if (!opsMention) return { owner };
+  return { owner: { ...owner, mention: owner.mention ? `${owner.mention} ${opsMention}` : opsMention } };
+}

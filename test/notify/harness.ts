@@ -81,3 +81,6 @@ export async function startBench(sinkOptions: SlackSinkOptions = {}, over: Parti
     },
   };
 }
+
+/** The incident id a Slack message carries in its metadata. */
+export const incidentIdOf = (m: { metadata?: { event_payload: Record<string, unknown> } }): unknown => m.metadata?.event_payload.incident_id;

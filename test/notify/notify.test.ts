@@ -7,7 +7,7 @@ import { incidentPk, INCIDENT_SK } from "../../shared/storage/incident-item.ts";
 import type { Incident } from "../../shared/schema/incident.ts";
 import { drain } from "../ingest/harness.ts";
 import { containerOom, nodeOom, notifyRequest, podEviction } from "./fixtures.ts";
-import { startBench, type Bench } from "./harness.ts";
+import { incidentIdOf, startBench, type Bench } from "./harness.ts";
 
 let bench: Bench;
 beforeAll(async () => {
@@ -20,7 +20,7 @@ let seq = 0;
 const fresh = <T extends Incident>(make: (o: Record<string, unknown>) => T, over: Record<string, unknown> = {}): T => make({ id: `inc-${++seq}-${Date.now()}`, ...over });
 
 const forIncident = (id: string): SinkMessage[] =>
-  bench.slackSink.messages().filter((m) => (m.metadata?.event_payload as { incident_id?: string } | undefined)?.incident_id === id);
+  bench.slackSink.messages().filter((m) => incidentIdOf(m) === id);
 const parents = (id: string) => forIncident(id).filter((m) => !m.thread_ts);
 const replies = (id: string) => forIncident(id).filter((m) => m.thread_ts);
 const channelName = (m: SinkMessage) => m.channelName;

@@ -95,6 +95,23 @@ describe("slack sink through @slack/web-api", () => {
     expect(history.has_more).toBe(true);
     const link = await slack.chat.getPermalink({ channel: parent.channel!, message_ts: parent.ts! });
     expect(link.permalink).toContain(parent.channel!);
+    await slack.chat.delete({ channel: parent.channel!, ts: parent.ts! });
+    expect(sink.messages().some((x) => x.ts === parent.ts)).toBe(false);
+    expect(sink.counters.deleted).toBeGreaterThanOrEqual(1);
+    await expect(slack.chat.delete({ channel: parent.channel!, ts: parent.ts! })).rejects.toMatchObject({ data: { error: "message_not_found" } });
+  });
+
+  it("lists channels (ids for conversations.history) and notifies subscribers", async () => {
+    const list = await slack.conversations.list({ limit: 1 });
+    expect(list.channels).toHaveLength(1);
+    expect(list.response_metadata?.next_cursor).not.toBe("");
+    const seen: string[] = [];
+    const unsubscribe = sink.subscribe((m, change) => seen.push(`${change}:${m.text}`));
+    const posted = await slack.chat.postMessage({ channel: "oom-alerts", text: "watched" });
+    await slack.chat.update({ channel: posted.channel!, ts: posted.ts!, text: "watched v2" });
+    unsubscribe();
+    await slack.chat.postMessage({ channel: "oom-alerts", text: "unwatched" });
+    expect(seen).toEqual(["posted:watched", "updated:watched v2"]);
   });
 
   it("injects faults: 500, hang past the client timeout, 429, platform errors", async () => {
