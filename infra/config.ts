@@ -94,11 +94,11 @@ export const OomwatchSettingsSchema = z
       .optional(),
     forwarderNamespace: k8sName.default("oomwatch"),
     forwarderServiceAccount: k8sName.default("oomwatch-forwarder"),
-    /** How analyze reaches the Kubernetes API for live enrichment. */
-    kubernetesAuth: KubernetesAuthSchema.default("eks"),
+    /** How analyze reaches the Kubernetes API for live enrichment; `none` keeps the event-time snapshot only. */
+    kubernetesAuth: KubernetesAuthSchema.default("none"),
     /** EKS cluster name for IAM auth and Pod Identity association; defaults to clusterName. */
     eksClusterName: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, "must be an EKS cluster name").optional(),
-    /** Known API endpoint and CA: analyze then needs no eks:DescribeCluster call. */
+    /** API endpoint and CA (base64) of the EKS cluster: analyze signs its own token, with no AWS call. */
     eksClusterEndpoint: z.url({ protocol: /^https$/, message: "must be an https:// URL" }).optional(),
     eksClusterCa: z.string().min(1).optional(),
     /** Create the EKS Pod Identity association for the forwarder (pod-identity mode only). */
@@ -130,11 +130,12 @@ export const OomwatchSettingsSchema = z
     if (s.analyzeAccessEntry && s.kubernetesAuth !== "eks") {
       ctx.addIssue({ code: "custom", path: ["analyzeAccessEntry"], message: "an EKS access entry needs kubernetesAuth=eks" });
     }
-    if (s.kubernetesAuth === "eks" && (s.eksClusterEndpoint === undefined) !== (s.eksClusterCa === undefined)) {
+    if (s.kubernetesAuth === "eks" && (!s.eksClusterEndpoint || !s.eksClusterCa)) {
       ctx.addIssue({
         code: "custom",
         path: ["eksClusterEndpoint"],
-        message: "give both oomwatch:eksClusterEndpoint and oomwatch:eksClusterCa, or neither (analyze then calls eks:DescribeCluster)",
+        message:
+          "kubernetesAuth=eks needs oomwatch:eksClusterEndpoint and oomwatch:eksClusterCa (aws eks describe-cluster --name CLUSTER --query 'cluster.[endpoint,certificateAuthority.data]'), or use kubernetesAuth=kubeconfig|none",
       });
     }
   });

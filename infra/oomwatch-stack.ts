@@ -4,10 +4,9 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Arn, type CfnElement, CfnOutput, Fn, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import { type CfnElement, CfnOutput, Fn, Stack, type StackProps, Validations } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as eks from "aws-cdk-lib/aws-eks";
-import * as iam from "aws-cdk-lib/aws-iam";
 import type { Construct } from "constructs";
 import { FUNCTIONS, type FunctionId } from "../shared/resources.ts";
 import { eksClusterName, type OomwatchSettings, type OomwatchSettingsInput, parseSettings } from "./config.ts";
@@ -143,21 +142,8 @@ export class OomwatchStack extends Stack {
         type: "STANDARD",
       });
     }
-    if (this.settings.kubernetesAuth === "eks" && !this.settings.eksClusterEndpoint) {
-      // Without a configured endpoint/CA, analyze looks them up once per cold start.
-      analyze.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ["eks:DescribeCluster"],
-          resources: [this.eksClusterArn()],
-        }),
-      );
-    }
   }
 
-  /** ARN of the EKS cluster analyze reads (same account and region as the stack). */
-  eksClusterArn(): string {
-    return Arn.format({ service: "eks", resource: "cluster", resourceName: eksClusterName(this.settings) }, this);
-  }
 
   private forwarderAuth(): ForwarderAuth {
     const s = this.settings;

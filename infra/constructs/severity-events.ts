@@ -8,6 +8,7 @@ import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
+import { severityDetailType } from "../../shared/notify/severity-event.ts";
 import { EVENT_SOURCE, resourceName } from "../../shared/resources.ts";
 
 export interface SeverityEventsProps {
@@ -35,6 +36,7 @@ export class SeverityEvents extends Construct {
       description: "Example: oomwatch Level 3 (node OOM) incidents to the alarm topic",
       eventPattern: {
         source: [EVENT_SOURCE],
+        detailType: [severityDetailType(3)],
         account: [Stack.of(this).account],
         detail: { level: [3] },
       },

@@ -22,7 +22,7 @@ describe("deployment settings", () => {
       alarmEmails: ["a@example.com", "b@example.com"],
       createPodIdentityAssociation: false,
       oidcIssuer: "oidc.eks.eu-west-1.amazonaws.com/id/ABC",
-      kubernetesAuth: "eks",
+      kubernetesAuth: "none",
       eventBus: "oomwatch",
       logRetentionDays: 90,
       namePrefix: "",
@@ -38,7 +38,8 @@ describe("deployment settings", () => {
     [{ ...valid, forwarderAuth: "kiam" }, /oomwatch:forwarderAuth: Invalid option: expected one of "irsa"\|"pod-identity"/],
     [{ ...valid, alarmEmails: "sre-at-example" }, /oomwatch:alarmEmails\.0: must be an e-mail address/],
     [{ ...valid, logRetentionDays: 31 }, /oomwatch:logRetentionDays: must be a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30/],
-    [{ ...valid, eksClusterEndpoint: "https://abc.eks.amazonaws.com" }, /give both oomwatch:eksClusterEndpoint and oomwatch:eksClusterCa/],
+    [{ ...valid, kubernetesAuth: "eks", eksClusterEndpoint: "https://abc.eks.amazonaws.com" }, /kubernetesAuth=eks needs oomwatch:eksClusterEndpoint and oomwatch:eksClusterCa/],
+    [{ ...valid, analyzeAccessEntry: "true" }, /oomwatch:analyzeAccessEntry: an EKS access entry needs kubernetesAuth=eks/],
     [{ ...valid, vpc: { vpcId: "vpc-1", subnetIds: [] } }, /oomwatch:vpc\.vpcId: must be a VPC id[\s\S]*oomwatch:vpc\.subnetIds/],
     [{ ...valid, slackTokenSecretArn: "xoxb-123" }, /oomwatch:slackTokenSecretArn: must be a Secrets Manager secret ARN/],
   ])("rejects %j with a helpful message", (input, message) => {

@@ -28,14 +28,18 @@ export interface Synthesized {
   readonly template: Template;
   /** cdk-nag AwsSolutions findings that are not acknowledged. */
   readonly nag: PolicyValidationPluginReport;
+  /** Cloud assembly directory (bundled function code is in `asset.<hash>/`). */
+  readonly assemblyDir: string;
 }
 
 export function synthesize(options: BuildAppOptions): Synthesized {
-  const { app, stack, nag } = buildOomwatchApp(options);
+  // The built-in CloudFormation schema validation costs ~10 s per synth on a shared 2-core box;
+  // `npm run synth` (CI) runs it on the real app, so tests check the template themselves.
+  const { app, stack, nag } = buildOomwatchApp({ builtinCloudFormationValidation: false, ...options });
   // Validation plugins run inside synth: an unacknowledged finding throws here.
-  app.synth();
+  const assembly = app.synth();
   if (!nag) throw new Error("synthesize() needs the cdk-nag checks (nag: true)");
-  return { stack, template: Template.fromStack(stack), nag: nag.validateScope(app) };
+  return { stack, template: Template.fromStack(stack), nag: nag.validateScope(app), assemblyDir: assembly.directory };
 }
 
 /** Synthesized CloudFormation JSON: untyped by nature, tests index into it freely. */
