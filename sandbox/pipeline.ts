@@ -8,20 +8,20 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { BatchGetCommand } from "@aws-sdk/lib-dynamodb";
-import { WebClient } from "@slack/web-api";
+import { WebClient, type WebClientOptions } from "@slack/web-api";
 import type { SQSEvent } from "aws-lambda";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { createIngestHandler } from "../functions/ingest/handler.ts";
 import { createAnalyzeHandler } from "../functions/analyze/handler.ts";
 import { createNotifyHandler } from "../functions/notify/handler.ts";
-import { startForwarder, type Forwarder } from "../forwarder/forwarder.ts";
+import { startForwarder, type Forwarder, type ForwarderOptions } from "../forwarder/forwarder.ts";
 import { createLogger as createForwarderLogger } from "../forwarder/log.ts";
 import { createKubernetesAccess, kubeConfigLoader } from "../shared/clients/kubernetes.ts";
-import type { QueueId } from "../shared/resources.ts";
-import { createAwsClients } from "../shared/clients/aws.ts";
+import type { FunctionId, QueueId } from "../shared/resources.ts";
+import { createAwsClients, type AwsClients } from "../shared/clients/aws.ts";
 import { fromIncidentItem, incidentPk, INCIDENT_SK } from "../shared/storage/incident-item.ts";
 import { startEventBridgeSink } from "./eventbridge-sink.ts";
-import { createQueues, createTables, localDynamoPath, startLocalAws, writeSandboxInfo, type LocalAws, type QueueUrls } from "./local-aws.ts";
+import { createQueues, createTables, localDynamoPath, startLocalAws, writeSandboxInfo, type LocalAws, type QueueOverrides, type QueueUrls } from "./local-aws.ts";
 import { functionFromResources, startLambdaRunner, type LambdaRunner, type SqsHandler } from "./lambda-runner.ts";
 import { pendingMessages, queueCounts } from "./lambda-runner/queue-counts.ts";
 import { startSlackSink, type SlackSink } from "./slack-sink.ts";
@@ -46,6 +46,33 @@ export interface PipelineOptions {
   log: (text: string) => void;
   /** Powertools log level of the handlers (default ERROR: the terminal shows the status instead). */
   handlerLogLevel?: string;
+  /** Fault-injection hooks for tests (test/faults); the sandbox sets none. */
+  faults?: PipelineFaultHooks;
+}
+
+/** A part of the pipeline that talks to AWS with its own clients when a fault hook gives it some. */
+export type PipelineClientUser = "forwarder" | FunctionId;
+
+/**
+ * Test hooks: each replaces or wraps one dependency so a test can inject a fault
+ * (duplicate sends, crashes, outages) while the rest of the pipeline runs unchanged.
+ */
+export interface PipelineFaultHooks {
+  /** Settings for every queue, e.g. a short visibility timeout so redelivery takes seconds. */
+  queueOverrides?: QueueOverrides;
+  /**
+   * Clients for one part (the forwarder is asked again on each restart); parts not given
+   * use the shared emulator clients. The Lambda runner always uses the shared client.
+   */
+  clients?: (user: PipelineClientUser, aws: LocalAws) => Partial<Pick<AwsClients, "sqs" | "doc" | "eventbridge">>;
+  /** Builds notify's Slack client (default `new WebClient(token, options)`). */
+  slackClient?: (token: string, options: WebClientOptions) => WebClient;
+  /** Wraps a function's handler as the Lambda runner invokes it. */
+  wrapHandler?: (fn: FunctionId, handler: SqsHandler) => SqsHandler;
+  /** Forwarder settings on top of the sandbox's (e.g. `flushTimeoutMs`, `sendBackoff`). */
+  forwarder?: Partial<Omit<ForwarderOptions, "kubeConfig" | "sqs" | "queueUrl" | "cluster">>;
+  /** notify's `minRemainingMs` (default 8 s): short test function timeouts need less. */
+  notifyMinRemainingMs?: number;
 }
 
 export interface Pipeline {
@@ -54,8 +81,11 @@ export interface Pipeline {
   aws: LocalAws;
   queues: Record<QueueId, QueueUrls>;
   slackSink?: SlackSink;
-  forwarder: Forwarder;
+  /** The running forwarder (a new one after `restartForwarder`). */
+  readonly forwarder: Forwarder;
   runner: LambdaRunner;
+  /** Stops the forwarder as on SIGTERM (bounded flush) and starts a new one, like a pod restart. */
+  restartForwarder(): Promise<Forwarder>;
   status(phase: string): Promise<StatusSnapshot>;
   /** Waits until the forwarder's outbox and every queue stay empty for `quietMs`. */
   waitUntilDrained(opts?: { timeoutMs?: number; quietMs?: number }): Promise<void>;
@@ -81,7 +111,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     const aws = await startLocalAws({ dataDir: localDynamoPath(dataDir) });
     writeSandboxInfo(dataDir, { cluster: opts.cluster, scenario: opts.scenario ?? "", startedAt: new Date(startedAt).toISOString() });
     stack.push(() => aws.stop());
-    const queues = await createQueues(aws.clients.sqs);
+    const hooks = opts.faults ?? {};
+    const queues = await createQueues(aws.clients.sqs, "", hooks.queueOverrides);
     const tables = await createTables(aws.clients.dynamodb);
 
     const events = await startEventBridgeSink();
@@ -89,12 +120,16 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
 
     const slackSink = opts.slackToken ? undefined : await startSlackSink({ autoCreateChannels: true });
     if (slackSink) stack.push(() => slackSink.stop());
-    const slack = new WebClient(opts.slackToken ?? slackSink!.token, {
+    const slackOptions: WebClientOptions = {
       ...(slackSink ? { slackApiUrl: slackSink.url } : {}),
       rejectRateLimitedCalls: true,
       timeout: 5000,
       retryConfig: { retries: 1 },
-    });
+    };
+    const slackToken = opts.slackToken ?? slackSink!.token;
+    const slack = hooks.slackClient ? hooks.slackClient(slackToken, slackOptions) : new WebClient(slackToken, slackOptions);
+    const clientsFor = (user: PipelineClientUser) => ({ sqs: aws.clients.sqs, doc: aws.clients.doc, ...hooks.clients?.(user, aws) });
+    const wrap = (fn: FunctionId, handler: SqsHandler) => (hooks.wrapHandler ? hooks.wrapHandler(fn, handler) : handler);
 
     // Kubernetes: the simulator serves a kubeconfig file, so the forwarder and analyze
     // load credentials exactly as they would for a real cluster.
@@ -111,18 +146,20 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
 
     const logLevel = opts.handlerLogLevel ?? "ERROR";
     const logger = (serviceName: string) => new Logger({ serviceName, logLevel: logLevel as "ERROR" });
+    const ingestClients = clientsFor("ingest");
     const ingest = createIngestHandler({
-      sqs: aws.clients.sqs,
-      doc: aws.clients.doc,
+      sqs: ingestClients.sqs,
+      doc: ingestClients.doc,
       tableName: tables.incidents,
       analyzeQueueUrl: queues.analyze.url,
       eventsDlqUrl: queues.events.dlqUrl,
       cluster: opts.cluster,
       logger: logger("oomwatch-ingest"),
     });
+    const analyzeClients = clientsFor("analyze");
     const analyze = createAnalyzeHandler({
-      sqs: aws.clients.sqs,
-      doc: aws.clients.doc,
+      sqs: analyzeClients.sqs,
+      doc: analyzeClients.doc,
       tableName: tables.incidents,
       notifyQueueUrl: queues.notify.url,
       analyzeQueueUrl: queues.analyze.url,
@@ -131,16 +168,18 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       logger: logger("oomwatch-analyze"),
     });
     const notifiedAt = new Map<string, number[]>();
+    const notifyClients = clientsFor("notify");
     const notify = recordNotifications(
       createNotifyHandler({
         slack,
-        doc: aws.clients.doc,
+        doc: notifyClients.doc,
         tableName: tables.incidents,
-        eventbridge: createAwsClients({ endpoints: { eventbridge: events.endpoint } }).eventbridge,
+        eventbridge: notifyClients.eventbridge ?? createAwsClients({ endpoints: { eventbridge: events.endpoint } }).eventbridge,
         busName: "default",
         routing: { defaultChannel: opts.slackChannel ?? DEFAULT_CHANNEL, opsChannel: OPS_CHANNEL, opsMention: "@oncall-sre" },
-        dlq: { sqs: aws.clients.sqs, url: queues.notify.dlqUrl },
+        dlq: { sqs: notifyClients.sqs, url: queues.notify.dlqUrl },
         logger: logger("oomwatch-notify"),
+        ...(hooks.notifyMinRemainingMs !== undefined ? { minRemainingMs: hooks.notifyMinRemainingMs } : {}),
       }),
       notifiedAt,
     );
@@ -148,9 +187,9 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     const runner = startLambdaRunner({
       sqs: aws.clients.sqs,
       functions: [
-        functionFromResources("ingest", queues, ingest),
-        functionFromResources("analyze", queues, analyze),
-        functionFromResources("notify", queues, notify),
+        functionFromResources("ingest", queues, wrap("ingest", ingest)),
+        functionFromResources("analyze", queues, wrap("analyze", analyze)),
+        functionFromResources("notify", queues, wrap("notify", notify)),
       ],
       logger: { info: () => {}, warn: (m) => opts.log(`runner: ${m}`), error: (m, e) => opts.log(`runner: ${m} ${e ? String((e as { error?: unknown }).error ?? "") : ""}`) },
     });
@@ -158,22 +197,27 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
 
     const observed: LatencySample[] = [];
     const observedKeys: string[] = [];
-    const forwarder = await startForwarder({
-      kubeConfig,
-      sqs: aws.clients.sqs,
-      queueUrl: queues.events.url,
-      cluster: opts.cluster,
-      leaderElection: false,
-      lookbackMs: opts.lookbackMs ?? 3_600_000,
-      logger: createForwarderLogger("ERROR"),
-      sendBackoff: { baseMs: 100, capMs: 2000 },
-      watchBackoff: { baseMs: 200, capMs: 5000 },
-    });
+    const launchForwarder = async (): Promise<Forwarder> => {
+      const started = await startForwarder({
+        kubeConfig,
+        sqs: clientsFor("forwarder").sqs,
+        queueUrl: queues.events.url,
+        cluster: opts.cluster,
+        leaderElection: false,
+        lookbackMs: opts.lookbackMs ?? 3_600_000,
+        logger: createForwarderLogger("ERROR"),
+        sendBackoff: { baseMs: 100, capMs: 2000 },
+        watchBackoff: { baseMs: 200, capMs: 5000 },
+        ...hooks.forwarder,
+      });
+      started.on("observed", (o) => {
+        observed.push({ observedAt: Date.parse(o.observedAt), incidentId: undefined });
+        observedKeys.push(o.key);
+      });
+      return started;
+    };
+    let forwarder = await launchForwarder();
     stack.push(() => forwarder.stop());
-    forwarder.on("observed", (o) => {
-      observed.push({ observedAt: Date.parse(o.observedAt), incidentId: undefined });
-      observedKeys.push(o.key);
-    });
 
     const pending = async (): Promise<number> => {
       let n = forwarder.stats().outbox;
@@ -239,8 +283,15 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       aws,
       queues,
       slackSink,
-      forwarder,
+      get forwarder() {
+        return forwarder;
+      },
       runner,
+      async restartForwarder() {
+        await forwarder.stop();
+        forwarder = await launchForwarder();
+        return forwarder;
+      },
       async status(phase) {
         const q: StatusSnapshot["queues"] = {};
         for (const id of Object.keys(queues) as QueueId[]) {
