@@ -4,7 +4,6 @@
  * takes over, sending what happened in between; a clean stop hands off at once
  * by clearing holderIdentity.
  */
-import type { V1Lease } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Forwarder } from "../../forwarder/forwarder.ts";
 import * as f from "../../sandbox/k8s-sim/factories.ts";
@@ -44,7 +43,7 @@ function ooms(name: string) {
   };
 }
 
-const holder = () => h.sim.get<V1Lease & { kind: string }>("Lease", LEASE.namespace, LEASE.name)?.spec?.holderIdentity;
+const holder = () => h.sim.get<ReturnType<typeof f.lease>>("Lease", LEASE.namespace, LEASE.name)?.spec?.holderIdentity;
 
 describe("leader election", () => {
   it("only the leader sends; on a partition the other replica takes over and sends what it missed", async () => {

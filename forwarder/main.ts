@@ -1,0 +1,69 @@
+/**
+ * In-cluster entry: `node --import tsx forwarder/main.ts` (or the esbuild bundle
+ * in the image). Kubernetes access from the pod's service account (or
+ * KUBECONFIG), SQS through the default AWS credential chain (IRSA / EKS Pod
+ * Identity); AWS_ENDPOINT_URL_SQS points it at a local emulator.
+ * Stops on SIGTERM/SIGINT: stop watching, flush the outbox, release the lease.
+ */
+import { KubeConfig } from "@kubernetes/client-node";
+import { Command } from "commander";
+import { createAwsClients, endpointsFromEnv } from "../shared/clients/aws.ts";
+import { ConfigError, loadForwarderConfig } from "./config.ts";
+import { startForwarder } from "./forwarder.ts";
+import { createLogger } from "./log.ts";
+
+const program = new Command("oomwatch-forwarder")
+  .description("Watches pods, events and nodes for memory incidents and sends them to the oomwatch events queue.\nEvery flag has an env variable (in brackets); flags win.")
+  .option("--cluster <name>", "cluster name in incidents [OOMWATCH_CLUSTER]")
+  .option("--queue-url <url>", "events queue URL [EVENTS_QUEUE_URL]")
+  .option("--namespaces <list>", "comma-separated namespaces; all when empty [OOMWATCH_NAMESPACES]")
+  .option("--lookback <duration>", "send occurrences up to this old after a restart, default 1h [OOMWATCH_LOOKBACK]")
+  .option("--leader-election <bool>", "elect a leader on a Lease, default true [OOMWATCH_LEADER_ELECTION]")
+  .option("--lease-namespace <ns>", "Lease namespace, default the pod's [OOMWATCH_LEASE_NAMESPACE]")
+  .option("--lease-name <name>", "Lease name, default oomwatch-forwarder [OOMWATCH_LEASE_NAME]")
+  .option("--lease-duration <duration>", "default 15s [OOMWATCH_LEASE_DURATION]")
+  .option("--lease-renew <duration>", "default 5s [OOMWATCH_LEASE_RENEW]")
+  .option("--outbox-size <n>", "occurrences held while SQS is unreachable, default 10000 [OOMWATCH_OUTBOX_SIZE]")
+  .option("--capture-logs <bool>", "capture the previous container's log tail (needs pods/log), default false [OOMWATCH_CAPTURE_LOGS]")
+  .option("--metrics-port <port>", "/healthz, /readyz, /metrics port, default 8080 [OOMWATCH_METRICS_PORT]")
+  .option("--flush-timeout <duration>", "time to flush the outbox on shutdown, default 10s [OOMWATCH_FLUSH_TIMEOUT]")
+  .option("--identity <id>", "replica identity, default the pod name [OOMWATCH_IDENTITY]")
+  .option("--log-level <level>", "DEBUG, INFO, WARN, ERROR, default INFO [LOG_LEVEL]");
+
+async function main(): Promise<void> {
+  program.parse();
+  let config: ReturnType<typeof loadForwarderConfig>;
+  try {
+    config = loadForwarderConfig(process.env, program.opts());
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger(config.logLevel, config.identity);
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromDefault();
+  const { sqs } = createAwsClients({ endpoints: endpointsFromEnv() });
+  const forwarder = await startForwarder({ kubeConfig, sqs, logger, ...config });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("shutting down", { signal });
+    forwarder.stop().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error("shutdown failed", { error: String(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+main().catch((err) => {
+  process.stderr.write(`oomwatch-forwarder: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
