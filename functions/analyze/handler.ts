@@ -3,12 +3,11 @@
  * item + notify queue. `createAnalyzeHandler` takes injected clients (Lambda, sandbox
  * runner, tests); `handler` is the Lambda entry, built from the environment once.
  */
-import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type { SQSRecord } from "aws-lambda";
 import { type AwsClients, createAwsClients, endpointsFromEnv } from "../../shared/clients/aws.ts";
 import { createKubernetesAccess, type KubernetesAccess, kubeConfigLoader } from "../../shared/clients/kubernetes.ts";
 import { type FunctionEnv, loadFunctionEnv } from "../../shared/config.ts";
@@ -16,6 +15,7 @@ import { type EscalationPolicy, type EscalationPolicyInput, parsePolicy } from "
 import { AnalyzeRequestSchema } from "../../shared/schema/incident.ts";
 import { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 import { analyzeIncident } from "./analyze-incident.ts";
+import { type SqsHandler, sqsBatchHandler } from "../ingest/sqs-batch.ts";
 
 export interface AnalyzeDeps {
   sqs: SQSClient;
@@ -32,8 +32,6 @@ export interface AnalyzeDeps {
   metrics?: Metrics;
   now?: () => Date;
 }
-
-export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 export function createAnalyzeHandler(deps: AnalyzeDeps): SqsHandler {
   const logger = deps.logger ?? new Logger({ serviceName: "oomwatch-analyze" });
@@ -60,13 +58,7 @@ export function createAnalyzeHandler(deps: AnalyzeDeps): SqsHandler {
     }
   }
 
-  return async (event, context) => {
-    const processor = new BatchProcessor(EventType.SQS);
-    const response = await processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });
-    for (const f of response.batchItemFailures) logger.warn("record will be retried", { messageId: f.itemIdentifier });
-    deps.metrics?.publishStoredMetrics();
-    return response;
-  };
+  return sqsBatchHandler(processRecord, logger, deps.metrics);
 }
 
 /** Kubernetes access from the function environment, or undefined when none is configured. */

@@ -3,12 +3,11 @@
  * `createIngestHandler` takes injected clients (Lambda, sandbox runner and tests);
  * `handler` is the Lambda entry, built from the environment once per cold start.
  */
-import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type { SQSRecord } from "aws-lambda";
 import { createAwsClients, endpointsFromEnv } from "../../shared/clients/aws.ts";
 import { loadFunctionEnv } from "../../shared/config.ts";
 import { type EscalationPolicy, type EscalationPolicyInput, parsePolicy } from "../../shared/domain/policy.ts";
@@ -16,6 +15,7 @@ import { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 import { sendToDeadLetter } from "./dead-letter.ts";
 import { ingestOccurrence } from "./ingest-occurrence.ts";
 import { validateOccurrence } from "./validate.ts";
+import { type SqsHandler, sqsBatchHandler } from "./sqs-batch.ts";
 
 export interface IngestDeps {
   sqs: SQSClient;
@@ -30,8 +30,6 @@ export interface IngestDeps {
   metrics?: Metrics;
   now?: () => Date;
 }
-
-export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 export function createIngestHandler(deps: IngestDeps): SqsHandler {
   const logger = deps.logger ?? new Logger({ serviceName: "oomwatch-ingest" });
@@ -60,13 +58,7 @@ export function createIngestHandler(deps: IngestDeps): SqsHandler {
     count(outcome.status === "grouped" ? (outcome.trigger ? "OccurrenceAnalyzed" : "OccurrenceRepeat") : outcome.status === "duplicate" ? "OccurrenceDuplicate" : "OccurrenceIgnored");
   }
 
-  return async (event, context) => {
-    const processor = new BatchProcessor(EventType.SQS);
-    const response = await processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });
-    for (const f of response.batchItemFailures) logger.warn("record will be retried", { messageId: f.itemIdentifier });
-    deps.metrics?.publishStoredMetrics();
-    return response;
-  };
+  return sqsBatchHandler(processRecord, logger, deps.metrics);
 }
 
 let cold: SqsHandler | undefined;

@@ -4,7 +4,7 @@
  * and every write is safe to repeat after a crash.
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandOutput, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { INCIDENT_SK, incidentPk } from "./incident-item.ts";
 import {
   expiresAt,
@@ -170,21 +170,9 @@ export class PipelineStore {
 
   async countClusterEvictions(cluster: string, from: string, to: string): Promise<number> {
     let count = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "pk = :pk AND sk BETWEEN :a AND :b",
-          ExpressionAttributeValues: { ":pk": pipelineKeys.clusterEvictions(cluster), ":a": utc(from), ":b": `${utc(to)}\uffff` },
-          Select: "COUNT",
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
-      count += out.Count ?? 0;
-      start = out.LastEvaluatedKey;
-    } while (start);
+    await this.query(pipelineKeys.clusterEvictions(cluster), utc(from), `${utc(to)}\uffff`, "COUNT", (page) => {
+      count += page.Count ?? 0;
+    });
     return count;
   }
 
@@ -232,6 +220,14 @@ export class PipelineStore {
 
   private async queryAll(pk: string, from: string, to: string): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
+    await this.query(pk, from, to, "ALL_ATTRIBUTES", (page) => {
+      out.push(...(page.Items ?? []));
+    });
+    return out;
+  }
+
+  /** Every page of `pk` with `from <= sk <= to` (consistent reads: retries must see their own writes). */
+  private async query(pk: string, from: string, to: string, select: "COUNT" | "ALL_ATTRIBUTES", onPage: (page: QueryCommandOutput) => void) {
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.doc.send(
@@ -239,13 +235,13 @@ export class PipelineStore {
           TableName: this.tableName,
           KeyConditionExpression: "pk = :pk AND sk BETWEEN :a AND :b",
           ExpressionAttributeValues: { ":pk": pk, ":a": from, ":b": to },
+          Select: select,
           ExclusiveStartKey: start,
           ConsistentRead: true,
         }),
       );
-      out.push(...(page.Items ?? []));
+      onPage(page);
       start = page.LastEvaluatedKey;
     } while (start);
-    return out;
   }
 }

@@ -1,6 +1,5 @@
 /** Runs occurrences through the real ingest and analyze factories over the local SQS/DynamoDB. */
 import { DeleteMessageCommand } from "@aws-sdk/client-sqs";
-import { Logger } from "@aws-lambda-powertools/logger";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { type AnalyzeDeps, createAnalyzeHandler } from "../../functions/analyze/handler.ts";
 import { createIngestHandler } from "../../functions/ingest/handler.ts";
@@ -8,9 +7,7 @@ import { type Incident, type NotifyRequest, NotifyRequestSchema } from "../../sh
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
 import { fromIncidentItem, INCIDENT_SK, incidentPk } from "../../shared/storage/incident-item.ts";
 import type { TestAws } from "../support/aws.ts";
-import { drain, lambdaContext, sqsEvent, sqsRecord } from "../ingest/harness.ts";
-
-export const quiet = new Logger({ serviceName: "test", logLevel: "SILENT" });
+import { drain, ingestDeps, lambdaContext, quiet, sqsEvent, sqsRecord } from "../ingest/harness.ts";
 
 export function analyzeDeps(aws: TestAws, over: Partial<AnalyzeDeps> = {}): AnalyzeDeps {
   return {
@@ -40,14 +37,7 @@ export interface Pipeline {
 }
 
 export function pipeline(aws: TestAws, over: Partial<AnalyzeDeps> = {}): Pipeline {
-  const ingest = createIngestHandler({
-    sqs: aws.clients.sqs,
-    doc: aws.clients.doc,
-    tableName: aws.tables.incidents,
-    analyzeQueueUrl: aws.queues.analyze.url,
-    eventsDlqUrl: aws.queues.events.dlqUrl,
-    logger: quiet,
-  });
+  const ingest = createIngestHandler(ingestDeps(aws));
   const analyze = createAnalyzeHandler(analyzeDeps(aws, over));
   const rawIncident = async (id: string) =>
     (await aws.clients.doc.send(new GetCommand({ TableName: aws.tables.incidents, Key: { pk: incidentPk(id), sk: INCIDENT_SK } }))).Item;

@@ -5,7 +5,25 @@
  */
 import { randomUUID } from "node:crypto";
 import { ReceiveMessageCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
+import { Logger } from "@aws-lambda-powertools/logger";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
+import type { IngestDeps } from "../../functions/ingest/handler.ts";
+import type { TestAws } from "../support/aws.ts";
+
+export const quiet = new Logger({ serviceName: "test", logLevel: "SILENT" });
+
+/** Ingest wired to a test's own queues and table. */
+export function ingestDeps(aws: TestAws, over: Partial<IngestDeps> = {}): IngestDeps {
+  return {
+    sqs: aws.clients.sqs,
+    doc: aws.clients.doc,
+    tableName: aws.tables.incidents,
+    analyzeQueueUrl: aws.queues.analyze.url,
+    eventsDlqUrl: aws.queues.events.dlqUrl,
+    logger: quiet,
+    ...over,
+  };
+}
 
 export function sqsRecord(body: string, messageId: string = randomUUID()): SQSRecord {
   return {

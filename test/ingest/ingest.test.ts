@@ -1,28 +1,15 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { Logger } from "@aws-lambda-powertools/logger";
 import { describe, expect, it } from "vitest";
-import { createIngestHandler, type IngestDeps } from "../../functions/ingest/handler.ts";
+import { createIngestHandler } from "../../functions/ingest/handler.ts";
 import { groupOf, incidentIdFor } from "../../shared/domain/grouping.ts";
 import { AnalyzeRequestSchema } from "../../shared/schema/incident.ts";
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
 import { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 import { createTestAws, type TestAws } from "../support/aws.ts";
 import { at, containerOom, eviction, evictionStorm, memoryPressure } from "../domain/fixtures.ts";
-import { crashingClients, drain, lambdaContext, sqsEvent } from "./harness.ts";
+import { crashingClients, drain, ingestDeps, lambdaContext, sqsEvent } from "./harness.ts";
 
-const quiet = new Logger({ serviceName: "test", logLevel: "SILENT" });
-
-function depsFor(aws: TestAws, over: Partial<IngestDeps> = {}): IngestDeps {
-  return {
-    sqs: aws.clients.sqs,
-    doc: aws.clients.doc,
-    tableName: aws.tables.incidents,
-    analyzeQueueUrl: aws.queues.analyze.url,
-    eventsDlqUrl: aws.queues.events.dlqUrl,
-    logger: quiet,
-    ...over,
-  };
-}
+const depsFor = ingestDeps;
 
 async function analyzeRequests(aws: TestAws) {
   return (await drain(aws.clients.sqs, aws.queues.analyze.url)).map((m) => AnalyzeRequestSchema.parse(JSON.parse(m.Body!)));
