@@ -13,10 +13,8 @@ export type FunctionEnvironment = Partial<Record<EnvKey, string>>;
 /** Deployed resource names/URLs (CloudFormation tokens at synth time). */
 export interface DeployedResources {
   readonly incidentsTable: string;
-  readonly idempotencyTable: string;
   readonly eventsDlqUrl: string;
   readonly analyzeQueueUrl: string;
-  readonly analyzeDlqUrl: string;
   readonly notifyQueueUrl: string;
   readonly notifyDlqUrl: string;
   readonly eventBusName: string;
@@ -53,7 +51,6 @@ export function functionEnvironments(settings: OomwatchSettings, resources: Depl
   const common = (id: FunctionId): FunctionEnvironment => ({
     OOMWATCH_CLUSTER: settings.clusterName,
     INCIDENTS_TABLE: resources.incidentsTable,
-    IDEMPOTENCY_TABLE: resources.idempotencyTable,
     POWERTOOLS_SERVICE_NAME: `oomwatch-${id}`,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     POWERTOOLS_LOG_LEVEL: settings.logLevel,
@@ -68,7 +65,8 @@ export function functionEnvironments(settings: OomwatchSettings, resources: Depl
     }),
     analyze: defined({
       ...common("analyze"),
-      ANALYZE_DLQ_URL: resources.analyzeDlqUrl,
+      // Correlation re-queues the related incident for another analysis.
+      ANALYZE_QUEUE_URL: resources.analyzeQueueUrl,
       NOTIFY_QUEUE_URL: resources.notifyQueueUrl,
       ESCALATION_POLICY: escalation,
       POWERTOOLS_PARAMETERS_MAX_AGE: SECRET_CACHE_SECONDS,

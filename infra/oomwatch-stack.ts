@@ -70,10 +70,8 @@ export class OomwatchStack extends Stack {
     const q = this.queues.byId;
     const environments = functionEnvironments(settings, {
       incidentsTable: this.tables.incidents.tableName,
-      idempotencyTable: this.tables.idempotency.tableName,
       eventsDlqUrl: q.events.dlq.queueUrl,
       analyzeQueueUrl: q.analyze.queue.queueUrl,
-      analyzeDlqUrl: q.analyze.dlq.queueUrl,
       notifyQueueUrl: q.notify.queue.queueUrl,
       notifyDlqUrl: q.notify.dlq.queueUrl,
       eventBusName: this.severityEvents.bus.eventBusName,
@@ -119,16 +117,15 @@ export class OomwatchStack extends Stack {
     const incidentsTableId = this.getLogicalId(this.tables.incidents.node.defaultChild as CfnElement);
     for (const fn of [ingest, analyze, notify]) {
       this.tables.incidents.grantReadWriteData(fn.role);
-      this.tables.idempotency.grantReadWriteData(fn.role);
       Validations.of(fn.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${incidentsTableId}.Arn>/index/*]`,
         reason: "Only the incidents table's own secondary indexes (byCluster/byNamespace/byWorkload/byNode/byLevel), which grantReadWriteData names with the index/* suffix.",
       });
     }
-    // Poison records go straight to the function's own input DLQ with their reason.
+    // ingest and notify move poison records straight to their input DLQ, with the reason.
     q.events.dlq.grantSendMessages(ingest.role);
     q.analyze.queue.grantSendMessages(ingest.role);
-    q.analyze.dlq.grantSendMessages(analyze.role);
+    q.analyze.queue.grantSendMessages(analyze.role); // correlation re-analysis
     q.notify.queue.grantSendMessages(analyze.role);
     q.notify.dlq.grantSendMessages(notify.role);
     this.secrets.slackToken.grantRead(notify.role);

@@ -1,11 +1,12 @@
 /**
- * DynamoDB tables from shared/resources.ts: the single incidents table (with its sparse
- * time-sorted indexes for the post-incident queries) and the Powertools idempotency table.
+ * The single incidents table from shared/resources.ts, with its sparse time-sorted indexes
+ * for the post-incident queries. No Powertools idempotency table: every step is idempotent
+ * on its domain key in this table (DESIGN.md), and no function uses Powertools idempotency.
  */
 import { RemovalPolicy } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import { Construct } from "constructs";
-import { IDEMPOTENCY_TABLE, INCIDENTS_TABLE, resourceName } from "../../shared/resources.ts";
+import { INCIDENTS_TABLE, resourceName } from "../../shared/resources.ts";
 
 export interface IncidentTablesProps {
   readonly namePrefix: string;
@@ -15,7 +16,6 @@ const str = (name: string) => ({ name, type: dynamodb.AttributeType.STRING });
 
 export class IncidentTables extends Construct {
   readonly incidents: dynamodb.TableV2;
-  readonly idempotency: dynamodb.TableV2;
 
   constructor(scope: Construct, id: string, props: IncidentTablesProps) {
     super(scope, id);
@@ -38,17 +38,6 @@ export class IncidentTables extends Construct {
         // Queries render whole incidents: project everything rather than fetch each item again.
         projectionType: dynamodb.ProjectionType.ALL,
       })),
-    });
-    // Idempotency records expire within hours and losing them only re-runs work that is idempotent
-    // on its domain key anyway: nothing to retain on stack deletion. PITR stays on (tiny table, cheap).
-    this.idempotency = new dynamodb.TableV2(this, "Idempotency", {
-      tableName: resourceName(IDEMPOTENCY_TABLE.name, props.namePrefix),
-      partitionKey: str(IDEMPOTENCY_TABLE.partitionKey),
-      billing: dynamodb.Billing.onDemand(),
-      timeToLiveAttribute: IDEMPOTENCY_TABLE.ttlAttribute,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
-      removalPolicy: RemovalPolicy.DESTROY,
     });
   }
 }

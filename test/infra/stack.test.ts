@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FunctionEnvSchema } from "../../shared/config.ts";
-import { FUNCTIONS, type FunctionId, INCIDENTS_TABLE, IDEMPOTENCY_TABLE, QUEUES } from "../../shared/resources.ts";
+import { FUNCTIONS, type FunctionId, INCIDENTS_TABLE, QUEUES } from "../../shared/resources.ts";
 import { ANALYZE_KUBERNETES_GROUP } from "../../infra/oomwatch-stack.ts";
 import { BASE_CONTEXT, type CfnJson, resourcesOf, type Synthesized, synthesize } from "./synth.ts";
 
@@ -158,7 +158,7 @@ describe("functions", () => {
       expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
     }
     expect(Object.keys(functionProps("ingest").Environment.Variables)).toEqual(expect.arrayContaining(["INCIDENTS_TABLE", "EVENTS_DLQ_URL", "ANALYZE_QUEUE_URL"]));
-    expect(Object.keys(functionProps("analyze").Environment.Variables)).toEqual(expect.arrayContaining(["NOTIFY_QUEUE_URL"]));
+    expect(Object.keys(functionProps("analyze").Environment.Variables)).toEqual(expect.arrayContaining(["NOTIFY_QUEUE_URL", "ANALYZE_QUEUE_URL"]));
     expect(functionProps("analyze").Environment.Variables).toMatchObject({ EKS_CLUSTER_NAME: "prod-eks", EKS_CLUSTER_ENDPOINT: EKS_ENDPOINT });
     const notify = functionProps("notify").Environment.Variables;
     expect(notify).toMatchObject({
@@ -211,15 +211,7 @@ describe("tables", () => {
       SSESpecification: { SSEEnabled: true },
     });
     template.hasResource("AWS::DynamoDB::GlobalTable", { Properties: Match.objectLike({ TableName: INCIDENTS_TABLE.name }), DeletionPolicy: "Retain" });
-  });
-
-  it("creates the idempotency table keyed and expiring as Powertools expects", () => {
-    template.hasResourceProperties("AWS::DynamoDB::GlobalTable", {
-      TableName: IDEMPOTENCY_TABLE.name,
-      KeySchema: [{ AttributeName: IDEMPOTENCY_TABLE.partitionKey, KeyType: "HASH" }],
-      TimeToLiveSpecification: { AttributeName: IDEMPOTENCY_TABLE.ttlAttribute, Enabled: true },
-      SSESpecification: { SSEEnabled: true },
-    });
+    template.resourceCountIs("AWS::DynamoDB::GlobalTable", 1);
   });
 });
 
