@@ -156,7 +156,7 @@ export class OomwatchStack extends Stack {
 
   private outputs(): void {
     const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
-    out("EventsQueueUrl", this.queues.byId.events.queue.queueUrl, "forwarder: OOMWATCH_QUEUE_URL / --queue-url");
+    out("EventsQueueUrl", this.queues.byId.events.queue.queueUrl, "forwarder: EVENTS_QUEUE_URL (or --queue-url)");
     out("ForwarderRoleArn", this.forwarder.role.roleArn, "forwarder ServiceAccount role (IRSA annotation or Pod Identity association)");
     out("SlackTokenSecretArn", this.secrets.slackToken.secretArn, "put the Slack bot token here (aws secretsmanager put-secret-value)");
     out("IncidentsTableName", this.tables.incidents.tableName, "incidents table (oomwatch incidents --table)");
