@@ -255,6 +255,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
         );
         for (const item of out.Responses?.[tables.incidents] ?? []) {
           const incident = fromIncidentItem(item);
+          // Node-OOM victims are part of the node OOM incident: count top-level incidents only.
+          if (incident.partOf) continue;
           levels[String(incident.level) as "1" | "2" | "3"]++;
         }
       }

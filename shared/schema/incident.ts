@@ -62,6 +62,14 @@ export const IncidentSchema = z.object({
   enrichment: z.enum(["live", "event-time-only"]),
   /** Why live enrichment failed, when it did. */
   enrichmentError: z.string().optional(),
+  /**
+   * Set on a container OOM incident whose OOM kill happened on a node that ran out of memory
+   * (SystemOOM/OOMKilling within the correlation window): the incident is part of that node OOM
+   * incident (which lists it in `victims`). It keeps its own level; counts of incidents (sandbox
+   * report, `oomwatch incidents stats`) count top-level incidents, i.e. those without `partOf`.
+   * Notify posts it as a reply in the node incident's thread, not as a parent of its own.
+   */
+  partOf: z.object({ incidentId: z.string(), kind: IncidentKindSchema, node: z.string().optional() }).optional(),
   /** For NodeOOM: containers killed on the node in the correlation window. */
   victims: z.array(z.object({ namespace: z.string(), pod: z.string(), container: z.string().optional() })).default([]),
   /** Numbers for the one-line "what happened". */
