@@ -17,6 +17,13 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Runs the CLI; an error becomes one line on stderr and exit code 1, never a stack trace. */
 export async function main(argv: string[]): Promise<void> {
-  await buildProgram().parseAsync(argv);
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    process.stderr.write(`oomwatch: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (process.env.OOMWATCH_DEBUG) console.error(err);
+    process.exitCode = 1;
+  }
 }

@@ -1,19 +1,9 @@
 import type { Command } from "commander";
 import { DEFAULT_DATA_DIR } from "../sandbox/local-aws.ts";
-import { runSandbox } from "../sandbox/run.ts";
+import { runSandbox, type SandboxRunOptions } from "../sandbox/run.ts";
 
-interface SandboxFlags {
-  scenario: string;
-  replay?: string;
-  kubeconfig?: string;
-  slackToken?: string;
-  slackChannel?: string;
-  dataDir: string;
-  untilIdle?: boolean;
-  report?: string;
-  speed: string;
-  cluster?: string;
-}
+/** commander's option values: the run options, with --speed still text. */
+type SandboxFlags = Omit<SandboxRunOptions, "speed" | "drainTimeoutMs"> & { speed: string; scenario: string };
 
 export function registerSandboxCommand(program: Command): void {
   program
@@ -50,18 +40,7 @@ export function registerSandboxCommand(program: Command): void {
       process.on("SIGINT", handler);
       process.on("SIGTERM", handler);
       const result = await runSandbox(
-        {
-          scenario: flags.scenario,
-          replay: flags.replay,
-          kubeconfig: flags.kubeconfig,
-          slackToken: flags.slackToken ?? process.env.SLACK_TOKEN,
-          slackChannel: flags.slackChannel,
-          dataDir: flags.dataDir,
-          untilIdle: flags.untilIdle,
-          report: flags.report,
-          speed,
-          cluster: flags.cluster,
-        },
+        { ...flags, slackToken: flags.slackToken ?? process.env.SLACK_TOKEN, speed },
         { out: { write: (t) => process.stdout.write(t), isTTY: Boolean(process.stdout.isTTY), columns: process.stdout.columns }, interrupted },
       );
       process.off("SIGINT", handler);
