@@ -141,7 +141,6 @@ export class OomwatchStack extends Stack {
     }
   }
 
-
   private forwarderAuth(): ForwarderAuth {
     const s = this.settings;
     if (s.forwarderAuth === "irsa") {
@@ -166,32 +165,30 @@ export class OomwatchStack extends Stack {
     if (this.secrets.kubeconfig) out("KubeconfigSecretArn", this.secrets.kubeconfig.secretArn, "put the analyze kubeconfig here");
   }
 
-  /** VPC placement from props or from `settings.vpc` ids (no lookup), with an HTTPS-egress-only security group. */
+  /** VPC placement from props, or from `settings.vpc` ids (no lookup: synth stays offline). */
   private placement(props: OomwatchStackProps): FunctionPlacement | undefined {
-    const fromIds = this.settings.vpc;
-    if (!props.vpc && !fromIds) return undefined;
-    // Fn.getAzs() is a single list token, so any number of subnets fits; subnets are then
-    // selected explicitly by id, so the AZs are never consulted (no lookup, offline synth).
-    const vpc = props.vpc ?? ec2.Vpc.fromVpcAttributes(this, "Vpc", { vpcId: fromIds!.vpcId, availabilityZones: Fn.getAzs() });
-    const vpcSubnets: ec2.SubnetSelection = props.vpcSubnets ??
-      (fromIds && !props.vpc
-        ? { subnets: fromIds.subnetIds.map((id) => ec2.Subnet.fromSubnetId(this, `Subnet-${id}`, id)) }
-        : { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
-    if (fromIds?.securityGroupIds && !props.vpc) {
-      return {
-        vpc,
-        vpcSubnets,
-        securityGroups: fromIds.securityGroupIds.map((id) => ec2.SecurityGroup.fromSecurityGroupId(this, `Sg-${id}`, id)),
-      };
+    if (props.vpc) {
+      const vpcSubnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+      return { vpc: props.vpc, vpcSubnets, securityGroups: [this.httpsEgressGroup(props.vpc)] };
     }
-    // Functions only call out (AWS APIs, Slack, the EKS API), always over HTTPS.
+    const ids = this.settings.vpc;
+    if (!ids) return undefined;
+    // Fn.getAzs() is a single list token, so any number of subnets fits; subnets are then
+    // selected explicitly by id, so the AZs are never consulted.
+    const vpc = ec2.Vpc.fromVpcAttributes(this, "Vpc", { vpcId: ids.vpcId, availabilityZones: Fn.getAzs() });
+    const vpcSubnets = { subnets: ids.subnetIds.map((id) => ec2.Subnet.fromSubnetId(this, `Subnet-${id}`, id)) };
+    const securityGroups = ids.securityGroupIds?.map((id) => ec2.SecurityGroup.fromSecurityGroupId(this, `Sg-${id}`, id));
+    return { vpc, vpcSubnets, securityGroups: securityGroups ?? [this.httpsEgressGroup(vpc)] };
+  }
+
+  /** The functions only call out (AWS APIs, Slack, the EKS API), always over HTTPS. */
+  private httpsEgressGroup(vpc: ec2.IVpc): ec2.SecurityGroup {
     const group = new ec2.SecurityGroup(this, "FunctionsSecurityGroup", {
       vpc,
       description: "oomwatch functions: HTTPS egress only",
       allowAllOutbound: false,
     });
     group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), "AWS APIs, Slack and the EKS API over HTTPS");
-    return { vpc, vpcSubnets, securityGroups: [group] };
+    return group;
   }
 }
-

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Match, type Template } from "aws-cdk-lib/assertions";
+import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FunctionEnvSchema } from "../../shared/config.ts";
 import { FUNCTIONS, type FunctionId, INCIDENTS_TABLE, QUEUES } from "../../shared/resources.ts";
@@ -28,7 +29,7 @@ beforeAll(() => {
   template = synth.template;
 });
 
-const logicalId = (construct: { node: { defaultChild?: unknown } }) => synth.stack.getLogicalId(construct.node.defaultChild as never);
+const logicalId = (construct: IConstruct) => synth.logicalId(construct);
 const getAtt = (id: string, attr: string) => ({ "Fn::GetAtt": [id, attr] });
 const fnIds: FunctionId[] = ["ingest", "analyze", "notify"];
 
@@ -166,7 +167,7 @@ describe("functions", () => {
       SLACK_DEFAULT_CHANNEL: "#oom-alerts",
       SLACK_OPS_CHANNEL: "#ops-oncall",
       SLACK_OPS_MENTION: "@oncall-sre",
-      EVENT_BUS_NAME: { Ref: logicalId(synth.stack.severityEvents.bus as never) },
+      EVENT_BUS_NAME: { Ref: logicalId(synth.stack.severityEvents.bus) },
     });
     expect(JSON.parse(notify.SLACK_CHANNEL_MAP)).toEqual({ payments: "#payments-oncall" });
   });
@@ -269,7 +270,7 @@ describe("events, alarms and outputs", () => {
   it("creates a custom bus and an example rule for Level 3 events", () => {
     template.resourceCountIs("AWS::Events::EventBus", 1);
     template.hasResourceProperties("AWS::Events::Rule", {
-      EventBusName: { Ref: logicalId(synth.stack.severityEvents.bus as never) },
+      EventBusName: { Ref: logicalId(synth.stack.severityEvents.bus) },
       EventPattern: Match.objectLike({ source: ["oomwatch"], "detail-type": ["oomwatch.incident.level3"], detail: { level: [3] } }),
       Targets: [Match.objectLike({ Arn: { Ref: logicalId(synth.stack.alarmTopic.topic) } })],
     });
@@ -306,7 +307,7 @@ describe("events, alarms and outputs", () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(outputs.EventsQueueUrl?.Value).toEqual({ Ref: logicalId(synth.stack.queues.byId.events.queue) });
     expect(outputs.ForwarderRoleArn?.Value).toEqual(getAtt(logicalId(synth.stack.forwarder.role), "Arn"));
-    expect(outputs.SlackTokenSecretArn?.Value).toEqual({ Ref: logicalId(synth.stack.secrets.slackToken as never) });
+    expect(outputs.SlackTokenSecretArn?.Value).toEqual({ Ref: logicalId(synth.stack.secrets.slackToken) });
     expect(outputs.IncidentsTableName?.Value).toEqual({ Ref: logicalId(synth.stack.tables.incidents) });
   });
 });

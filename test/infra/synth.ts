@@ -3,7 +3,8 @@
  * functions with esbuild) and hand back the template plus the cdk-nag report.
  */
 import { fileURLToPath } from "node:url";
-import type { PolicyValidationPluginReport } from "aws-cdk-lib";
+import type { CfnElement, PolicyValidationPluginReport } from "aws-cdk-lib";
+import type { IConstruct } from "constructs";
 import { Template } from "aws-cdk-lib/assertions";
 import { type BuildAppOptions, buildOomwatchApp } from "../../infra/build-app.ts";
 import type { OomwatchStack } from "../../infra/oomwatch-stack.ts";
@@ -30,6 +31,8 @@ export interface Synthesized {
   readonly nag: PolicyValidationPluginReport;
   /** Cloud assembly directory (bundled function code is in `asset.<hash>/`). */
   readonly assemblyDir: string;
+  /** Logical id of a construct's CloudFormation resource in the template. */
+  readonly logicalId: (construct: IConstruct) => string;
 }
 
 export function synthesize(options: BuildAppOptions): Synthesized {
@@ -39,7 +42,13 @@ export function synthesize(options: BuildAppOptions): Synthesized {
   // Validation plugins run inside synth: an unacknowledged finding throws here.
   const assembly = app.synth();
   if (!nag) throw new Error("synthesize() needs the cdk-nag checks (nag: true)");
-  return { stack, template: Template.fromStack(stack), nag: nag.validateScope(app), assemblyDir: assembly.directory };
+  return {
+    stack,
+    template: Template.fromStack(stack),
+    nag: nag.validateScope(app),
+    assemblyDir: assembly.directory,
+    logicalId: (construct) => stack.getLogicalId(construct.node.defaultChild as CfnElement),
+  };
 }
 
 /** Synthesized CloudFormation JSON: untyped by nature, tests index into it freely. */

@@ -8,6 +8,7 @@ import { Match, type Template } from "aws-cdk-lib/assertions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Stack } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
+import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BASE_CONTEXT, type CfnJson, FIXTURE_ENTRIES, resourcesOf, type Synthesized, synthesize } from "./synth.ts";
 
@@ -38,7 +39,7 @@ beforeAll(() => {
   template = synth.template;
 });
 
-const logicalId = (construct: { node: { defaultChild?: unknown } }) => synth.stack.getLogicalId(construct.node.defaultChild as never);
+const logicalId = (construct: IConstruct) => synth.logicalId(construct);
 const envOf = (id: "ingest" | "analyze" | "notify") =>
   resourcesOf(template, "AWS::Lambda::Function").find(([lid]) => lid === logicalId(synth.stack.functions[id].function))![1].Environment.Variables;
 
