@@ -180,6 +180,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
         dlq: { sqs: notifyClients.sqs, url: queues.notify.dlqUrl },
         logger: logger("oomwatch-notify"),
         ...(hooks.notifyMinRemainingMs !== undefined ? { minRemainingMs: hooks.notifyMinRemainingMs } : {}),
+        // Twice the function timeout the runner applies (capped to a shortened visibility timeout in tests).
+        leaseMs: 2000 * functionFromResources("notify", queues, async () => {}).timeoutSeconds,
       }),
       notifiedAt,
     );
