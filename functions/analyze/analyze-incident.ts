@@ -153,7 +153,7 @@ async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<Anal
 
 /**
  * Correlation works from both sides: a node OOM re-analyses its victims' incidents
- * (so they reach Level 3), and a victim re-analyses the node OOM incident (so it
+ * (so they become `partOf` it), and a victim re-analyses the node OOM incident (so it
  * lists the victim), unless the other side already shows the link.
  */
 async function reanalyzeRelated(c: AnalyzeContext, incident: Incident, incidentIds: string[]): Promise<void> {
@@ -173,7 +173,9 @@ async function reanalyzeRelated(c: AnalyzeContext, incident: Incident, incidentI
 
 /** Whether the stored `other` incident already reflects its link with `incident`. */
 function linked(other: Record<string, unknown>, incident: Incident): boolean {
-  if (incident.kind === "NodeOOM") return other.level === 3;
-  const victims = (other.victims ?? []) as { namespace?: string; pod?: string; container?: string }[];
-  return victims.some((v) => v.namespace === incident.namespace && incident.pods.includes(v.pod ?? "") && v.container === incident.container);
+  if (incident.kind === "NodeOOM") return (other.partOf as { incidentId?: string } | undefined)?.incidentId === incident.id;
+  const victims = (other.victims ?? []) as { namespace?: string; pod?: string; container?: string; incidentId?: string }[];
+  return victims.some(
+    (v) => v.incidentId === incident.id && v.namespace === incident.namespace && incident.pods.includes(v.pod ?? "") && v.container === incident.container,
+  );
 }

@@ -59,6 +59,7 @@ export function buildIncident(b: BuildInput): Incident {
     enrichment: b.enriched.enrichment,
     enrichmentError: b.enriched.enrichmentError,
     victims: ctx.victims ?? [],
+    ...(ctx.nodeOom ? { partOf: { incidentId: ctx.nodeOom.incidentId, kind: "NodeOOM" as const, ...(ctx.nodeOom.node ? { node: ctx.nodeOom.node } : {}) } } : {}),
     facts: {
       limitBytes: ctx.container?.limits.memory,
       requestBytes: ctx.container?.requests.memory,

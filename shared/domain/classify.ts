@@ -43,10 +43,8 @@ function containerOomRules(ctx: AnalysisContext): Rule[] {
   if (isCritical(ctx.pod?.priorityClassName, ctx)) {
     out.push({ to: 3, reason: `OOM of a ${ctx.pod?.priorityClassName} pod` });
   }
-  if (ctx.nodeOom) {
-    const process = ctx.nodeOom.process ? ` (victim process ${ctx.nodeOom.process})` : "";
-    out.push({ to: 3, reason: `part of node OOM on ${ctx.occurrence.node ?? ctx.pod?.nodeName ?? "the node"}${process}, incident ${ctx.nodeOom.incidentId}` });
-  }
+  // A node-OOM victim (ctx.nodeOom) keeps its own level: it becomes part of the node OOM
+  // incident (Level 3, which lists it) instead of a second Level 3 incident.
   return out;
 }
 

@@ -18,6 +18,8 @@ export interface Victim {
   namespace: string;
   pod: string;
   container?: string;
+  /** The victim's own (container OOM) incident, which is `partOf` the node OOM incident. */
+  incidentId?: string;
 }
 
 export interface AnalysisContext {
@@ -39,7 +41,7 @@ export interface AnalysisContext {
   /** Node-memory incidents: the evictions in it. */
   evictedPods?: EvictedPod[];
   /** ContainerOOM: a SystemOOM/OOMKilling on the same node within the correlation window. */
-  nodeOom?: { incidentId: string; process?: string; at: string };
+  nodeOom?: { incidentId: string; node?: string; process?: string; at: string };
   /** NodeOOM: containers OOM-killed on the node within the correlation window. */
   victims?: Victim[];
   policy: EscalationPolicy;

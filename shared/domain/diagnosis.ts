@@ -162,6 +162,10 @@ function what(ctx: AnalysisContext): string {
       const lim = ctx.container?.limits.memory;
       const times = ctx.occurrences > 1 ? ` ${ctx.occurrences} times` : "";
       const init = o.container?.type === "init" ? "init container" : "container";
+      if (ctx.nodeOom) {
+        // The kernel picked it because the node ran out of memory, not because it hit its own limit.
+        return `${init} ${o.container?.name ?? "?"} of ${podRef} was killed by the node OOM on ${ctx.nodeOom.node ?? node} (node OOM incident ${ctx.nodeOom.incidentId})`;
+      }
       return `${init} ${o.container?.name ?? "?"} of ${podRef} was OOM-killed${times}${lim ? ` at its ${formatBytes(lim)} limit` : ""}`;
     }
     case "PodEviction": {
@@ -180,6 +184,8 @@ function what(ctx: AnalysisContext): string {
 export function diagnose(ctx: AnalysisContext): Diagnosis {
   const details = RULES.map((r) => r(ctx)).filter((c): c is Cause => c !== undefined);
   const head = what(ctx);
-  const summary = details.length > 0 ? `${head}: ${details.slice(0, 2).map((d) => d.detail).join("; ")}` : head;
+  // A victim's head already says it died in the node OOM: the summary adds the other evidence.
+  const shown = ctx.kind === "ContainerOOM" && ctx.nodeOom ? details.filter((d) => d.code !== "SYSTEM_OOM_VICTIM") : details;
+  const summary = shown.length > 0 ? `${head}: ${shown.slice(0, 2).map((d) => d.detail).join("; ")}` : head;
   return { causes: details.map((d) => d.code), details, summary };
 }

@@ -71,7 +71,17 @@ export const IncidentSchema = z.object({
    */
   partOf: z.object({ incidentId: z.string(), kind: IncidentKindSchema, node: z.string().optional() }).optional(),
   /** For NodeOOM: containers killed on the node in the correlation window. */
-  victims: z.array(z.object({ namespace: z.string(), pod: z.string(), container: z.string().optional() })).default([]),
+  victims: z
+    .array(
+      z.object({
+        namespace: z.string(),
+        pod: z.string(),
+        container: z.string().optional(),
+        /** The victim's own container OOM incident (its `partOf` names this incident). */
+        incidentId: z.string().optional(),
+      }),
+    )
+    .default([]),
   /** Numbers for the one-line "what happened". */
   facts: z
     .object({

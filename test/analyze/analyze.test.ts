@@ -75,16 +75,37 @@ describe("analyze: node OOM correlation", () => {
   it.each([
     ["container OOM first", () => [victim(), system()]],
     ["SystemOOM first", () => [system(), victim()]],
-  ])("%s: the container incident is a Level 3 victim and the node incident lists it", async (_name, order) => {
+  ])("%s: the container incident is part of the node OOM incident, which is Level 3 and lists it", async (_name, order) => {
     const aws = await createTestAws("analyze-corr");
     const p = pipeline(aws);
-    await p.run(order());
+    const notes = await p.run(order());
     const container = (await p.incident(idOf(victim())))!;
     const node = (await p.incident(idOf(system())))!;
-    expect(container.level).toBe(3);
+    expect(container).toMatchObject({ kind: "ContainerOOM", level: 1, partOf: { incidentId: node.id, kind: "NodeOOM", node: "ip-10-0-12-34.eu-west-1.compute.internal" } });
+    expect(container.escalation).toEqual({ reasons: [] });
     expect(container.diagnosis.causes).toContain("SYSTEM_OOM_VICTIM");
-    expect(container.escalation.reasons.join()).toContain(node.id);
-    expect(node).toMatchObject({ kind: "NodeOOM", level: 3, victims: [{ namespace: "shop", pod: "checkout-7d9f8b6c5d-x2x4k", container: "api" }] });
+    expect(container.diagnosis.summary).toContain(`killed by the node OOM on ip-10-0-12-34.eu-west-1.compute.internal (node OOM incident ${node.id})`);
+    expect(node).toMatchObject({
+      kind: "NodeOOM",
+      level: 3,
+      victims: [{ namespace: "shop", pod: "checkout-7d9f8b6c5d-x2x4k", container: "api", incidentId: container.id }],
+    });
+    expect(node.partOf).toBeUndefined();
+    // the last notify request of each incident carries the linked state
+    const last = (id: string) => notes.filter((n) => n.incidentId === id).at(-1)?.incident;
+    expect(last(container.id)?.partOf?.incidentId).toBe(node.id);
+    expect(last(node.id)?.victims.map((v) => v.incidentId)).toEqual([container.id]);
+  });
+
+  it("a frequently OOMing victim keeps its own Level 2 and stays part of the node OOM", async () => {
+    const aws = await createTestAws("analyze-corr-frequent");
+    const p = pipeline(aws);
+    const oom = (m: number) => containerOom({ finishedAt: at(m) });
+    await p.run([oom(0), oom(10), oom(20), system(), oom(30)]);
+    const container = (await p.incident(idOf(oom(0))))!;
+    expect(container).toMatchObject({ level: 2, partOf: { incidentId: idOf(system()) }, occurrences: 4 });
+    expect(container.diagnosis.causes).toEqual(expect.arrayContaining(["SYSTEM_OOM_VICTIM", "FREQUENT_OOM"]));
+    expect((await p.incident(idOf(system())))!).toMatchObject({ level: 3, victims: [{ incidentId: container.id }] });
   });
 
   it("does not correlate a container OOM outside the window", async () => {
@@ -92,7 +113,9 @@ describe("analyze: node OOM correlation", () => {
     const p = pipeline(aws);
     const late = containerOom({ finishedAt: at(10) });
     await p.run([system(), late]);
-    expect((await p.incident(idOf(late)))!.level).toBe(1);
+    const inc = (await p.incident(idOf(late)))!;
+    expect(inc.level).toBe(1);
+    expect(inc.partOf).toBeUndefined();
     expect((await p.incident(idOf(system())))!.victims).toEqual([]);
   });
 });

@@ -21,10 +21,17 @@ describe("classify", () => {
       reason: /system-node-critical/,
     },
     {
-      name: "container OOM next to a SystemOOM -> Level 3",
+      // a node-OOM victim is part of the node OOM incident (Level 3), not a second Level 3
+      name: "container OOM next to a SystemOOM keeps Level 1",
       ctx: contextFor(containerOom(), { nodeOom: { incidentId: "n1", process: "java", at: at(0) } }),
-      level: 3,
-      reason: /part of node OOM .*incident n1/,
+      level: 1,
+      reason: undefined,
+    },
+    {
+      name: "frequent OOMs of a node-OOM victim -> Level 2",
+      ctx: contextFor(containerOom(), { oomsInWindow: 4, nodeOom: { incidentId: "n1", process: "java", at: at(0) } }),
+      level: 2,
+      reason: /frequent OOM: 4 OOM kills/,
     },
     { name: "eviction (new message format)", ctx: contextFor(eviction()), level: 2, reason: undefined },
     { name: "eviction (old message format)", ctx: contextFor(eviction({ format: "old" })), level: 2, reason: undefined },

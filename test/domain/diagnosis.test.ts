@@ -52,6 +52,14 @@ describe("diagnose: cause codes", () => {
     for (const c of d.causes) expect(CAUSE_CODES).toContain(c);
   });
 
+  it("says a node-OOM victim was killed by the node OOM, without repeating it as evidence", () => {
+    const d = diagnose(contextFor(containerOom(), { nodeOom: { incidentId: "n1", node: "ip-10-0-1-1", at: at(0) } }));
+    expect(d.causes[0]).toBe("SYSTEM_OOM_VICTIM");
+    expect(d.summary).toMatch(/^container api of shop\/checkout-7d9f8b6c5d-x2x4k was killed by the node OOM on ip-10-0-1-1 \(node OOM incident n1\)/);
+    expect(d.summary).not.toContain("at its 1Gi limit");
+    expect(d.summary).not.toContain("killed while the node ran out of memory");
+  });
+
   it("finds nothing wrong with a well-sized JVM container that OOMs once", () => {
     const ctx = contextFor(containerOom({ container: { ...jvm("-XX:MaxRAMPercentage=75"), requests: { memory: 768 * Mi } } }));
     const d = diagnose(ctx);
