@@ -5,10 +5,8 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { createAwsClients } from "../../shared/clients/aws.ts";
-import type { Forwarder } from "../../forwarder/forwarder.ts";
-import * as f from "../../sandbox/k8s-sim/factories.ts";
-import type { Occurrence } from "../../shared/schema/occurrence.ts";
-import { collectingLogger, createHarness, type Harness, keyCounts, startTcpProxy, waitFor } from "./support.ts";
+import { baseCluster, expectNoDuplicates, oomingPod, podWithOoms, sqsOutageScenario, track } from "./scenarios.ts";
+import { collectingLogger, type Harness, keyCounts, startTcpProxy, waitFor } from "./support.ts";
 
 /** SQS outage length; 3 s keeps the suite fast (sqs-outage-30s.test.ts runs the full 30 s). */
 const OUTAGE_MS = Number(process.env.OOMWATCH_TEST_SQS_OUTAGE_MS ?? 3000);
@@ -17,54 +15,6 @@ let h: Harness;
 afterEach(async () => {
   await h?.close();
 });
-
-function track(fw: Forwarder): Occurrence[] {
-  const sent: Occurrence[] = [];
-  fw.on("sent", (o) => sent.push(o));
-  return sent;
-}
-
-function expectNoDuplicates(sent: Occurrence[]): void {
-  const dup = [...keyCounts(sent)].filter(([, n]) => n > 1);
-  expect(dup).toEqual([]);
-}
-
-/**
- * A deployment pod on node-a: `oom(minutesAgo)` applies its next OOM and returns that OOM's key;
- * `touch()` applies an unrelated update (same status), which must not re-send anything.
- */
-function podWithOoms(h: Harness, name: string) {
-  const d = f.deployment("shop", name, { containers: [{ name: "app", limits: { memory: "256Mi" } }] });
-  h.sim.apply(d.deployment);
-  h.sim.apply(d.replicaSet);
-  let current = d.pod(0, { nodeName: "node-a" });
-  h.sim.apply(current);
-  let touches = 0;
-  return {
-    oom(minutesAgo: number): string {
-      const finishedAt = new Date(Date.now() - minutesAgo * 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
-      current = f.podOomKilled(current, "app", { finishedAt });
-      h.sim.apply(current);
-      return `oom:${current.metadata?.uid}:app:${new Date(finishedAt).toISOString()}`;
-    },
-    touch(): void {
-      current = { ...current, metadata: { ...current.metadata, labels: { ...current.metadata?.labels, touched: String(++touches) } } };
-      h.sim.apply(current);
-    },
-  };
-}
-
-function oomingPod(h: Harness, name: string) {
-  const p = podWithOoms(h, name);
-  return (minutesAgo: number) => p.oom(minutesAgo);
-}
-
-async function baseCluster(name: string): Promise<Harness> {
-  const harness = await createHarness(name);
-  harness.sim.apply(f.namespace("shop"));
-  harness.sim.apply(f.node("node-a"));
-  return harness;
-}
 
 describe("forwarder resilience", () => {
   it("restart mid-scenario: what happened while down (within lookback) is sent, older is not, nothing twice per process", async () => {
@@ -137,30 +87,7 @@ describe("forwarder resilience", () => {
 
   it(`SQS outage (${OUTAGE_MS} ms): retried with backoff, every occurrence delivered once`, async () => {
     h = await baseCluster("fwd-sqs");
-    const proxy = await startTcpProxy(h.aws.endpoints.sqs);
-    try {
-      const sqs = createAwsClients({ endpoints: { sqs: proxy.url }, maxAttempts: 1 }).sqs;
-      const fw = await h.start({ sqs });
-      const sent = track(fw);
-      const oom = oomingPod(h, "batch");
-      const keys = [oom(20)];
-      await waitFor(() => sent.length === 1, 10_000, "before outage");
-
-      await proxy.down();
-      for (let i = 19; i > 7; i--) keys.push(oom(i)); // 12 more: two SendMessageBatch calls
-      await waitFor(() => fw.stats().failed > 0, 10_000, "failures during outage");
-      await new Promise((r) => setTimeout(r, OUTAGE_MS));
-      expect(sent).toHaveLength(1);
-      await proxy.up();
-
-      await waitFor(() => sent.length === keys.length, 15_000, "all after outage");
-      await h.drain();
-      expectNoDuplicates(sent);
-      expect(keyCounts(h.received)).toEqual(new Map(keys.map((k) => [k, 1])));
-      expect(fw.stats().outbox).toBe(0);
-    } finally {
-      await proxy.close();
-    }
+    await sqsOutageScenario(h, OUTAGE_MS);
   });
 
   it("a full outbox sheds the oldest with a metric and a log line, and keeps the rest", async () => {
