@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Forwarder } from "../../forwarder/forwarder.ts";
 import * as f from "../../sandbox/k8s-sim/factories.ts";
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
+import { podWithOoms } from "./scenarios.ts";
 import { createHarness, type Harness, keyCounts, kubeConfigVia, startTcpProxy, type TcpProxy, waitFor } from "./support.ts";
 
 const LEASE = { namespace: "oomwatch", name: "oomwatch-forwarder", leaseDurationMs: 1500, renewMs: 250 };
@@ -29,18 +30,9 @@ async function replica(identity: string): Promise<{ fw: Forwarder; sent: Occurre
 }
 
 function ooms(name: string) {
-  const d = f.deployment("shop", name, { containers: [{ name: "app", limits: { memory: "128Mi" } }] });
-  h.sim.apply(d.deployment);
-  h.sim.apply(d.replicaSet);
-  let p = d.pod(0, { nodeName: "node-a" });
-  h.sim.apply(p);
+  const pod = podWithOoms(h, name);
   let minutes = 30;
-  return () => {
-    const finishedAt = new Date(Date.now() - minutes-- * 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
-    p = f.podOomKilled(p, "app", { finishedAt });
-    h.sim.apply(p);
-    return `oom:${p.metadata?.uid}:app:${new Date(finishedAt).toISOString()}`;
-  };
+  return () => pod.oom(minutes--);
 }
 
 const holder = () => h.sim.get<ReturnType<typeof f.lease>>("Lease", LEASE.namespace, LEASE.name)?.spec?.holderIdentity;
