@@ -30,8 +30,12 @@ function parse(record: SQSRecord): RecordPlan {
   return { action: "notify", request: parsed.data };
 }
 
-/** Newer wins: higher revision, then higher level, then later in the batch. */
-const newer = (a: NotifyRequest, b: NotifyRequest) => a.revision > b.revision || (a.revision === b.revision && a.incident.level >= b.incident.level);
+/** Newer wins: higher revision, then higher level, then more node-OOM victims, then later in the batch. */
+function newer(a: NotifyRequest, b: NotifyRequest): boolean {
+  if (a.revision !== b.revision) return a.revision > b.revision;
+  if (a.incident.level !== b.incident.level) return a.incident.level > b.incident.level;
+  return a.incident.victims.length >= b.incident.victims.length;
+}
 
 export function planBatch(records: SQSRecord[]): Map<string, RecordPlan> {
   const plans = new Map(records.map((r) => [r.messageId, parse(r)] as const));

@@ -29,6 +29,16 @@ export interface MessageOptions {
   missingChannel?: string;
   /** The ops copy of a Level 3 incident (shorter: no recommendation details). */
   role?: "owner" | "ops";
+  /** A node-OOM victim that had its own parent before the correlation was known: where it now belongs. */
+  partOf?: PartOfNote;
+}
+
+/** The node OOM incident a victim is part of, and a link to the victim's reply in that incident's thread. */
+export interface PartOfNote {
+  incidentId: string;
+  node?: string;
+  /** Permalink of the reply in the node incident's thread (configuration-free: from Slack). */
+  url?: string;
 }
 
 export const KIND_LABEL: Readonly<Record<IncidentKind, string>> = {
@@ -93,6 +103,11 @@ export function whatHappened(i: Incident): string {
   let lead: string;
   switch (i.kind) {
     case "ContainerOOM":
+      if (i.partOf) {
+        const on = i.partOf.node ? codeSpan(i.partOf.node) : node;
+        lead = `Container ${codeSpan(i.container ?? "?")}${wl ? ` of ${codeSpan(wl)}` : ""}${i.namespace ? ` in ${codeSpan(i.namespace)}` : ""} was killed${times} by the node OOM on ${on} (the node ran out of memory)`;
+        break;
+      }
       lead = `Container ${codeSpan(i.container ?? "?")}${wl ? ` of ${codeSpan(wl)}` : ""}${i.namespace ? ` in ${codeSpan(i.namespace)}` : ""} was OOM killed${times} (it hit its memory limit)`;
       break;
     case "PodEviction": {
@@ -190,6 +205,7 @@ function leadBlock(i: Incident, opts: MessageOptions): KnownBlock {
     parts.push(`:arrow_double_up: Escalated from Level ${i.escalation.from}${reasons ? `: ${reasons}` : ""}`);
   }
   parts.push(whatHappened(i));
+  if (opts.partOf) parts.push(partOfLine(opts.partOf));
   if (opts.missingChannel) {
     parts.push(`_Routed to ${escapeMrkdwn(opts.missingChannel)}, which was not found: posted here instead. Check the \`oomwatch.io/slack-channel\` annotation or SLACK_CHANNEL_MAP._`);
   }
@@ -246,6 +262,34 @@ export function parentMessage(i: Incident, opts: MessageOptions): SlackMessage {
   ];
   const mention = opts.route.mention ? `${opts.route.mention} ` : "";
   return { text: fallback(i, mention), blocks: fitBlocks(blocks.filter((b): b is KnownBlock => b !== undefined)) };
+}
+
+function partOfLine(p: PartOfNote): string {
+  const where = `node OOM${p.node ? ` on ${codeSpan(p.node)}` : ""} (incident ${codeSpan(p.incidentId, 100)})`;
+  return `:link: *Part of the ${where}*: follow the node incident${p.url ? ` ${link(p.url, "thread")}` : "'s thread"}; this message is no longer the place to respond.`;
+}
+
+/**
+ * A node-OOM victim's message: a reply in the node OOM incident's thread instead of a
+ * parent of its own (one Level 3 incident per node OOM). Updated in place on repeats.
+ */
+export function victimReply(i: Incident, opts: { runbookBaseUrl: string; mention?: string }): SlackMessage {
+  const where = i.partOf?.node ? ` on ${codeSpan(i.partOf.node)}` : "";
+  const head = `:link: *Killed by this node OOM${where}* · Level ${i.level} ${KIND_LABEL[i.kind]} · ${codeSpan(subject(i))}${opts.mention ? ` · ${opts.mention}` : ""}`;
+  const blocks: Array<KnownBlock | undefined> = [
+    mrkdwn(`${head}\n${whatHappened(i)}`),
+    diagnosisBlock(i),
+    recommendationBlock(i),
+    context(
+      `*Occurrences:* ${i.occurrences}`,
+      `*First seen:* ${slackDate(i.firstSeen)}`,
+      `*Last seen:* ${slackDate(i.lastSeen)}`,
+      `incident ${codeSpan(i.id, 100)}`,
+      link(runbookUrl(opts.runbookBaseUrl, i.level), `Level ${i.level} runbook`),
+    ),
+  ];
+  const text = `Killed by the node OOM${i.partOf?.node ? ` on ${escapeMrkdwn(i.partOf.node)}` : ""}: Level ${i.level} ${KIND_LABEL[i.kind]} in ${i.cluster}: ${escapeMrkdwn(subject(i))}. ${whatHappened(i)}`;
+  return { text: cutMrkdwn(text, 3000), blocks: fitBlocks(blocks.filter((b): b is KnownBlock => b !== undefined)) };
 }
 
 /** A thread reply for a repeat or an escalation; the parent is updated separately. */

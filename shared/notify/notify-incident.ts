@@ -2,7 +2,8 @@
  * Notify one incident: post its parent message exactly once (lease + conditional
  * write + metadata recovery), or reply in its thread and update the parent;
  * copy Level 3 to the ops channel; put a severity event for a new incident and
- * for each escalation.
+ * for each escalation. A node-OOM victim (`partOf`) is a reply in the node OOM
+ * incident's thread instead (node-victims.ts).
  */
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { Incident, Level, NotifyRequest } from "../schema/incident.ts";
@@ -10,8 +11,9 @@ import { parentMessage, runbookUrl, threadReply, type MessageOptions } from "./m
 import { routesFor, type Route, type RoutingConfig } from "./routing.ts";
 import { putSeverityEvent, severityEventDetail } from "./severity-event.ts";
 import { asNotifyError, classifySlackError, NotifyError } from "./slack-errors.ts";
-import { incidentMetadata, type MessageRole, type SlackPoster } from "./slack-poster.ts";
-import type { MessageRef, SlackRef, SlackRefStore } from "./slack-ref.ts";
+import { VictimLinker } from "./node-victims.ts";
+import { incidentMetadata, type SlackPoster } from "./slack-poster.ts";
+import { isReplyOnly, type MessageRef, type SlackRef, type SlackRefStore } from "./slack-ref.ts";
 
 export interface IncidentNotifierDeps {
   poster: SlackPoster;
@@ -27,7 +29,8 @@ export interface IncidentNotifierDeps {
   count: (metric: string) => void;
 }
 
-export type NotifyOutcome = "posted" | "recovered" | "replied" | "updated" | "stale";
+/** `deferred`: a victim whose node parent is not posted yet (the node's notify links it). */
+export type NotifyOutcome = "posted" | "recovered" | "replied" | "updated" | "stale" | "deferred";
 
 /**
  * Thread replies for repeats only at these occurrence counts (escalations always
@@ -57,9 +60,13 @@ async function slackCall<T>(what: string, call: () => Promise<T>): Promise<T> {
 }
 
 export class IncidentNotifier {
-  constructor(private readonly deps: IncidentNotifierDeps) {}
+  private readonly victims: VictimLinker;
 
-  private options(route: Route, role: MessageRole, missingChannel?: string): MessageOptions {
+  constructor(private readonly deps: IncidentNotifierDeps) {
+    this.victims = new VictimLinker(deps);
+  }
+
+  private options(route: Route, role: "owner" | "ops", missingChannel?: string): MessageOptions {
     return { runbookBaseUrl: this.deps.runbookBaseUrl, route, role, ...(missingChannel ? { missingChannel } : {}) };
   }
 
@@ -102,6 +109,7 @@ export class IncidentNotifier {
       ...posted.ref,
       revision: req.revision,
       level: i.level,
+      ...(i.victims.length ? { victims: i.victims.length } : {}),
       ...("missingChannel" in posted && posted.missingChannel ? { missingChannel: posted.missingChannel } : {}),
     };
     const permalink = await poster.permalink(posted.ref);
@@ -147,6 +155,23 @@ export class IncidentNotifier {
     ref.ops = opsRef;
   }
 
+  /** A victim not linked yet: reply in the node thread when the node parent exists. */
+  private async linkVictim(i: Incident, ref: SlackRef | null, nodeId: string): Promise<SlackRef | undefined> {
+    const nodeRef = await this.deps.refs.read(nodeId);
+    if (!nodeRef) return undefined;
+    return this.victims.link(i, ref, nodeId, nodeRef);
+  }
+
+  /** A victim whose only message is its reply in the node thread: keep it current, in place. */
+  private async updateReply(req: NotifyRequest, ref: SlackRef): Promise<NotifyOutcome | undefined> {
+    const i = req.incident;
+    if (!(req.revision > ref.revision || i.level > ref.level)) return undefined;
+    const msg = this.victims.replyMessage(i);
+    await slackCall("chat.update (victim reply)", () => this.deps.poster.update(ref, msg, incidentMetadata(i, "victim", req.revision)));
+    await this.deps.refs.recordProgress(i.id, ref.ts, Math.max(req.revision, ref.revision), Math.max(i.level, ref.level));
+    return "updated";
+  }
+
   async notify(req: NotifyRequest, attemptId: string): Promise<NotifyOutcome> {
     const i = req.incident;
     const { poster, refs, routing } = this.deps;
@@ -155,9 +180,23 @@ export class IncidentNotifier {
     let ref = await refs.read(i.id);
     if (ref === undefined) throw retry("incident_not_stored", `incident ${i.id} is not stored yet`);
     let outcome: NotifyOutcome | undefined;
+    // Part of a node OOM: no parent or ops copy of its own, a reply in the node incident's thread.
+    const nodeId = ref?.partOf?.incidentId ?? i.partOf?.incidentId;
+    if (nodeId && !ref?.partOf) {
+      const linked = await this.linkVictim(i, ref, nodeId);
+      if (linked) {
+        ref = linked;
+        outcome = "replied";
+      } else if (ref === null) {
+        this.deps.count("VictimDeferred");
+        return "deferred";
+      }
+    }
     if (ref === null) ({ ref, outcome } = await this.ensureParent(req, owner, attemptId));
+    if (isReplyOnly(ref)) return (await this.updateReply(req, ref)) ?? outcome ?? "stale";
 
-    const news = req.revision > ref.revision || i.level > ref.level;
+    const shownVictims = ref.victims ?? 0;
+    const news = req.revision > ref.revision || i.level > ref.level || i.victims.length > shownVictims;
     if (!outcome && news) {
       const previousLevel = ref.level;
       const escalated = i.level > previousLevel;
@@ -168,18 +207,21 @@ export class IncidentNotifier {
         outcome = "replied";
       }
       const parentRoute = { ...owner, channel: ref.channel };
-      await slackCall("chat.update", () => poster.update(ref, parentMessage(i, this.options(parentRoute, "owner", ref.missingChannel)), incidentMetadata(i, "owner", req.revision)));
+      const parent = ref.partOf ? this.victims.ownParentMessage(i, ref) : parentMessage(i, this.options(parentRoute, "owner", ref.missingChannel));
+      await slackCall("chat.update", () => poster.update(ref, parent, incidentMetadata(i, "owner", req.revision)));
       if (ref.ops && ops) {
         const opsRef = ref.ops;
         await slackCall("chat.update (ops)", () => poster.update(opsRef, parentMessage(i, this.options(ops, "ops")), incidentMetadata(i, "ops", req.revision)));
       }
       if (escalated) await this.putEvent(i, "escalated", ref, previousLevel);
-      await refs.recordProgress(i.id, ref.ts, Math.max(req.revision, ref.revision), Math.max(i.level, ref.level));
+      await refs.recordProgress(i.id, ref.ts, Math.max(req.revision, ref.revision), Math.max(i.level, ref.level), Math.max(i.victims.length, shownVictims));
     }
-    if (ops && !ref.ops) {
+    if (ops && !ref.ops && !nodeId) {
       await this.ensureOps(i, ref, ops, req.revision);
       outcome ??= "updated";
     }
+    // Node side of the victim protocol: victims whose own notify found no parent here yet.
+    if (i.kind === "NodeOOM" && (await this.victims.linkListed(i, ref)) > 0) outcome ??= "replied";
     return outcome ?? "stale";
   }
 }

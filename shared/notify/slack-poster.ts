@@ -11,7 +11,8 @@ import type { MessageRef } from "./slack-ref.ts";
 /** Slack message metadata `event_type` of oomwatch incident messages. */
 export const METADATA_EVENT_TYPE = "oomwatch_incident";
 
-export type MessageRole = "owner" | "ops";
+/** `victim`: a node-OOM victim's reply in the node incident's thread. */
+export type MessageRole = "owner" | "ops" | "victim";
 
 /** Bounded retries and a timeout well inside the function's 30 s; never wait out a rate limit. */
 export function createSlackClient(token: string, slackApiUrl?: string, opts: { timeoutMs?: number; retries?: number } = {}): WebClient {
@@ -28,6 +29,13 @@ export function incidentMetadata(i: Incident, role: MessageRole, revision: numbe
     event_type: METADATA_EVENT_TYPE,
     event_payload: { incident_id: i.id, role, level: i.level, revision, cluster: i.cluster },
   };
+}
+
+/** Whether message metadata marks an oomwatch message of this incident and role. */
+function isIncidentMessage(metadata: { event_type?: string; event_payload?: unknown } | undefined, incidentId: string, role: MessageRole): boolean {
+  // the response types declare event_payload as `{}`
+  const payload = metadata?.event_payload as Record<string, unknown> | undefined;
+  return metadata?.event_type === METADATA_EVENT_TYPE && payload?.incident_id === incidentId && payload.role === role;
 }
 
 const CHANNEL_ID = /^[CGD][A-Z0-9]{8,}$/;
@@ -98,15 +106,24 @@ export class SlackPoster {
       let cursor: string | undefined;
       for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
         const res = await this.client.conversations.history({ channel: id, oldest, limit: 200, include_all_metadata: true, ...(cursor ? { cursor } : {}) });
-        const hit = res.messages?.find((m) => {
-          // the response types declare event_payload as `{}`
-          const payload = m.metadata?.event_payload as Record<string, unknown> | undefined;
-          return m.metadata?.event_type === METADATA_EVENT_TYPE && payload?.incident_id === incidentId && payload.role === role;
-        });
+        const hit = res.messages?.find((m) => isIncidentMessage(m.metadata, incidentId, role));
         if (hit?.ts) return { channel: id, ts: hit.ts };
         cursor = res.response_metadata?.next_cursor;
         if (!res.has_more || !cursor) break;
       }
+    }
+    return undefined;
+  }
+
+  /** Finds a reply this app posted for the incident (metadata `incident_id` and `role`) in a thread. */
+  async findReply(thread: MessageRef, incidentId: string, role: MessageRole): Promise<MessageRef | undefined> {
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
+      const res = await this.client.conversations.replies({ channel: thread.channel, ts: thread.ts, limit: 200, include_all_metadata: true, ...(cursor ? { cursor } : {}) });
+      const hit = res.messages?.find((m) => m.ts !== thread.ts && isIncidentMessage(m.metadata, incidentId, role));
+      if (hit?.ts) return { channel: thread.channel, ts: hit.ts };
+      cursor = res.response_metadata?.next_cursor;
+      if (!res.has_more || !cursor) break;
     }
     return undefined;
   }

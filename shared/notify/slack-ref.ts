@@ -3,15 +3,16 @@
  * plus a short posting lease, all with single-item conditional writes so that
  * concurrent or repeated deliveries post the parent message exactly once.
  *
- * `slack` = { channel, ts, permalink?, revision, level, missingChannel?, ops? }.
- * IncidentSchema.slack reads channel/ts/permalink and ignores the rest.
+ * `slack` = { channel, ts, permalink?, revision, level, missingChannel?, ops?, victims?, partOf? }.
+ * IncidentSchema.slack reads channel/ts/permalink and ignores the rest. For a node-OOM
+ * victim posted only as a reply in the node incident's thread, channel/ts are that reply's.
  * `slackLease` = { by, until }: who is posting right now (epoch ms).
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
-import { LevelSchema } from "../schema/incident.ts";
-import { INCIDENT_SK, incidentPk } from "../storage/incident-item.ts";
+import { type Incident, LevelSchema } from "../schema/incident.ts";
+import { fromIncidentItem, INCIDENT_SK, incidentPk } from "../storage/incident-item.ts";
 
 export const MessageRefSchema = z.object({ channel: z.string(), ts: z.string() });
 export type MessageRef = z.infer<typeof MessageRefSchema>;
@@ -26,8 +27,16 @@ export const SlackRefSchema = MessageRefSchema.extend({
   missingChannel: z.string().optional(),
   /** Level 3 copy in the ops channel. */
   ops: MessageRefSchema.optional(),
+  /** NodeOOM: number of victims the parent lists. */
+  victims: z.number().int().optional(),
+  /** Node-OOM victim: its reply in the node OOM incident's thread (posted once). */
+  partOf: z.object({ incidentId: z.string(), thread: MessageRefSchema, reply: MessageRefSchema }).optional(),
 });
 export type SlackRef = z.infer<typeof SlackRefSchema>;
+export type PartOfRef = NonNullable<SlackRef["partOf"]>;
+
+/** A victim whose only message is its reply in the node incident's thread (no parent of its own). */
+export const isReplyOnly = (ref: SlackRef): boolean => ref.partOf !== undefined && ref.partOf.reply.ts === ref.ts && ref.partOf.reply.channel === ref.channel;
 
 export type LeaseResult = { state: "acquired" } | { state: "posted"; ref: SlackRef } | { state: "busy" } | { state: "missing" };
 
@@ -95,17 +104,53 @@ export class SlackRefStore {
     }
   }
 
-  /** Records what Slack now shows (revision and level only grow); a newer state stored concurrently wins. */
-  async recordProgress(id: string, parentTs: string, revision: number, level: number): Promise<boolean> {
+  /** The whole stored incident and its reference; undefined when absent or unreadable. */
+  async readIncident(id: string): Promise<{ incident: Incident; ref: SlackRef | null } | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: this.key(id), ConsistentRead: true }));
+    if (!Item) return undefined;
+    try {
+      return { incident: fromIncidentItem(Item), ref: Item.slack ? SlackRefSchema.parse(Item.slack) : null };
+    } catch {
+      return undefined; // only ingest's count bump so far: analyze has not written it yet
+    }
+  }
+
+  /**
+   * Records what Slack now shows (revision, level and the number of victims listed only
+   * grow); a newer state stored concurrently wins.
+   */
+  async recordProgress(id: string, parentTs: string, revision: number, level: number, victims = 0): Promise<boolean> {
+    const withVictims = victims > 0;
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: this.key(id),
-          UpdateExpression: "SET slack.revision = :rev, slack.#level = :level",
-          ConditionExpression: "slack.ts = :ts AND (attribute_not_exists(slack.revision) OR slack.revision < :rev OR slack.#level < :level)",
-          ExpressionAttributeNames: { "#level": "level" },
-          ExpressionAttributeValues: { ":rev": revision, ":level": level, ":ts": parentTs },
+          UpdateExpression: `SET slack.revision = :rev, slack.#level = :level${withVictims ? ", slack.#victims = :victims" : ""}`,
+          ConditionExpression: `slack.ts = :ts AND (attribute_not_exists(slack.revision) OR slack.revision < :rev OR slack.#level < :level${
+            withVictims ? " OR attribute_not_exists(slack.#victims) OR slack.#victims < :victims" : ""
+          })`,
+          ExpressionAttributeNames: { "#level": "level", ...(withVictims ? { "#victims": "victims" } : {}) },
+          ExpressionAttributeValues: { ":rev": revision, ":level": level, ":ts": parentTs, ...(withVictims ? { ":victims": victims } : {}) },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
+  /** Links a victim that has its own parent to its reply in the node incident's thread, once. */
+  async storePartOf(id: string, parentTs: string, partOf: PartOfRef): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.key(id),
+          UpdateExpression: "SET slack.partOf = :p",
+          ConditionExpression: "slack.ts = :ts AND attribute_not_exists(slack.partOf)",
+          ExpressionAttributeValues: { ":p": partOf, ":ts": parentTs },
         }),
       );
       return true;
