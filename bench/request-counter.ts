@@ -1,0 +1,41 @@
+/**
+ * Counts AWS SDK requests by service and command through client middleware, to
+ * show how many emulator round trips one occurrence costs.
+ */
+import type { AwsClients } from "../shared/clients/aws.ts";
+
+export class RequestCounter {
+  readonly counts = new Map<string, number>();
+
+  /** Adds the counting middleware to the SQS and DynamoDB clients (the document client shares DynamoDB's stack). */
+  attach(clients: Pick<AwsClients, "sqs" | "dynamodb">): void {
+    for (const [service, client] of [
+      ["SQS", clients.sqs],
+      ["DynamoDB", clients.dynamodb],
+    ] as const) {
+      client.middlewareStack.add(
+        (next, context) => (args) => {
+          const key = `${service} ${String(context.commandName ?? "?").replace(/Command$/, "")}`;
+          this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+          return next(args);
+        },
+        { step: "initialize", name: "oomwatchBenchRequestCounter" },
+      );
+    }
+  }
+
+  total(service: string): number {
+    let n = 0;
+    for (const [key, count] of this.counts) if (key.startsWith(`${service} `)) n += count;
+    return n;
+  }
+
+  /** The most frequent commands, e.g. "DynamoDB UpdateItem 812, SQS SendMessageBatch 120". */
+  top(n: number): string {
+    return [...this.counts.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ");
+  }
+}
