@@ -82,6 +82,8 @@ export class VictimLinker {
     const victim = asVictim(victimIn, nodeId, nodeName ?? victimIn.partOf?.node);
     const thread: MessageRef = { channel: nodeRef.channel, ts: nodeRef.ts };
     const found = await slackCall("conversations.replies", () => poster.findReply(thread, victim.id, "victim"));
+    // Found again after a crash between posting and storing: show the current state.
+    if (found) await slackCall("chat.update (victim reply)", () => poster.update(found, this.replyMessage(victim), incidentMetadata(victim, "victim", victim.occurrences)));
     const reply =
       found ??
       (await slackCall("chat.postMessage (node thread)", () =>

@@ -188,8 +188,7 @@ export class IncidentNotifier {
         ref = linked;
         outcome = "replied";
       } else if (ref === null) {
-        this.deps.count("VictimDeferred");
-        return "deferred";
+        return "deferred"; // the node's notify links it once its parent is stored (node-victims.ts)
       }
     }
     if (ref === null) ({ ref, outcome } = await this.ensureParent(req, owner, attemptId));
