@@ -5,6 +5,13 @@
  */
 import { cpus, loadavg, totalmem } from "node:os";
 
+/** What every benchmark is given. */
+export interface BenchOptions {
+  quick: boolean;
+  /** Scratch directory for emulator data and build output (removed after the run). */
+  workDir: string;
+}
+
 export interface Target {
   /** `>=`: higher is better; `<=`: lower is better. */
   op: ">=" | "<=";
@@ -132,7 +139,7 @@ export async function measured(
   }
 }
 
-/** Nearest-rank percentile and median over a sample (0 when empty). */
+/** Median of a sample (0 when empty). */
 export function median(values: readonly number[]): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);

@@ -9,15 +9,9 @@ import { playScenario } from "../sandbox/k8s-sim/scenario.ts";
 import { startPipeline } from "../sandbox/pipeline.ts";
 import { HandlerTiming } from "./handler-timing.ts";
 import { RequestCounter } from "./request-counter.ts";
-import { measured, type BenchResult } from "./results.ts";
+import { measured, type BenchOptions, type BenchResult } from "./results.ts";
 import { countSlackParents, countStored } from "./storm-checks.ts";
 import { STORM_FULL, STORM_QUICK, stormCounts, stormScenario, stormSeconds } from "./storm-scenario.ts";
-
-export interface BenchOptions {
-  quick: boolean;
-  /** Scratch directory for emulator data and build output (removed after the run). */
-  workDir: string;
-}
 
 /** Offered load while the scenario plays: well above the 500/s target, so the pipeline is what limits. */
 const OFFERED_PER_SECOND = 1000;
