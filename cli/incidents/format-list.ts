@@ -23,6 +23,11 @@ export function incidentTarget(i: Incident): string {
   return `${i.namespace ?? "?"}/${i.pods[0] ?? "?"}${container}`;
 }
 
+/** WHERE cell; a node-OOM victim leads with the incident it is part of, so a cut keeps the link. */
+function whereCell(i: Incident): string {
+  return i.partOf ? `↳ part of ${i.partOf.incidentId}: ${incidentTarget(i)}` : incidentTarget(i);
+}
+
 export function formatTable(incidents: Incident[]): string {
   if (incidents.length === 0) return "no incidents";
   const rows = incidents.map((i) => [
@@ -30,7 +35,7 @@ export function formatTable(incidents: Incident[]): string {
     `L${i.level}`,
     KIND_LABEL[i.kind],
     String(i.occurrences),
-    clean(incidentTarget(i)),
+    clean(whereCell(i)),
     clean(i.id),
   ]);
   return renderTable(["FIRST SEEN (UTC)", "LVL", "KIND", "OCC", "WHERE", "ID"], rows, { width: TABLE_WIDTH, flexColumn: 4, right: [3] });
@@ -57,6 +62,7 @@ const CSV_COLUMNS: [string, (i: Incident) => string | number | undefined][] = [
   ["causes", (i) => i.diagnosis.causes.join(";")],
   ["summary", (i) => i.diagnosis.summary],
   ["slackPermalink", (i) => i.slack?.permalink],
+  ["partOf", (i) => i.partOf?.incidentId],
 ];
 
 /** RFC 4180 field; text that a spreadsheet would run as a formula is prefixed with `'`. */

@@ -39,6 +39,7 @@ function header(i: Incident, out: Lines): void {
   field(out, "Workload", i.workload ? `${i.workload.kind}/${i.workload.name}` : undefined);
   field(out, "Container", i.container);
   field(out, "Node", i.node);
+  field(out, "Part of", i.partOf ? `${i.partOf.kind} incident ${i.partOf.incidentId}${i.partOf.node ? ` on node ${i.partOf.node}` : ""}` : undefined);
   field(out, "First seen", longTime(i.firstSeen));
   field(out, "Last seen", longTime(i.lastSeen));
   field(out, "Updated", longTime(i.updatedAt));
@@ -75,7 +76,9 @@ function occurrences(i: Incident, members: Member[], out: Lines): void {
   field(out, "Exit code", f.exitCode);
   field(out, "Process", f.process);
   field(out, "Last message", i.lastMessage);
-  for (const v of i.victims) out.push(`  victim        ${clean(`${v.namespace}/${v.pod}${v.container ? ` [${v.container}]` : ""}`)}`);
+  for (const v of i.victims) {
+    out.push(`  victim        ${clean(`${v.namespace}/${v.pod}${v.container ? ` [${v.container}]` : ""}${v.incidentId ? ` (incident ${v.incidentId})` : ""}`)}`);
+  }
 }
 
 function diagnosis(i: Incident, out: Lines): void {

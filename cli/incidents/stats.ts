@@ -25,7 +25,10 @@ export interface IncidentStats {
   cluster: string;
   since: string;
   until: string;
+  /** Top-level incidents: node-OOM victims (`partOf`) are part of their node OOM incident, not counted here. */
   incidents: number;
+  /** Incidents that are part of another incident (node-OOM victims); their occurrences still count. */
+  partOfOther: number;
   occurrences: number;
   byLevel: Record<`${Level}`, number>;
   byKind: Record<IncidentKind, number>;
@@ -43,9 +46,9 @@ function rank(counts: Map<string, Ranked>, by: RankBy, top: number): Ranked[] {
     .slice(0, top);
 }
 
-function add(counts: Map<string, Ranked>, name: string, occurrences: number): void {
+function add(counts: Map<string, Ranked>, name: string, occurrences: number, incidents: number): void {
   const r = counts.get(name) ?? { name, incidents: 0, occurrences: 0 };
-  r.incidents += 1;
+  r.incidents += incidents;
   r.occurrences += occurrences;
   counts.set(name, r);
 }
@@ -79,17 +82,21 @@ export function computeStats(incidents: Iterable<Incident>, o: StatsOptions): In
   const nodes = new Map<string, Ranked>();
   const perDay = new Map<string, DayCount>(days(o.since, o.until).map((day) => [day, { day, incidents: 0, occurrences: 0 }]));
   let total = 0;
+  let partOfOther = 0;
   let occurrences = 0;
   for (const i of incidents) {
-    total += 1;
+    // Counting incidents counts top-level ones; a victim's OOM kills still count as occurrences.
+    const one = i.partOf ? 0 : 1;
+    total += one;
+    partOfOther += 1 - one;
     occurrences += i.occurrences;
-    byLevel[`${i.level}`] += 1;
-    byKind[i.kind] += 1;
-    if (i.workload) add(workloads, `${i.namespace ?? "?"}/${i.workload.kind}/${i.workload.name}`, i.occurrences);
-    if (i.node) add(nodes, i.node, i.occurrences);
+    byLevel[`${i.level}`] += one;
+    byKind[i.kind] += one;
+    if (i.workload) add(workloads, `${i.namespace ?? "?"}/${i.workload.kind}/${i.workload.name}`, i.occurrences, one);
+    if (i.node) add(nodes, i.node, i.occurrences, one);
     const day = perDay.get(i.firstSeen.slice(0, 10));
     if (day) {
-      day.incidents += 1;
+      day.incidents += one;
       day.occurrences += i.occurrences;
     }
   }
@@ -98,6 +105,7 @@ export function computeStats(incidents: Iterable<Incident>, o: StatsOptions): In
     since: o.since,
     until: o.until,
     incidents: total,
+    partOfOther,
     occurrences,
     byLevel,
     byKind,
@@ -129,7 +137,7 @@ export function formatStats(s: IncidentStats): string {
   const max = Math.max(0, ...s.perDay.map((d) => d.incidents));
   const trend = s.perDay.map((d) => `  ${d.day}  ${String(d.incidents).padStart(5)}  ${bar(d.incidents, max, BAR_WIDTH)}`.trimEnd());
   return [
-    clean(`Cluster ${s.cluster}: ${s.incidents} incidents, ${s.occurrences} occurrences, first seen ${s.since.slice(0, 16)}Z .. ${s.until.slice(0, 16)}Z`),
+    clean(`Cluster ${s.cluster}: ${s.incidents} incidents${s.partOfOther ? ` (+${s.partOfOther} part of a node OOM)` : ""}, ${s.occurrences} occurrences, first seen ${s.since.slice(0, 16)}Z .. ${s.until.slice(0, 16)}Z`),
     "",
     ...counts(
       "By level",

@@ -164,9 +164,29 @@ describe("text output", () => {
     expect(csvField(undefined)).toBe("");
     const csv = formatCsv([makeIncident({ id: "x1", firstSeen: "2024-05-01T00:00:00.000Z", diagnosis: { causes: ["a", "b"], summary: "line1\nline2" } })]);
     expect(csv.split("\n")[0]).toBe(
-      "id,level,kind,cluster,namespace,workloadKind,workloadName,container,node,occurrences,firstSeen,lastSeen,causes,summary,slackPermalink",
+      "id,level,kind,cluster,namespace,workloadKind,workloadName,container,node,occurrences,firstSeen,lastSeen,causes,summary,slackPermalink,partOf",
     );
     expect(csv).toContain('x1,1,ContainerOOM,prod,payments,Deployment,api,server,node-a,1,2024-05-01T00:00:00.000Z,2024-05-01T00:00:00.000Z,a;b,"line1\nline2",');
+  });
+
+  it("marks node-OOM victims as part of the node incident (table, csv, show)", () => {
+    const victim = makeIncident({ id: "v1", firstSeen: "2024-05-01T00:00:00.000Z", partOf: { incidentId: "n1", kind: "NodeOOM", node: "node-a" } });
+    const node = makeIncident({
+      id: "n1",
+      firstSeen: "2024-05-01T00:00:00.000Z",
+      level: 3,
+      kind: "NodeOOM",
+      namespace: undefined,
+      workload: undefined,
+      container: undefined,
+      victims: [{ namespace: "payments", pod: "api-7d9f-abcde", container: "server", incidentId: "v1" }],
+    });
+    const [, victimRow, nodeRow] = formatTable([victim, node]).split("\n");
+    expect(victimRow).toMatch(/ L1 +OOM +1 +↳ part of n1: payments\/api \[server\] +v1$/);
+    expect(nodeRow).not.toContain("part of");
+    expect(formatCsv([victim]).split("\n")[1]).toMatch(/,n1$/);
+    expect(formatIncident(victim, [])).toContain("Part of       NodeOOM incident n1 on node node-a");
+    expect(formatIncident(node, [])).toContain("victim        payments/api-7d9f-abcde [server] (incident v1)");
   });
 
   it("draws bars in eighths", () => {
@@ -231,6 +251,18 @@ describe("computeStats", () => {
     const byOcc = computeStats(incidents, { cluster: "prod", since: ago(now, 7 * DAY), until: now.toISOString(), top: 10, by: "occurrences" });
     const occ = byOcc.topWorkloads.map((w) => w.occurrences);
     expect(occ).toEqual([...occ].sort((a, b) => b - a));
+  });
+
+  it("counts top-level incidents: a node-OOM victim is part of its node OOM, its occurrences still count", () => {
+    const at = "2024-05-08T01:00:00.000Z";
+    const node = makeIncident({ id: "n1", firstSeen: at, level: 3, kind: "NodeOOM", namespace: undefined, workload: undefined, container: undefined });
+    const victim = makeIncident({ id: "v1", firstSeen: at, occurrences: 2, partOf: { incidentId: "n1", kind: "NodeOOM" } });
+    const s = computeStats([node, victim], { cluster: "prod", since: ago(now, DAY), until: now.toISOString(), top: 3, by: "incidents" });
+    expect(s).toMatchObject({ incidents: 1, partOfOther: 1, occurrences: 3, byLevel: { "1": 0, "2": 0, "3": 1 } });
+    expect(s.byKind).toMatchObject({ ContainerOOM: 0, NodeOOM: 1 });
+    expect(s.topWorkloads).toEqual([{ name: "payments/Deployment/api", incidents: 0, occurrences: 2 }]);
+    expect(s.perDay.find((d) => d.day === "2024-05-08")).toEqual({ day: "2024-05-08", incidents: 1, occurrences: 3 });
+    expect(formatStats(s)).toContain("1 incidents (+1 part of a node OOM), 3 occurrences");
   });
 
   it("has one entry per UTC day of the range, empty days included", () => {
