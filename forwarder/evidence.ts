@@ -11,6 +11,7 @@ import type { OwnerRef } from "../shared/schema/occurrence.ts";
 import type { Logger } from "./log.ts";
 import { redact } from "./redact.ts";
 import { directOwner, type NodeMetricsInput } from "./snapshot.ts";
+import { withTimeout } from "./timeout.ts";
 
 export interface EvidenceApis {
   core: CoreV1Api;
@@ -27,14 +28,6 @@ export interface EvidenceOptions {
   metricsCacheMs?: number;
   logLines?: number;
   logBytes?: number;
-}
-
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 class TtlCache<V> {

@@ -68,8 +68,10 @@ export interface ForwarderOptions {
   sendBackoff?: BackoffOptions;
   /** Backoff for watch restarts (default 500 ms .. 30 s). */
   watchBackoff?: BackoffOptions;
-  /** Server-side watch timeout (default 300 s, randomised up to 2x). */
+  /** Server-side watch timeout (default 300 s, randomised up to 2x); a watch silent past it is aborted. */
   watchTimeoutSeconds?: number;
+  /** Timeout of each list request (default 60 s). */
+  listTimeoutMs?: number;
   /** Time `stop()` spends flushing the outbox (default 10 s). */
   flushTimeoutMs?: number;
   /** Timeout of each evidence API call (default 3 s). */
@@ -268,6 +270,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     namespaces: opts.namespaces,
     backoff: opts.watchBackoff ?? { baseMs: 500, capMs: 30_000 },
     watchTimeoutSeconds: opts.watchTimeoutSeconds ?? 300,
+    listTimeoutMs: opts.listTimeoutMs ?? 60_000,
     logger,
     onPod: (pod, verb) => verb !== "delete" && handle(detectFromPod(pod)),
     onEvent: (ev, verb) => verb !== "delete" && handle(detectFromEvent(ev)),

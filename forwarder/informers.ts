@@ -16,6 +16,7 @@ export interface InformerSetOptions {
   namespaces?: string[];
   backoff: BackoffOptions;
   watchTimeoutSeconds: number;
+  listTimeoutMs: number;
   logger: Logger;
   onPod(pod: V1Pod, verb: ChangeVerb): void;
   onEvent(event: CoreV1Event, verb: ChangeVerb): void;
@@ -51,6 +52,7 @@ export function createInformers(opts: InformerSetOptions): InformerSet {
       fieldSelector,
       backoff: opts.backoff,
       watchTimeoutSeconds: opts.watchTimeoutSeconds,
+      listTimeoutMs: opts.listTimeoutMs,
       logger: opts.logger,
       onChange,
       onRestart: opts.onRestart,

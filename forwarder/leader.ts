@@ -9,6 +9,7 @@
  */
 import { type CoordinationV1Api, type V1Lease, V1MicroTime } from "@kubernetes/client-node";
 import type { Logger } from "./log.ts";
+import { withTimeout } from "./timeout.ts";
 
 export interface LeaderElectionOptions {
   api: CoordinationV1Api;
@@ -36,7 +37,14 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElector 
   const renewMs = opts.renewMs ?? 5_000;
   // Step down if not renewed for this long: strictly less than what others wait.
   const renewDeadlineMs = Math.max(renewMs, Math.floor(leaseMs * 0.66));
-  const { api, namespace, name, identity, logger } = opts;
+  const { namespace, name, identity, logger } = opts;
+  // Every call is bounded: a leader whose API calls hang must still step down in time.
+  const callTimeoutMs = Math.max(500, Math.min(renewMs, renewDeadlineMs / 2));
+  const api = {
+    read: () => withTimeout(opts.api.readNamespacedLease({ name, namespace }), callTimeoutMs, "read lease"),
+    create: (body: V1Lease) => withTimeout(opts.api.createNamespacedLease({ namespace, body }), callTimeoutMs, "create lease"),
+    replace: (body: V1Lease) => withTimeout(opts.api.replaceNamespacedLease({ name, namespace, body }), callTimeoutMs, "update lease"),
+  };
 
   let leader = false;
   let stopped = false;
@@ -63,13 +71,10 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElector 
   async function tryAcquireOrRenew(): Promise<boolean> {
     let current: V1Lease;
     try {
-      current = await api.readNamespacedLease({ name, namespace });
+      current = await api.read();
     } catch (err) {
       if (statusOf(err) !== 404) throw err;
-      await api.createNamespacedLease({
-        namespace,
-        body: { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name, namespace }, spec: spec(0, true) },
-      });
+      await api.create({ apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name, namespace }, spec: spec(0, true) });
       return true;
     }
     const s = current.spec ?? {};
@@ -81,12 +86,8 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElector 
     if (holder && holder !== identity && !expired) return false;
     const acquiring = holder !== identity;
     const transitions = (s.leaseTransitions ?? 0) + (acquiring && holder ? 1 : 0);
-    await api.replaceNamespacedLease({
-      name,
-      namespace,
-      // resourceVersion in the body makes this a compare-and-swap (409 when someone else wrote first).
-      body: { ...current, spec: spec(transitions, acquiring, s) },
-    });
+    // resourceVersion in the body makes this a compare-and-swap (409 when someone else wrote first).
+    await api.replace({ ...current, spec: spec(transitions, acquiring, s) });
     return true;
   }
 
@@ -123,15 +124,11 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElector 
       if (!leader) return;
       setLeader(false);
       try {
-        const current = await api.readNamespacedLease({ name, namespace });
+        const current = await api.read();
         if (current.spec?.holderIdentity !== identity) return;
-        await api.replaceNamespacedLease({
-          name,
-          namespace,
-          body: {
-            ...current,
-            spec: { ...current.spec, holderIdentity: undefined, leaseDurationSeconds: 1, renewTime: new V1MicroTime() },
-          },
+        await api.replace({
+          ...current,
+          spec: { ...current.spec, holderIdentity: undefined, leaseDurationSeconds: 1, renewTime: new V1MicroTime() },
         });
         logger.info("released lease", { lease: `${namespace}/${name}` });
       } catch (err) {

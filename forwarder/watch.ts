@@ -15,6 +15,7 @@ import {
 } from "@kubernetes/client-node";
 import { type BackoffOptions, fullJitter } from "./backoff.ts";
 import type { Logger } from "./log.ts";
+import { withTimeout } from "./timeout.ts";
 
 export type ChangeVerb = "add" | "update" | "delete";
 
@@ -29,6 +30,8 @@ export interface InformerOptions<T extends KubernetesObject> {
   backoff: BackoffOptions;
   /** Server-side watch timeout; randomised in [t, 2t) like client-go. */
   watchTimeoutSeconds: number;
+  /** A list that takes longer fails (and is retried): a hung connection must not stall the informer. */
+  listTimeoutMs: number;
   logger: Logger;
   onChange(obj: T, verb: ChangeVerb): void;
   /** Called for every restart after an error (`error`) or relist after 410 (`gone`). */
@@ -58,7 +61,8 @@ export class ResilientInformer<T extends KubernetesObject> {
     const real = new Watch(opts.kubeConfig);
     const watcher = { watch: (path: string, params: Record<string, unknown>, cb: WatchCallback, done: DoneCallback) =>
       this.watch(real, path, params, cb, done) };
-    this.informer = new ListWatch<T>(opts.path, watcher as unknown as Watch, opts.list, false, undefined, opts.fieldSelector);
+    const list = () => withTimeout(opts.list(), opts.listTimeoutMs, `list ${opts.resource}`);
+    this.informer = new ListWatch<T>(opts.path, watcher as unknown as Watch, list, false, undefined, opts.fieldSelector);
     this.informer.on("add", (o) => opts.onChange(o, "add"));
     this.informer.on("update", (o) => opts.onChange(o, "update"));
     this.informer.on("delete", (o) => opts.onChange(o, "delete"));
@@ -113,11 +117,8 @@ export class ResilientInformer<T extends KubernetesObject> {
       setTimeout(() => done(null), fullJitter(this.shortWatches, this.opts.backoff));
     };
     const timeout = this.opts.watchTimeoutSeconds;
-    const query = {
-      ...params,
-      allowWatchBookmarks: true,
-      timeoutSeconds: Math.floor(timeout + Math.random() * timeout),
-    };
+    const serverTimeout = Math.floor(timeout + Math.random() * timeout);
+    const query = { ...params, allowWatchBookmarks: true, timeoutSeconds: serverTimeout };
     const controller = await real.watch(
       path,
       query,
@@ -127,7 +128,20 @@ export class ResilientInformer<T extends KubernetesObject> {
       },
       finish,
     );
-    if (!finished) this.attempts = 0;
+    if (!finished) {
+      this.attempts = 0;
+      // The server ends the watch after serverTimeout; one still open well after that is a dead
+      // connection nobody will close (silent partition): abort it, which restarts the informer.
+      const watchdog = setTimeout(() => {
+        if (finished) return;
+        this.opts.logger.warn("watch silent past its timeout: restarting", { resource: this.opts.resource });
+        controller.abort();
+        finish(new Error("watch deadline exceeded"));
+      }, (serverTimeout + Math.min(30, timeout)) * 1000);
+      watchdog.unref?.();
+      const clear = () => clearTimeout(watchdog);
+      controller.signal.addEventListener("abort", clear, { once: true });
+    }
     return controller;
   }
 

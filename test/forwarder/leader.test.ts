@@ -38,7 +38,7 @@ function ooms(name: string) {
 const holder = () => h.sim.get<ReturnType<typeof f.lease>>("Lease", LEASE.namespace, LEASE.name)?.spec?.holderIdentity;
 
 describe("leader election", () => {
-  it("only the leader sends; on a partition the other replica takes over and sends what it missed", async () => {
+  it.each(["refused", "blackhole"] as const)("only the leader sends; on a partition (%s) the other replica takes over and sends what it missed", async (how) => {
     h = await createHarness("fwd-leader");
     h.sim.apply(f.namespace("oomwatch"));
     h.sim.apply(f.namespace("shop"));
@@ -54,7 +54,8 @@ describe("leader election", () => {
     expect(holder()).toBe("replica-a");
 
     // Cut replica A off the API: it cannot renew, steps down; B takes over after the lease expires.
-    await a.api.down();
+    if (how === "refused") await a.api.down();
+    else a.api.blackhole();
     const k2 = next(); // nobody is leading-and-watching when this happens
     await waitFor(() => !a.fw.stats().leader, 5000, "a steps down");
     await waitFor(() => b.fw.stats().leader, 10_000, "b leads");

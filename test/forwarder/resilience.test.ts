@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createAwsClients } from "../../shared/clients/aws.ts";
 import { baseCluster, expectNoDuplicates, oomingPod, podWithOoms, sqsOutageScenario, track } from "./scenarios.ts";
-import { collectingLogger, type Harness, keyCounts, startTcpProxy, waitFor } from "./support.ts";
+import { collectingLogger, type Harness, keyCounts, kubeConfigVia, startTcpProxy, waitFor } from "./support.ts";
 
 /** SQS outage length; 3 s keeps the suite fast (sqs-outage-30s.test.ts runs the full 30 s). */
 const OUTAGE_MS = Number(process.env.OOMWATCH_TEST_SQS_OUTAGE_MS ?? 3000);
@@ -83,6 +83,27 @@ describe("forwarder resilience", () => {
     expect(metrics).toMatch(/oomwatch_forwarder_sent_total 4/);
     expect((await fetch(`http://127.0.0.1:${fw.metricsPort}/readyz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${fw.metricsPort}/healthz`)).status).toBe(200);
+  });
+
+  it("a silent API partition (connections swallowed) is detected by the watch deadline and recovered", async () => {
+    h = await baseCluster("fwd-silent");
+    const api = await startTcpProxy(h.sim.url);
+    try {
+      const fw = await h.start({ kubeConfig: kubeConfigVia(h.sim, api.url), watchTimeoutSeconds: 1, listTimeoutMs: 1000 });
+      const sent = track(fw);
+      const pod = podWithOoms(h, "quiet");
+      const keys = [pod.oom(5)];
+      await waitFor(() => sent.length === 1, 10_000, "before partition");
+      api.blackhole();
+      keys.push(pod.oom(4));
+      await new Promise((r) => setTimeout(r, 1500));
+      await api.up();
+      await waitFor(() => sent.length === 2, 15_000, "after partition");
+      expectNoDuplicates(sent);
+      expect(sent.map((o) => o.key)).toEqual(keys);
+    } finally {
+      await api.close();
+    }
   });
 
   it(`SQS outage (${OUTAGE_MS} ms): retried with backoff, every occurrence delivered once`, async () => {

@@ -110,7 +110,10 @@ export function keyCounts(list: Occurrence[]): Map<string, number> {
 /** A TCP proxy that can be cut and restored on the same port: outages and partitions for real clients. */
 export interface TcpProxy {
   url: string;
+  /** Refuse connections (and cut open ones). */
   down(): Promise<void>;
+  /** Swallow traffic: connections open but nothing ever answers (a silent partition). */
+  blackhole(): void;
   up(): Promise<void>;
   close(): Promise<void>;
 }
@@ -119,7 +122,15 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
   const { createServer, connect } = await import("node:net");
   const t = new URL(target);
   const sockets = new Set<import("node:net").Socket>();
+  let swallowing = false;
   const server = createServer((client) => {
+    if (swallowing) {
+      sockets.add(client);
+      client.on("close", () => sockets.delete(client));
+      client.on("error", () => client.destroy());
+      client.resume();
+      return;
+    }
     const upstream = connect(Number(t.port), t.hostname);
     for (const s of [client, upstream]) {
       sockets.add(s);
@@ -146,7 +157,16 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
   return {
     url: `http://127.0.0.1:${port}`,
     down,
+    blackhole() {
+      swallowing = true;
+      for (const s of sockets) {
+        s.unpipe();
+        s.removeAllListeners("data");
+        s.resume();
+      }
+    },
     async up() {
+      swallowing = false;
       if (!server.listening) await listen(port);
     },
     close: down,
