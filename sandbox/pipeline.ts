@@ -18,7 +18,7 @@ import { startForwarder, type Forwarder, type ForwarderOptions } from "../forwar
 import { createLogger as createForwarderLogger } from "../forwarder/log.ts";
 import { createKubernetesAccess, kubeConfigLoader } from "../shared/clients/kubernetes.ts";
 import type { FunctionId, QueueId } from "../shared/resources.ts";
-import { createAwsClients, type AwsClients } from "../shared/clients/aws.ts";
+import { createAwsClients, type AwsClients, type AwsEndpoints } from "../shared/clients/aws.ts";
 import { fromIncidentItem, incidentPk, INCIDENT_SK } from "../shared/storage/incident-item.ts";
 import { startEventBridgeSink } from "./eventbridge-sink.ts";
 import { createQueues, createTables, localDynamoPath, startLocalAws, writeSandboxInfo, type LocalAws, type QueueOverrides, type QueueUrls } from "./local-aws.ts";
@@ -63,8 +63,9 @@ export interface PipelineFaultHooks {
   /**
    * Clients for one part (the forwarder is asked again on each restart); parts not given
    * use the shared emulator clients. The Lambda runner always uses the shared client.
+   * `endpoints` has the emulators' and the EventBridge sink's URLs for building such clients.
    */
-  clients?: (user: PipelineClientUser, aws: LocalAws) => Partial<Pick<AwsClients, "sqs" | "doc" | "eventbridge">>;
+  clients?: (user: PipelineClientUser, aws: LocalAws, endpoints: AwsEndpoints) => Partial<Pick<AwsClients, "sqs" | "doc" | "eventbridge">>;
   /** Builds notify's Slack client (default `new WebClient(token, options)`). */
   slackClient?: (token: string, options: WebClientOptions) => WebClient;
   /** Wraps a function's handler as the Lambda runner invokes it. */
@@ -128,7 +129,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     };
     const slackToken = opts.slackToken ?? slackSink!.token;
     const slack = hooks.slackClient ? hooks.slackClient(slackToken, slackOptions) : new WebClient(slackToken, slackOptions);
-    const clientsFor = (user: PipelineClientUser) => ({ sqs: aws.clients.sqs, doc: aws.clients.doc, ...hooks.clients?.(user, aws) });
+    const endpoints: AwsEndpoints = { ...aws.endpoints, eventbridge: events.endpoint };
+    const clientsFor = (user: PipelineClientUser) => ({ sqs: aws.clients.sqs, doc: aws.clients.doc, ...hooks.clients?.(user, aws, endpoints) });
     const wrap = (fn: FunctionId, handler: SqsHandler) => (hooks.wrapHandler ? hooks.wrapHandler(fn, handler) : handler);
 
     // Kubernetes: the simulator serves a kubeconfig file, so the forwarder and analyze
