@@ -120,6 +120,8 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     outbox,
     logger,
     backoff: opts.sendBackoff,
+    // A replica that lost the lease hands everything over: the new leader resyncs from its caches.
+    mayRetry: () => leader,
     onSent(entry) {
       metrics.sent();
       metrics.outbox(outbox.depth);
@@ -130,7 +132,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
       metrics.failed(dropped);
       if (dropped) delivery.delete(entry.key);
       const log = dropped || entry.attempts === 1 || entry.attempts % 10 === 0 ? logger.warn : logger.debug;
-      log(dropped ? "send rejected: dropped" : "send failed: will retry", { key: entry.key, attempts: entry.attempts, error });
+      log(dropped ? "send failed: not retried" : "send failed: will retry", { key: entry.key, attempts: entry.attempts, error });
     },
   });
 

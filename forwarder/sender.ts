@@ -22,6 +22,8 @@ export interface SenderOptions {
   concurrency?: number;
   /** Attempts before an entry rejected with SenderFault is dropped. */
   maxSenderFaultAttempts?: number;
+  /** False when failed entries must not be retried here any more (e.g. leadership lost). */
+  mayRetry?: () => boolean;
   onSent(entry: OutboxEntry): void;
   /** Called per failed attempt of an entry; `dropped` when it will not be retried. */
   onFailed(entry: OutboxEntry, error: string, dropped: boolean): void;
@@ -81,7 +83,7 @@ export function startSender(opts: SenderOptions): Sender {
         return;
       }
       entry.attempts++;
-      const dropped = f.senderFault && entry.attempts >= maxSenderFault;
+      const dropped = (f.senderFault && entry.attempts >= maxSenderFault) || opts.mayRetry?.() === false;
       opts.onFailed(entry, f.error, dropped);
       if (!dropped) {
         entry.notBefore = Date.now() + fullJitter(entry.attempts, backoff);
