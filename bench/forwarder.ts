@@ -58,7 +58,7 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
 }
 
 export function forwarderBench(opts: BenchOptions): Promise<BenchResult> {
-  const seconds = opts.quick ? 5 : 30;
+  const seconds = opts.quick ? 3 : 30;
   const params = { pods: CLUSTER.pods, nodes: CLUSTER.nodes, occurrencesPerSecond: RATE_PER_SECOND, seconds, nodeOptions: NODE_OPTIONS };
 
   return measured("forwarder", "Forwarder at scale", params, async (out) => {

@@ -4,24 +4,33 @@
  */
 import type { AwsClients } from "../shared/clients/aws.ts";
 
+const OPTIONS = { step: "initialize", name: "oomwatchBenchRequestCounter" } as const;
+
 export class RequestCounter {
   readonly counts = new Map<string, number>();
 
   /** Adds the counting middleware to the SQS and DynamoDB clients (the document client shares DynamoDB's stack). */
   attach(clients: Pick<AwsClients, "sqs" | "dynamodb">): void {
-    for (const [service, client] of [
-      ["SQS", clients.sqs],
-      ["DynamoDB", clients.dynamodb],
-    ] as const) {
-      client.middlewareStack.add(
-        (next, context) => (args) => {
-          const key = `${service} ${String(context.commandName ?? "?").replace(/Command$/, "")}`;
-          this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-          return next(args);
-        },
-        { step: "initialize", name: "oomwatchBenchRequestCounter" },
-      );
-    }
+    // Two calls rather than a loop: each client's stack has its own middleware types.
+    clients.sqs.middlewareStack.add(
+      (next, context) => (args) => {
+        this.count("SQS", context.commandName);
+        return next(args);
+      },
+      OPTIONS,
+    );
+    clients.dynamodb.middlewareStack.add(
+      (next, context) => (args) => {
+        this.count("DynamoDB", context.commandName);
+        return next(args);
+      },
+      OPTIONS,
+    );
+  }
+
+  private count(service: string, command: string | undefined): void {
+    const key = `${service} ${(command ?? "?").replace(/Command$/, "")}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
 
   total(service: string): number {

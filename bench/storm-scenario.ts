@@ -18,7 +18,7 @@ export interface StormSize {
 }
 
 export const STORM_FULL: StormSize = { services: 20, oomsPerService: 25, nodes: 5, evictionsPerNodeStep: 10, evictionSteps: 10 };
-export const STORM_QUICK: StormSize = { services: 20, oomsPerService: 2, nodes: 5, evictionsPerNodeStep: 2, evictionSteps: 2 };
+export const STORM_QUICK: StormSize = { services: 10, oomsPerService: 2, nodes: 5, evictionsPerNodeStep: 2, evictionSteps: 2 };
 
 export function stormCounts(s: StormSize): { ContainerOOM: number; PodEviction: number } {
   return { ContainerOOM: s.services * s.oomsPerService, PodEviction: s.nodes * s.evictionsPerNodeStep * s.evictionSteps };

@@ -1,0 +1,52 @@
+/**
+ * How the Lambda functions are bundled, as plain data: the CDK app's NodejsFunction
+ * `bundling` props (infra/constructs/pipeline-function.ts) and anything that must build
+ * the identical bundle without CDK (bench/cold-start.ts) read this one definition.
+ * No aws-cdk-lib import here, so reading it stays cheap.
+ */
+import type { BuildOptions } from "esbuild";
+
+/** The handlers are ESM; some bundled dependencies (client-node, AWS SDK internals) still call `require`. */
+export const ESM_REQUIRE_SHIM =
+  "import { createRequire as __oomwatchCreateRequire } from 'module'; const require = __oomwatchCreateRequire(import.meta.url);";
+
+/** NodejsFunction `bundling` values (format is NodejsFunction's `OutputFormat.ESM`, i.e. "esm"). */
+export const FUNCTION_BUNDLING = {
+  format: "esm",
+  /** Matches the Lambda runtime (nodejs22.x). */
+  target: "node22",
+  mainFields: ["module", "main"],
+  banner: ESM_REQUIRE_SHIM,
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  /** The AWS SDK versions are pinned in package.json: ship those, not the runtime's (so no externals). */
+  bundleAwsSDK: true,
+} as const;
+
+/** Environment NodejsFunction sets for every function. */
+export const FUNCTION_NODE_OPTIONS = "--enable-source-maps";
+
+/**
+ * The esbuild options NodejsFunction derives from FUNCTION_BUNDLING (aws-cdk-lib's
+ * `buildEsbuildArgs`: --bundle --platform=node --target --format --outfile --minify
+ * --sourcemap --sources-content=false --banner:js --main-fields), for `esbuild.build`.
+ * The output is `index.mjs`, as NodejsFunction names ESM bundles.
+ */
+export function functionEsbuildOptions(entry: string, outdir: string): BuildOptions & { outfile: string } {
+  const b = FUNCTION_BUNDLING;
+  return {
+    entryPoints: [entry],
+    outfile: `${outdir.replace(/\/+$/, "")}/index.mjs`,
+    bundle: true,
+    platform: "node",
+    target: b.target,
+    format: b.format,
+    minify: b.minify,
+    sourcemap: b.sourceMap,
+    sourcesContent: b.sourcesContent,
+    banner: { js: b.banner },
+    mainFields: [...b.mainFields],
+    logLevel: "warning",
+  };
+}
