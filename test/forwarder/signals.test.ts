@@ -12,6 +12,7 @@ const iso = (s: string) => new Date(s).toISOString();
 
 let h: Harness;
 const observed: Occurrence[] = [];
+const sent: Occurrence[] = [];
 
 beforeAll(async () => {
   h = await createHarness("fwd-signals");
@@ -19,6 +20,7 @@ beforeAll(async () => {
   h.sim.apply(f.node("node-a", { memory: "8Gi" }));
   const fw = await h.start();
   fw.on("observed", (o) => observed.push(o));
+  fw.on("sent", (o) => sent.push(o));
 });
 
 afterAll(async () => {
@@ -26,7 +28,7 @@ afterAll(async () => {
 });
 
 async function sentKey(key: string): Promise<Occurrence> {
-  await waitFor(() => h.forwarders[0]!.stats().sent > 0 && observed.some((o) => o.key === key), 10_000, key);
+  await waitFor(() => sent.some((o) => o.key === key), 10_000, key);
   await h.drain(300);
   const matches = h.received.filter((o) => o.key === key);
   expect(matches).toHaveLength(1);
@@ -135,7 +137,7 @@ describe("forwarder signals", () => {
       `pressure:node-a:${new Date(Date.parse(at) + 1000).toISOString()}`,
       `pressure:node-a:${new Date(Date.parse(at) + 2000).toISOString()}`,
     ];
-    await waitFor(() => keys.every((k) => observed.some((o) => o.key === k)), 10_000, "node keys");
+    await waitFor(() => keys.every((k) => sent.some((o) => o.key === k)), 10_000, "node keys");
     await h.drain(300);
     const counts = keyCounts(h.received);
     for (const k of keys) expect(counts.get(k), k).toBe(1);
@@ -163,7 +165,9 @@ describe("forwarder signals", () => {
     const marker = f.pod("shop", "marker", { nodeName: "node-a", containers: [{ name: "m" }] });
     h.sim.apply(marker);
     h.sim.apply(f.podOomKilled(marker, "m"));
-    await waitFor(() => observed.some((o) => o.pod?.uid === marker.metadata?.uid), 10_000, "marker");
+    h.sim.apply(f.systemOOMEvent("node-a", { process: "marker", pid: 31337 })); // same for the events watch
+    await waitFor(() => sent.some((o) => o.pod?.uid === marker.metadata?.uid), 10_000, "pod marker");
+    await waitFor(() => sent.some((o) => o.nodeOOM?.pid === 31337), 10_000, "event marker");
     await h.drain(300);
     const uids = new Set([p, q, r, s].map((x) => x.metadata?.uid));
     expect([...h.received, ...observed].filter((o) => uids.has(o.pod?.uid ?? ""))).toEqual([]);
