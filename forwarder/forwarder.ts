@@ -10,19 +10,11 @@
 import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import {
-  AppsV1Api,
-  BatchV1Api,
-  CoordinationV1Api,
-  CoreV1Api,
-  type CoreV1Event,
-  type KubeConfig,
-  Metrics,
-  type V1Pod,
-} from "@kubernetes/client-node";
-import { type IncidentKind, type Occurrence, type OccurrenceInput, OCCURRENCE_VERSION } from "../shared/schema/occurrence.ts";
+import { AppsV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, type KubeConfig, Metrics } from "@kubernetes/client-node";
+import type { IncidentKind, Occurrence, OccurrenceInput } from "../shared/schema/occurrence.ts";
 import type { BackoffOptions } from "./backoff.ts";
-import { type Detection, detectFromEvent, detectFromNode, detectFromPod, parseEvictionMessage } from "./detect/index.ts";
+import { bareOccurrence, createAssembler } from "./assemble.ts";
+import { type Detection, detectFromEvent, detectFromNode, detectFromPod } from "./detect/index.ts";
 import { createEvidence, type Evidence } from "./evidence.ts";
 import { createInformers, type InformerSet } from "./informers.ts";
 import { KeyMemory } from "./key-memory.ts";
@@ -33,7 +25,6 @@ import { ForwarderMetrics, type ForwarderStats } from "./metrics.ts";
 import { Outbox } from "./outbox.ts";
 import { type Sender, startSender } from "./sender.ts";
 import { type OpsServer, startOpsServer } from "./server.ts";
-import { podSnapshot, nodeSnapshot } from "./snapshot.ts";
 
 export type { ForwarderStats } from "./metrics.ts";
 export type { Logger } from "./log.ts";
@@ -136,63 +127,18 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     },
   });
 
-  // ---- evidence -------------------------------------------------------------------------
-
   let informers: InformerSet;
-
-  function podFor(d: Detection): V1Pod | undefined {
-    const ref = d.occurrence.pod;
-    if (!ref) return undefined;
-    return informers.pods().find((p) => p.metadata?.uid === ref.uid);
-  }
-
-  function evictedEventFor(uid: string): CoreV1Event | undefined {
-    return informers.events().find((e) => e.reason === "Evicted" && e.involvedObject?.uid === uid);
-  }
-
-  async function build(d: Detection): Promise<OccurrenceInput> {
-    const o = d.occurrence;
-    const input: OccurrenceInput = {
-      version: OCCURRENCE_VERSION,
-      ...o,
-      cluster: opts.cluster,
-      observedAt: new Date().toISOString(),
-      snapshot: {},
-    };
-    const pod = podFor(d);
-    if (o.kind === "PodEviction" && o.pod) {
-      // The Event carries the kubelet's annotations (per-container usage); the status does not.
-      const ev = evictedEventFor(o.pod.uid);
-      const parsed = ev && parseEvictionMessage(ev.message, ev.metadata?.annotations ?? {});
-      if (parsed && o.eviction && parsed.resource === o.eviction.resource) {
-        input.eviction = { ...parsed, signal: o.eviction.signal };
-      }
-      if (!input.node) input.node = pod?.spec?.nodeName;
-    }
-    if (pod) {
-      const { owner, workload } = await evidence.owners(pod);
-      const ns = informers.namespace(pod.metadata?.namespace ?? "");
-      let logTail: string[] | undefined;
-      if (opts.captureLogs && o.kind === "ContainerOOM" && o.container) {
-        const name = o.container.name;
-        const status = [
-          ...(pod.status?.containerStatuses ?? []),
-          ...(pod.status?.initContainerStatuses ?? []),
-          ...(pod.status?.ephemeralContainerStatuses ?? []),
-        ].find((s) => s.name === name);
-        // Still terminated: the OOMed instance is the current one; restarted: it is the previous one.
-        logTail = await evidence.logTail(pod, name, !status?.state?.terminated);
-      }
-      input.snapshot.pod = podSnapshot(pod, { owner, workload, namespaceMeta: ns?.metadata, logTail });
-    }
-    const nodeName = input.node;
-    const node = nodeName ? informers.node(nodeName) : undefined;
-    if (node && nodeName) {
-      const onNode = informers.pods().filter((p) => p.spec?.nodeName === nodeName);
-      input.snapshot.node = nodeSnapshot(node, onNode, await evidence.nodeMetrics(nodeName));
-    }
-    return input;
-  }
+  const assemble = createAssembler({
+    cluster: opts.cluster,
+    captureLogs: opts.captureLogs ?? false,
+    evidence,
+    caches: {
+      pods: () => informers.pods(),
+      events: () => informers.events(),
+      node: (name) => informers.node(name),
+      namespace: (name) => informers.namespace(name),
+    },
+  });
 
   // ---- the pipeline ---------------------------------------------------------------------
 
@@ -200,10 +146,10 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     const o = d.occurrence;
     let input: OccurrenceInput;
     try {
-      input = await build(d);
+      input = await assemble(d);
     } catch (err) {
       logger.warn("evidence failed: sending without snapshot", { key: o.key, error: String(err) });
-      input = { version: OCCURRENCE_VERSION, ...o, cluster: opts.cluster, observedAt: new Date().toISOString(), snapshot: {} };
+      input = bareOccurrence(d, opts.cluster);
     }
     const message = toMessage(input);
     if (!message) {

@@ -1,0 +1,72 @@
+/**
+ * Assembles a full occurrence from a detection: cluster, observedAt and the
+ * evidence snapshot (pod, node, owners, namespace routing metadata, metrics,
+ * optional log tail), looking objects up in the informer caches.
+ */
+import type { CoreV1Event, V1Namespace, V1Node, V1Pod } from "@kubernetes/client-node";
+import { OCCURRENCE_VERSION, type OccurrenceInput } from "../shared/schema/occurrence.ts";
+import { type Detection, parseEvictionMessage } from "./detect/index.ts";
+import type { Evidence } from "./evidence.ts";
+import { nodeSnapshot, podSnapshot } from "./snapshot.ts";
+
+export interface Caches {
+  pods(): V1Pod[];
+  events(): CoreV1Event[];
+  node(name: string): V1Node | undefined;
+  namespace(name: string): V1Namespace | undefined;
+}
+
+export interface AssemblerOptions {
+  cluster: string;
+  captureLogs: boolean;
+  evidence: Evidence;
+  caches: Caches;
+}
+
+/** The occurrence without evidence (also the fallback when gathering evidence fails). */
+export function bareOccurrence(d: Detection, cluster: string): OccurrenceInput {
+  return { version: OCCURRENCE_VERSION, ...d.occurrence, cluster, observedAt: new Date().toISOString(), snapshot: {} };
+}
+
+export function createAssembler(opts: AssemblerOptions): (d: Detection) => Promise<OccurrenceInput> {
+  const { caches, evidence } = opts;
+
+  const podFor = (uid: string) => caches.pods().find((p) => p.metadata?.uid === uid);
+  const evictedEventFor = (uid: string) => caches.events().find((e) => e.reason === "Evicted" && e.involvedObject?.uid === uid);
+
+  /** Log tail of the OOM-killed instance: the current one while still terminated, else the previous one. */
+  async function logTailFor(pod: V1Pod, container: string): Promise<string[] | undefined> {
+    const status = [
+      ...(pod.status?.containerStatuses ?? []),
+      ...(pod.status?.initContainerStatuses ?? []),
+      ...(pod.status?.ephemeralContainerStatuses ?? []),
+    ].find((s) => s.name === container);
+    return evidence.logTail(pod, container, !status?.state?.terminated);
+  }
+
+  return async (d) => {
+    const o = d.occurrence;
+    const input = bareOccurrence(d, opts.cluster);
+    const pod = o.pod ? podFor(o.pod.uid) : undefined;
+    if (o.kind === "PodEviction" && o.pod) {
+      // The Event carries the kubelet's annotations (per-container usage); the pod status does not.
+      const ev = evictedEventFor(o.pod.uid);
+      const parsed = ev && parseEvictionMessage(ev.message, ev.metadata?.annotations ?? {});
+      if (parsed && o.eviction && parsed.resource === o.eviction.resource) input.eviction = { ...parsed, signal: o.eviction.signal };
+      input.node ??= pod?.spec?.nodeName;
+    }
+    if (pod) {
+      const { owner, workload } = await evidence.owners(pod);
+      const namespaceMeta = caches.namespace(pod.metadata?.namespace ?? "")?.metadata;
+      const logTail = opts.captureLogs && o.kind === "ContainerOOM" && o.container ? await logTailFor(pod, o.container.name) : undefined;
+      input.snapshot.pod = podSnapshot(pod, { owner, workload, namespaceMeta, logTail });
+    }
+    const nodeName = input.node;
+    const node = nodeName ? caches.node(nodeName) : undefined;
+    if (node && nodeName) {
+      const onNode = caches.pods().filter((p) => p.spec?.nodeName === nodeName);
+      input.snapshot.node = nodeSnapshot(node, onNode, await evidence.nodeMetrics(nodeName));
+    }
+    return input;
+  };
+}
