@@ -21,7 +21,7 @@
 import type { Incident } from "../schema/incident.ts";
 import { parentMessage, victimReply } from "./message.ts";
 import { ownerRoute, type RoutingConfig } from "./routing.ts";
-import { asNotifyError, NotifyError } from "./slack-errors.ts";
+import { NotifyError, slackCall } from "./slack-errors.ts";
 import { incidentMetadata, type SlackPoster } from "./slack-poster.ts";
 import type { MessageRef, PartOfRef, SlackRef, SlackRefStore } from "./slack-ref.ts";
 
@@ -36,14 +36,6 @@ export interface VictimLinkDeps {
 
 /** Victims the node side links per run; more than that and the node record is retried to link the rest. */
 const MAX_LINKS_PER_RUN = 10;
-
-async function slackCall<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (e) {
-    throw asNotifyError(e, what);
-  }
-}
 
 /** The victim as its messages show it: part of the node incident even before analyze recorded it. */
 function asVictim(victim: Incident, nodeId: string, nodeName: string | undefined): Incident {

@@ -10,7 +10,7 @@ import type { Incident, Level, NotifyRequest } from "../schema/incident.ts";
 import { parentMessage, runbookUrl, threadReply, type MessageOptions } from "./message.ts";
 import { routesFor, type Route, type RoutingConfig } from "./routing.ts";
 import { putSeverityEvent, severityEventDetail } from "./severity-event.ts";
-import { asNotifyError, classifySlackError, NotifyError } from "./slack-errors.ts";
+import { asNotifyError, classifySlackError, NotifyError, slackCall } from "./slack-errors.ts";
 import { VictimLinker } from "./node-victims.ts";
 import { incidentMetadata, type SlackPoster } from "./slack-poster.ts";
 import { isReplyOnly, type MessageRef, type SlackRef, type SlackRefStore } from "./slack-ref.ts";
@@ -50,14 +50,6 @@ function* milestones(): Generator<number> {
 }
 
 const retry = (code: string, message: string) => new NotifyError({ action: "retry", code }, message);
-
-async function slackCall<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (e) {
-    throw asNotifyError(e, what);
-  }
-}
 
 export class IncidentNotifier {
   private readonly victims: VictimLinker;

@@ -56,3 +56,12 @@ export function asNotifyError(e: unknown, what: string): NotifyError {
   const failure = classifySlackError(e);
   return new NotifyError(failure, `${what}: ${failure.code}`);
 }
+
+/** Runs one Slack call; its failure becomes a NotifyError naming the call. */
+export async function slackCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    throw asNotifyError(e, what);
+  }
+}
