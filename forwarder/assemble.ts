@@ -10,8 +10,9 @@ import type { Evidence } from "./evidence.ts";
 import { nodeSnapshot, podSnapshot } from "./snapshot.ts";
 
 export interface Caches {
-  pods(): V1Pod[];
-  events(): CoreV1Event[];
+  pod(uid: string): V1Pod | undefined;
+  podsOnNode(node: string): V1Pod[];
+  evictedEvent(podUid: string): CoreV1Event | undefined;
   node(name: string): V1Node | undefined;
   namespace(name: string): V1Namespace | undefined;
 }
@@ -31,9 +32,6 @@ export function bareOccurrence(d: Detection, cluster: string): OccurrenceInput {
 export function createAssembler(opts: AssemblerOptions): (d: Detection) => Promise<OccurrenceInput> {
   const { caches, evidence } = opts;
 
-  const podFor = (uid: string) => caches.pods().find((p) => p.metadata?.uid === uid);
-  const evictedEventFor = (uid: string) => caches.events().find((e) => e.reason === "Evicted" && e.involvedObject?.uid === uid);
-
   /** Log tail of the OOM-killed instance: the current one while still terminated, else the previous one. */
   async function logTailFor(pod: V1Pod, container: string): Promise<string[] | undefined> {
     const status = [
@@ -47,10 +45,10 @@ export function createAssembler(opts: AssemblerOptions): (d: Detection) => Promi
   return async (d) => {
     const o = d.occurrence;
     const input = bareOccurrence(d, opts.cluster);
-    const pod = o.pod ? podFor(o.pod.uid) : undefined;
+    const pod = o.pod ? caches.pod(o.pod.uid) : undefined;
     if (o.kind === "PodEviction" && o.pod) {
       // The Event carries the kubelet's annotations (per-container usage); the pod status does not.
-      const ev = evictedEventFor(o.pod.uid);
+      const ev = caches.evictedEvent(o.pod.uid);
       const parsed = ev && parseEvictionMessage(ev.message, ev.metadata?.annotations ?? {});
       if (parsed && o.eviction && parsed.resource === o.eviction.resource) input.eviction = { ...parsed, signal: o.eviction.signal };
       input.node ??= pod?.spec?.nodeName;
@@ -64,8 +62,7 @@ export function createAssembler(opts: AssemblerOptions): (d: Detection) => Promi
     const nodeName = input.node;
     const node = nodeName ? caches.node(nodeName) : undefined;
     if (node && nodeName) {
-      const onNode = caches.pods().filter((p) => p.spec?.nodeName === nodeName);
-      input.snapshot.node = nodeSnapshot(node, onNode, await evidence.nodeMetrics(nodeName));
+      input.snapshot.node = nodeSnapshot(node, caches.podsOnNode(nodeName), await evidence.nodeMetrics(nodeName));
     }
     return input;
   };

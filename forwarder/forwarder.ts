@@ -133,8 +133,9 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     captureLogs: opts.captureLogs ?? false,
     evidence,
     caches: {
-      pods: () => informers.pods(),
-      events: () => informers.events(),
+      pod: (uid) => informers.pod(uid),
+      podsOnNode: (node) => informers.podsOnNode(node),
+      evictedEvent: (uid) => informers.evictedEvent(uid),
       node: (name) => informers.node(name),
       namespace: (name) => informers.namespace(name),
     },

@@ -8,6 +8,7 @@
 import type { CoreV1Api, CoreV1Event, KubeConfig, KubernetesObject, V1Namespace, V1Node, V1Pod } from "@kubernetes/client-node";
 import type { BackoffOptions } from "./backoff.ts";
 import type { Logger } from "./log.ts";
+import { EvictedEventIndex, PodIndex } from "./pod-index.ts";
 import { type ChangeVerb, ResilientInformer } from "./watch.ts";
 
 export interface InformerSetOptions {
@@ -26,6 +27,9 @@ export interface InformerSetOptions {
 
 export interface InformerSet {
   pods(): V1Pod[];
+  pod(uid: string): V1Pod | undefined;
+  podsOnNode(node: string): V1Pod[];
+  evictedEvent(podUid: string): CoreV1Event | undefined;
   events(): CoreV1Event[];
   nodes(): V1Node[];
   node(name: string): V1Node | undefined;
@@ -58,25 +62,39 @@ export function createInformers(opts: InformerSetOptions): InformerSet {
       onRestart: opts.onRestart,
     });
 
+  const podIndex = new PodIndex();
+  const evicted = new EvictedEventIndex();
+  // Indexes first, so the forwarder's callbacks already see the new state.
+  const onPod = (pod: V1Pod, verb: ChangeVerb) => {
+    podIndex.apply(pod, verb);
+    opts.onPod(pod, verb);
+  };
+  const onEvent = (event: CoreV1Event, verb: ChangeVerb) => {
+    evicted.apply(event, verb);
+    opts.onEvent(event, verb);
+  };
   const scoped = opts.namespaces?.length ? opts.namespaces : undefined;
   const pods = scoped
-    ? scoped.map((ns) => make<V1Pod>(`pods/${ns}`, `/api/v1/namespaces/${ns}/pods`, () => core.listNamespacedPod({ namespace: ns }), opts.onPod))
-    : [make<V1Pod>("pods", "/api/v1/pods", () => core.listPodForAllNamespaces(), opts.onPod)];
+    ? scoped.map((ns) => make<V1Pod>(`pods/${ns}`, `/api/v1/namespaces/${ns}/pods`, () => core.listNamespacedPod({ namespace: ns }), onPod))
+    : [make<V1Pod>("pods", "/api/v1/pods", () => core.listPodForAllNamespaces(), onPod)];
   const nodeEvents = "involvedObject.kind=Node";
   const events = scoped
     ? [
         ...scoped.map((ns) =>
-          make<CoreV1Event>(`events/${ns}`, `/api/v1/namespaces/${ns}/events`, () => core.listNamespacedEvent({ namespace: ns }), opts.onEvent),
+          make<CoreV1Event>(`events/${ns}`, `/api/v1/namespaces/${ns}/events`, () => core.listNamespacedEvent({ namespace: ns }), onEvent),
         ),
-        make<CoreV1Event>("events/nodes", "/api/v1/events", () => core.listEventForAllNamespaces({ fieldSelector: nodeEvents }), opts.onEvent, nodeEvents),
+        make<CoreV1Event>("events/nodes", "/api/v1/events", () => core.listEventForAllNamespaces({ fieldSelector: nodeEvents }), onEvent, nodeEvents),
       ]
-    : [make<CoreV1Event>("events", "/api/v1/events", () => core.listEventForAllNamespaces(), opts.onEvent)];
+    : [make<CoreV1Event>("events", "/api/v1/events", () => core.listEventForAllNamespaces(), onEvent)];
   const nodes = make<V1Node>("nodes", "/api/v1/nodes", () => core.listNode(), opts.onNode);
   const namespaces = make<V1Namespace>("namespaces", "/api/v1/namespaces", () => core.listNamespace(), () => {});
   const all: ResilientInformer<KubernetesObject>[] = [...pods, ...events, nodes, namespaces] as never;
 
   return {
     pods: () => pods.flatMap((i) => [...i.list()]),
+    pod: (uid) => podIndex.get(uid),
+    podsOnNode: (node) => podIndex.onNode(node),
+    evictedEvent: (uid) => evicted.get(uid),
     events: () => events.flatMap((i) => [...i.list()]),
     nodes: () => [...nodes.list()],
     node: (name) => nodes.get(name),

@@ -6,6 +6,7 @@ import { KeyMemory } from "../../forwarder/key-memory.ts";
 import { memorySettings } from "../../forwarder/memory-settings.ts";
 import { toMessage } from "../../forwarder/message.ts";
 import { Outbox, type OutboxEntry } from "../../forwarder/outbox.ts";
+import { PodIndex } from "../../forwarder/pod-index.ts";
 import { redact } from "../../forwarder/redact.ts";
 import type { Occurrence, OccurrenceInput } from "../../shared/schema/occurrence.ts";
 
@@ -195,5 +196,20 @@ describe("config", () => {
     expect(parseDuration("250ms")).toBe(250);
     expect(parseDuration("1500")).toBe(1500);
     expect(parseDuration("1 hour")).toBeUndefined();
+  });
+});
+
+describe("pod index", () => {
+  it("follows adds, node assignment and deletes", () => {
+    const idx = new PodIndex();
+    const pod = (node?: string) => ({ metadata: { uid: "u1", name: "p" }, spec: { containers: [], nodeName: node } });
+    idx.apply(pod(), "add");
+    expect(idx.get("u1")?.metadata?.name).toBe("p");
+    expect(idx.onNode("n1")).toEqual([]);
+    idx.apply(pod("n1"), "update");
+    expect(idx.onNode("n1")).toHaveLength(1);
+    idx.apply(pod("n1"), "delete");
+    expect(idx.get("u1")).toBeUndefined();
+    expect(idx.onNode("n1")).toEqual([]);
   });
 });
