@@ -53,9 +53,10 @@ export class VictimLinker {
   }
 
   /** The own parent of a victim posted before the correlation was known, pointing at the node thread. */
-  ownParentMessage(victim: Incident, ref: SlackRef, url?: string) {
+  ownParentMessage(victim: Incident, ref: SlackRef) {
     const route = { ...ownerRoute(victim, this.d.routing), channel: ref.channel };
     const partOf = ref.partOf ?? victim.partOf;
+    const url = ref.partOf?.permalink;
     return parentMessage(victim, {
       runbookBaseUrl: this.d.runbookBaseUrl,
       route,
@@ -81,7 +82,8 @@ export class VictimLinker {
       (await slackCall("chat.postMessage (node thread)", () =>
         poster.post(thread.channel, this.replyMessage(victim), incidentMetadata(victim, "victim", victim.occurrences), thread.ts),
       ));
-    const partOf: PartOfRef = { incidentId: nodeId, thread, reply };
+    const permalink = ref ? await poster.permalink(reply) : undefined; // the own parent links to the reply
+    const partOf: PartOfRef = { incidentId: nodeId, thread, reply, ...(permalink ? { permalink } : {}) };
     const dropOurs = async () => {
       if (found) return;
       this.d.count("DuplicateReplyRemoved");
@@ -90,8 +92,7 @@ export class VictimLinker {
 
     if (ref) {
       // Posted on its own before the correlation was known: the parent now points at the node thread.
-      const url = await poster.permalink(reply);
-      await slackCall("chat.update", () => poster.update(ref, this.ownParentMessage(victim, { ...ref, partOf }, url), incidentMetadata(victim, "owner", ref.revision)));
+      await slackCall("chat.update", () => poster.update(ref, this.ownParentMessage(victim, { ...ref, partOf }), incidentMetadata(victim, "owner", ref.revision)));
       if (!(await refs.storePartOf(victim.id, ref.ts, partOf))) {
         await dropOurs();
         const now = await refs.read(victim.id);

@@ -30,7 +30,7 @@ export const SlackRefSchema = MessageRefSchema.extend({
   /** NodeOOM: number of victims the parent lists. */
   victims: z.number().int().optional(),
   /** Node-OOM victim: its reply in the node OOM incident's thread (posted once). */
-  partOf: z.object({ incidentId: z.string(), thread: MessageRefSchema, reply: MessageRefSchema }).optional(),
+  partOf: z.object({ incidentId: z.string(), thread: MessageRefSchema, reply: MessageRefSchema, permalink: z.string().optional() }).optional(),
 });
 export type SlackRef = z.infer<typeof SlackRefSchema>;
 export type PartOfRef = NonNullable<SlackRef["partOf"]>;

@@ -170,7 +170,7 @@ describe("node OOM victims: one reply in the node incident's thread", () => {
     await analyzed(again);
     await bench.run([notifyRequest(again, "repeat", 2)]);
     expect(allText(own[0]!)).toContain("*Occurrences:* 2");
-    expect(allText(own[0]!)).toContain(":link: *Part of the node OOM");
+    expect(allText(own[0]!)).toMatch(/:link: \*Part of the node OOM.*follow the node incident <[^|]+\|thread>/);
   });
 
   it("a repeat of a reply-only victim updates its reply in place", async () => {
