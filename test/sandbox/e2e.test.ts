@@ -34,8 +34,11 @@ describe("sandbox end to end", () => {
     expect(report.deadLetters).toEqual({ events: 0, analyze: 0, notify: 0 });
     expect(report.observedByKind).toEqual({ ContainerOOM: 5, PodEviction: 1, NodeMemoryPressure: 1, NodeOOM: 1 });
     expect(report.forwarded).toBe(report.observed);
-    // One parent per incident (plus the Level 3 copy to the ops channel); repeats are replies.
-    expect(report.slack.posted).toBe(4);
+    // One parent per top-level incident (3) plus the Level 3 copy to the ops channel; repeats
+    // are replies. The node-OOM victim is a reply in the node thread — unless its own OOM
+    // happened to be analysed before the node OOM was known, when it keeps the parent it got.
+    expect(report.slack.posted).toBeGreaterThanOrEqual(4);
+    expect(report.slack.posted).toBeLessThanOrEqual(5);
     expect(report.slack.threadReplies).toBeGreaterThanOrEqual(1);
     expect(report.latencyMs.p50).toBeGreaterThan(0);
     expect(result.exitCode).toBe(0);
