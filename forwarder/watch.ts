@@ -46,6 +46,19 @@ const isGone = (err: unknown) => {
   return e?.statusCode === 410 || e?.code === 410;
 };
 
+/**
+ * Drops what the forwarder never reads but every cached object carries: managedFields and the
+ * last-applied annotation are often a third of a pod's size, and the caches hold every pod.
+ */
+function slim<T extends KubernetesObject>(obj: T): T {
+  const meta = obj?.metadata;
+  if (meta) {
+    delete meta.managedFields;
+    if (meta.annotations) delete meta.annotations["kubectl.kubernetes.io/last-applied-configuration"];
+  }
+  return obj;
+}
+
 /** Watches that end sooner than this without an error count as "short" and are paced. */
 const SHORT_WATCH_MS = 1000;
 
@@ -61,7 +74,11 @@ export class ResilientInformer<T extends KubernetesObject> {
     const real = new Watch(opts.kubeConfig);
     const watcher = { watch: (path: string, params: Record<string, unknown>, cb: WatchCallback, done: DoneCallback) =>
       this.watch(real, path, params, cb, done) };
-    const list = () => withTimeout(opts.list(), opts.listTimeoutMs, `list ${opts.resource}`);
+    const list = () =>
+      withTimeout(opts.list(), opts.listTimeoutMs, `list ${opts.resource}`).then((l) => {
+        for (const item of l.items ?? []) slim(item);
+        return l;
+      });
     this.informer = new ListWatch<T>(opts.path, watcher as unknown as Watch, list, false, undefined, opts.fieldSelector);
     this.informer.on("add", (o) => opts.onChange(o, "add"));
     this.informer.on("update", (o) => opts.onChange(o, "update"));
@@ -124,6 +141,7 @@ export class ResilientInformer<T extends KubernetesObject> {
       query,
       (phase, obj, raw) => {
         if (phase === "ERROR" && obj?.code === 410) return finish({ code: 410 });
+        slim(obj as KubernetesObject);
         cb(phase, obj, raw);
       },
       finish,
