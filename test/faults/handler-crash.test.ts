@@ -13,7 +13,7 @@ import { drain, playStorm, startFaultPipeline, TEST_QUEUES } from "./support/run
 const plan = new CrashPlan();
 const run = await startFaultPipeline("crash", {
   // A batch is redelivered once per crash of any of its records: give receives room, so
-  // crashes (about 25 kinds) cannot push a record into the DLQ by count alone.
+  // crashes (about 20 kinds) cannot push a record into the DLQ by count alone.
   queueOverrides: { ...TEST_QUEUES, maxReceiveCount: 50 },
   clients: (user, _aws, endpoints) => {
     if (user === "forwarder") return {};
