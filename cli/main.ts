@@ -5,6 +5,7 @@
 import { Command } from "commander";
 import { registerIncidentsCommand } from "./incidents.ts";
 import { registerSandboxCommand } from "./sandbox.ts";
+import { forwarderCommand } from "../forwarder/main.ts";
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerSandboxCommand(program);
   registerIncidentsCommand(program);
+  program.addCommand(forwarderCommand("forwarder").summary("run the in-cluster forwarder (pods, events, nodes -> SQS events queue)"));
   return program;
 }
 

@@ -6,13 +6,16 @@
  * Stops on SIGTERM/SIGINT: stop watching, flush the outbox, release the lease.
  */
 import { KubeConfig } from "@kubernetes/client-node";
+import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { createAwsClients, endpointsFromEnv } from "../shared/clients/aws.ts";
 import { ConfigError, loadForwarderConfig } from "./config.ts";
 import { startForwarder } from "./forwarder.ts";
 import { createLogger } from "./log.ts";
 
-const program = new Command("oomwatch-forwarder")
+/** The forwarder's command (also `oomwatch forwarder`): every flag has an env variable. */
+export function forwarderCommand(name = "oomwatch-forwarder"): Command {
+  return new Command(name)
   .description("Watches pods, events and nodes for memory incidents and sends them to the oomwatch events queue.\nEvery flag has an env variable (in brackets); flags win.")
   .option("--cluster <name>", "cluster name in incidents [OOMWATCH_CLUSTER]")
   .option("--queue-url <url>", "events queue URL [EVENTS_QUEUE_URL]")
@@ -28,13 +31,15 @@ const program = new Command("oomwatch-forwarder")
   .option("--metrics-port <port>", "/healthz, /readyz, /metrics port, default 8080 [OOMWATCH_METRICS_PORT]")
   .option("--flush-timeout <duration>", "time to flush the outbox on shutdown, default 10s [OOMWATCH_FLUSH_TIMEOUT]")
   .option("--identity <id>", "replica identity, default the pod name [OOMWATCH_IDENTITY]")
-  .option("--log-level <level>", "DEBUG, INFO, WARN, ERROR, default INFO [LOG_LEVEL]");
+  .option("--log-level <level>", "DEBUG, INFO, WARN, ERROR, default INFO [LOG_LEVEL]")
+  .action((flags: Record<string, string | boolean | undefined>) => runForwarder(flags));
+}
 
-async function main(): Promise<void> {
-  program.parse();
+/** Runs until SIGTERM/SIGINT; a configuration error exits 2 with its message. */
+export async function runForwarder(flags: Record<string, string | boolean | undefined>): Promise<void> {
   let config: ReturnType<typeof loadForwarderConfig>;
   try {
-    config = loadForwarderConfig(process.env, program.opts());
+    config = loadForwarderConfig(process.env, flags);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${err.message}\n`);
@@ -63,7 +68,12 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => shutdown("SIGINT"));
 }
 
-main().catch((err) => {
-  process.stderr.write(`oomwatch-forwarder: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+// Run directly (the image's entry), not when imported by the oomwatch CLI.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  forwarderCommand()
+    .parseAsync()
+    .catch((err) => {
+      process.stderr.write(`oomwatch-forwarder: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exit(1);
+    });
+}
