@@ -98,7 +98,7 @@ describe("forwarder resilience", () => {
       keys.push(pod.oom(4));
       await new Promise((r) => setTimeout(r, 1500));
       await api.up();
-      await waitFor(() => sent.length === 2, 15_000, "after partition");
+      await waitFor(() => sent.length === 2, 30_000, "after partition");
       expectNoDuplicates(sent);
       expect(sent.map((o) => o.key)).toEqual(keys);
     } finally {

@@ -27,7 +27,8 @@ async function run(scenario: string) {
   return { result, report, output: lines.join("") };
 }
 
-describe("sandbox end to end", () => {
+// Each run starts every part of the pipeline and plays a scenario: minutes, not seconds, on a busy 2-core machine.
+describe("sandbox end to end", { timeout: 240_000 }, () => {
   it("demo: JVM OOMs escalate to Level 2, an eviction under pressure is Level 2, a node OOM is Level 3", async () => {
     const { result, report, output } = await run("demo");
     expect(report.incidents).toEqual({ "1": 0, "2": 2, "3": 1 });
