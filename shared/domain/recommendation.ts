@@ -28,7 +28,7 @@ function runtimeSettings(ctx: AnalysisContext, limit: number, basis: string[]): 
   switch (rt.runtime) {
     case "jvm":
       basis.push(`JVM heap = 75% of the ${formatBytes(limit)} limit = ${mi(limit * 0.75)}Mi, leaving 25% for metaspace, code cache, threads and direct buffers`);
-      return { JAVA_TOOL_OPTIONS: "-XX:+UseContainerSupport -XX:MaxRAMPercentage=75", "-Xmx (if set explicitly)": `-Xmx${mi(limit * 0.75)}m` };
+      return jvmSettings(ctx.container?.memorySettings ?? {}, mi(limit * 0.75), basis);
     case "go":
       basis.push(`GOMEMLIMIT = 90% of the ${formatBytes(limit)} limit = ${mi(limit * 0.9)}MiB`);
       return { GOMEMLIMIT: `${mi(limit * 0.9)}MiB` };
@@ -38,6 +38,20 @@ function runtimeSettings(ctx: AnalysisContext, limit: number, basis: string[]): 
     default:
       return {};
   }
+}
+
+/**
+ * An explicit -Xmx wins over MaxRAMPercentage, so where the container sets one, the advice
+ * is that same variable with the new -Xmx; otherwise container-aware percentage sizing.
+ */
+function jvmSettings(current: Record<string, string>, heapMi: number, basis: string[]): Record<string, string> {
+  const explicit = Object.entries(current).find(([, v]) => /-Xmx\S+/.test(v));
+  if (explicit) {
+    const [name, value] = explicit;
+    basis.push(`${name} sets -Xmx explicitly, which overrides MaxRAMPercentage: change it to -Xmx${heapMi}m`);
+    return { [name]: value.replace(/-Xmx\S+/, `-Xmx${heapMi}m`) };
+  }
+  return { JAVA_TOOL_OPTIONS: "-XX:+UseContainerSupport -XX:MaxRAMPercentage=75" };
 }
 
 /** Container-level sizing (ContainerOOM, PodEviction). */

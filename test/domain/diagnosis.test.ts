@@ -110,9 +110,11 @@ describe("recommend", () => {
   });
 
   it("gives JVM, Go and Node settings from the proposed limit", () => {
-    const j = recommend(contextFor(containerOom({ container: jvm("-Xmx900m") })), ["JVM_HEAP_TOO_LARGE"])!;
-    expect(j.settings.JAVA_TOOL_OPTIONS).toMatch(/MaxRAMPercentage=75/);
-    expect(j.settings["-Xmx (if set explicitly)"]).toBe(`-Xmx${Math.floor((1229 * 0.75))}m`);
+    // An explicit -Xmx overrides MaxRAMPercentage: the advice changes that flag in place.
+    const j = recommend(contextFor(containerOom({ container: jvm("-XX:+UseG1GC -Xmx900m") })), ["JVM_HEAP_TOO_LARGE"])!;
+    expect(j.settings).toEqual({ JAVA_TOOL_OPTIONS: `-XX:+UseG1GC -Xmx${Math.floor(1229 * 0.75)}m` });
+    const pct = recommend(contextFor(containerOom({ container: jvm("-XX:MaxRAMPercentage=90") })), ["JVM_HEAP_TOO_LARGE"])!;
+    expect(pct.settings).toEqual({ JAVA_TOOL_OPTIONS: "-XX:+UseContainerSupport -XX:MaxRAMPercentage=75" });
     const g = recommend(contextFor(containerOom({ container: { memorySettings: { GOMEMLIMIT: "2GiB" } } })), [])!;
     expect(g.settings.GOMEMLIMIT).toBe(`${Math.floor(1229 * 0.9)}MiB`);
     const n = recommend(contextFor(containerOom({ container: { memorySettings: { NODE_OPTIONS: "--max-old-space-size=1024" } } })), [])!;
