@@ -33,13 +33,16 @@ export class HandlerTiming {
 
   /** Per function: wall time inside the handler per record (handlers share one event loop, so this includes waiting). */
   figures(): Figure[] {
-    return [...this.busy.entries()].map(([fn, b]) => {
-      return {
+    const order: FunctionId[] = ["ingest", "analyze", "notify"];
+    return order.flatMap((fn) => {
+      const b = this.busy.get(fn);
+      if (!b) return [];
+      return [{
         name: `${fn}: handler wall time per record`,
         value: b.ms / Math.max(1, b.records),
         unit: "ms",
         note: `${b.records} records in ${b.invocations} batches, up to ${FUNCTIONS[fn].maxConcurrency} at a time`,
-      };
+      }];
     });
   }
 }

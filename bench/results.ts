@@ -92,7 +92,7 @@ export function targetMet(f: Figure): boolean | undefined {
 }
 
 function round(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
+  if (!Number.isFinite(n) || Number.isInteger(n)) return String(n);
   if (Math.abs(n) >= 100) return n.toFixed(0);
   if (Math.abs(n) >= 10) return n.toFixed(1);
   return n.toFixed(2).replace(/\.?0+$/, "");
