@@ -10,8 +10,19 @@ import type { BuildOptions } from "esbuild";
 export const ESM_REQUIRE_SHIM =
   "import { createRequire as __oomwatchCreateRequire } from 'module'; const require = __oomwatchCreateRequire(import.meta.url);";
 
-/** NodejsFunction `bundling` values (format is NodejsFunction's `OutputFormat.ESM`, i.e. "esm"). */
-export const FUNCTION_BUNDLING = {
+/** NodejsFunction `bundling` values, spreadable into its props (set `format: OutputFormat.ESM` there: CDK's enum of "esm"). */
+export interface FunctionBundling {
+  format: "esm";
+  target: string;
+  mainFields: string[];
+  banner: string;
+  minify: boolean;
+  sourceMap: boolean;
+  sourcesContent: boolean;
+  bundleAwsSDK: boolean;
+}
+
+export const FUNCTION_BUNDLING: Readonly<FunctionBundling> = {
   format: "esm",
   /** Matches the Lambda runtime (nodejs22.x). */
   target: "node22",
@@ -22,7 +33,7 @@ export const FUNCTION_BUNDLING = {
   sourcesContent: false,
   /** The AWS SDK versions are pinned in package.json: ship those, not the runtime's (so no externals). */
   bundleAwsSDK: true,
-} as const;
+};
 
 /** Environment NodejsFunction sets for every function. */
 export const FUNCTION_NODE_OPTIONS = "--enable-source-maps";

@@ -1,0 +1,116 @@
+/** Pure parts of the benchmarks: verdicts, the table, Slack parent counting, the generated storm, bundling options. */
+import { describe, expect, it } from "vitest";
+import { formatTable, median, verdict, type BenchResult } from "../../bench/results.ts";
+import { countSlackParents } from "../../bench/storm-checks.ts";
+import { STORM_QUICK, stormCounts, stormScenario } from "../../bench/storm-scenario.ts";
+import type { SinkMessage } from "../../sandbox/slack-sink.ts";
+import { ESM_REQUIRE_SHIM, FUNCTION_BUNDLING, functionEsbuildOptions } from "../../shared/function-bundling.ts";
+
+describe("verdict", () => {
+  it("says ok when a target is met, in either direction", () => {
+    expect(verdict({ name: "x", value: 600, unit: "occ/s", target: { op: ">=", value: 500 } })).toBe("ok");
+    expect(verdict({ name: "x", value: 1.5, unit: "s", target: { op: "<=", value: 2 } })).toBe("ok");
+  });
+
+  it("states by what factor a target is missed", () => {
+    expect(verdict({ name: "x", value: 50, unit: "occ/s", target: { op: ">=", value: 500 } })).toBe("missed: 10× below");
+    expect(verdict({ name: "x", value: 300, unit: "MiB", target: { op: "<=", value: 100 } })).toBe("missed: 3× over");
+    expect(verdict({ name: "x", value: 0, unit: "occ/s", target: { op: ">=", value: 500 } })).toBe("missed (0)");
+  });
+
+  it("is empty without a target", () => {
+    expect(verdict({ name: "x", value: 1, unit: "" })).toBe("");
+  });
+});
+
+describe("formatTable", () => {
+  const result: BenchResult = {
+    id: "t",
+    title: "Thing",
+    params: {},
+    figures: [{ name: "speed", value: 12.345, unit: "ms", target: { op: "<=", value: 10 }, note: "median of 5" }],
+    checks: [
+      { name: "lost = 0", ok: true, detail: "0 lost" },
+      { name: "duplicated = 0", ok: false, detail: "2 duplicates" },
+    ],
+    durationMs: 1,
+    error: "Error: boom\n    at somewhere",
+  };
+  const lines = formatTable([result]).split("\n");
+
+  it("has a header, a separator and one row per figure, check and error", () => {
+    expect(lines[0]).toMatch(/^\| benchmark +\| figure +\| value +\| target +\| result +\|$/);
+    expect(lines).toHaveLength(2 + 1 + 1 + 2);
+  });
+
+  it("shows values with notes, targets, verdicts and failed checks", () => {
+    expect(lines.find((l) => l.includes("speed"))).toMatch(/12\.3 ms \(median of 5\) +\| <= 10 ms +\| missed: 1\.23× over/);
+    expect(lines.find((l) => l.includes("duplicated"))).toMatch(/2 duplicates +\| checked +\| FAILED/);
+    expect(lines.find((l) => l.includes("lost"))).toMatch(/\| ok +\|$/);
+    expect(lines.find((l) => l.includes("error"))).toMatch(/Error: boom +\| +\| failed/);
+  });
+});
+
+describe("median", () => {
+  it("takes the middle value, or the mean of the two middle ones", () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBe(0);
+  });
+});
+
+describe("countSlackParents", () => {
+  const message = (incident: string, role: string, thread?: string): SinkMessage => ({
+    channel: "C1",
+    channelName: "oom-alerts",
+    ts: String(Math.random()),
+    ...(thread ? { thread_ts: thread } : {}),
+    text: "t",
+    metadata: { event_type: "oomwatch_incident", event_payload: { incident_id: incident, role } },
+    edits: [],
+  });
+
+  it("counts top-level messages and repeats of one incident and role, not thread replies", () => {
+    const messages = [message("a", "owner"), message("a", "ops"), message("b", "owner"), message("a", "owner", "1.0"), message("b", "owner")];
+    expect(countSlackParents(messages)).toEqual({ total: 4, duplicates: 1 });
+  });
+});
+
+describe("stormScenario", () => {
+  it("parses as a scenario whose steps generate the counted occurrences", () => {
+    const scenario = stormScenario(STORM_QUICK);
+    const counts = stormCounts(STORM_QUICK);
+    const oom = scenario.steps.find((s) => s.action.type === "oomKill");
+    const evict = scenario.steps.find((s) => s.action.type === "evict");
+    expect(scenario.nodes).toHaveLength(STORM_QUICK.nodes);
+    expect(oom?.repeat).toBe(STORM_QUICK.oomsPerService);
+    expect(evict?.repeat).toBe(STORM_QUICK.evictionSteps);
+    expect(evict?.action.args).toMatchObject({ node: "*", count: STORM_QUICK.evictionsPerNodeStep, resource: "memory" });
+    expect(counts).toEqual({
+      ContainerOOM: STORM_QUICK.services * STORM_QUICK.oomsPerService,
+      PodEviction: STORM_QUICK.nodes * STORM_QUICK.evictionsPerNodeStep * STORM_QUICK.evictionSteps,
+    });
+    // One OOM a scenario second per service: every kill gets its own finishedAt (occurrence key).
+    expect(oom?.every).toBe(1000);
+  });
+});
+
+describe("functionEsbuildOptions", () => {
+  it("is what NodejsFunction derives from FUNCTION_BUNDLING: ESM index.mjs, node22, minified, maps without sources, no externals", () => {
+    const o = functionEsbuildOptions("/src/functions/ingest/handler.ts", "/out/ingest/");
+    expect(o).toMatchObject({
+      entryPoints: ["/src/functions/ingest/handler.ts"],
+      outfile: "/out/ingest/index.mjs",
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: FUNCTION_BUNDLING.target,
+      minify: true,
+      sourcemap: true,
+      sourcesContent: false,
+      mainFields: ["module", "main"],
+      banner: { js: ESM_REQUIRE_SHIM },
+    });
+    expect(o.external).toBeUndefined();
+  });
+});
