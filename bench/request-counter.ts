@@ -1,10 +1,13 @@
 /**
  * Counts AWS SDK requests by service and command through client middleware, to
- * show how many emulator round trips one occurrence costs.
+ * show how many emulator round trips one occurrence costs (monitoring calls excluded).
  */
 import type { AwsClients } from "../shared/clients/aws.ts";
 
 const OPTIONS = { step: "initialize", name: "oomwatchBenchRequestCounter" } as const;
+
+/** Queue-depth polling by the benchmark's drain check and the status display: not pipeline work. */
+const MONITORING = new Set(["SQS GetQueueAttributes"]);
 
 export class RequestCounter {
   readonly counts = new Map<string, number>();
@@ -30,6 +33,7 @@ export class RequestCounter {
 
   private count(service: string, command: string | undefined): void {
     const key = `${service} ${(command ?? "?").replace(/Command$/, "")}`;
+    if (MONITORING.has(key)) return;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
 
