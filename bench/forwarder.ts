@@ -6,9 +6,11 @@
  * are read from /proc; its counters from its own /metrics endpoint.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { parse } from "yaml";
 import { buildForwarder } from "../forwarder/build.ts";
 import { startK8sSimulator } from "../sandbox/k8s-sim/server.ts";
 import { createQueues, startLocalAws } from "../sandbox/local-aws.ts";
@@ -18,8 +20,16 @@ import { oomKillAtRate, populateCluster, type ClusterSize } from "./scale-cluste
 
 const CLUSTER: ClusterSize = { pods: 10_000, nodes: 200, podsPerDeployment: 20, namespaces: 25 };
 const RATE_PER_SECOND = 100;
-/** As forwarder/deploy/deployment.yaml sets it. */
-const NODE_OPTIONS = "--max-old-space-size=192";
+/** The heap setting forwarder/deploy/deployment.yaml gives the container, read from the manifest itself. */
+const NODE_OPTIONS = deployedNodeOptions();
+
+function deployedNodeOptions(): string {
+  const manifest = parse(readFileSync(new URL("../forwarder/deploy/deployment.yaml", import.meta.url), "utf8")) as {
+    spec: { template: { spec: { containers: Array<{ env?: Array<{ name: string; value?: string }> }> } } };
+  };
+  const env = manifest.spec.template.spec.containers[0]?.env ?? [];
+  return env.find((e) => e.name === "NODE_OPTIONS")?.value ?? "";
+}
 
 async function freePort(): Promise<number> {
   const server = createServer();

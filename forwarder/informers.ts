@@ -9,7 +9,33 @@ import type { CoreV1Api, CoreV1Event, KubeConfig, KubernetesObject, V1Namespace,
 import type { BackoffOptions } from "./backoff.ts";
 import type { Logger } from "./log.ts";
 import { EvictedEventIndex, PodIndex } from "./pod-index.ts";
-import { type ChangeVerb, ResilientInformer } from "./watch.ts";
+import { type ChangeVerb, ResilientInformer, slim } from "./watch.ts";
+
+type ListPage<T> = { items: T[]; metadata?: { resourceVersion?: string; _continue?: string } };
+
+/** Page size of the initial lists (the apiserver's own default chunk size). */
+export const LIST_PAGE_SIZE = 500;
+
+/**
+ * Lists in pages and slims each page before the next one is fetched, so a large cluster's
+ * pods never sit in memory as one huge response (that response set the forwarder's peak RSS).
+ * The first page's resourceVersion is the snapshot every continue token reads from.
+ */
+export async function listInPages<T extends KubernetesObject>(
+  page: (p: { limit: number; _continue?: string }) => Promise<ListPage<T>>,
+  limit = LIST_PAGE_SIZE,
+): Promise<{ items: T[]; metadata: { resourceVersion?: string } }> {
+  const items: T[] = [];
+  let resourceVersion: string | undefined;
+  let cont: string | undefined;
+  do {
+    const l = await page({ limit, ...(cont ? { _continue: cont } : {}) });
+    for (const item of l.items ?? []) items.push(slim(item));
+    resourceVersion ??= l.metadata?.resourceVersion;
+    cont = l.metadata?._continue || undefined;
+  } while (cont);
+  return { items, metadata: { resourceVersion } };
+}
 
 export interface InformerSetOptions {
   kubeConfig: KubeConfig;
@@ -75,18 +101,18 @@ export function createInformers(opts: InformerSetOptions): InformerSet {
   };
   const scoped = opts.namespaces?.length ? opts.namespaces : undefined;
   const pods = scoped
-    ? scoped.map((ns) => make<V1Pod>(`pods/${ns}`, `/api/v1/namespaces/${ns}/pods`, () => core.listNamespacedPod({ namespace: ns }), onPod))
-    : [make<V1Pod>("pods", "/api/v1/pods", () => core.listPodForAllNamespaces(), onPod)];
+    ? scoped.map((ns) => make<V1Pod>(`pods/${ns}`, `/api/v1/namespaces/${ns}/pods`, () => listInPages((p) => core.listNamespacedPod({ namespace: ns, ...p })), onPod))
+    : [make<V1Pod>("pods", "/api/v1/pods", () => listInPages((p) => core.listPodForAllNamespaces(p)), onPod)];
   const nodeEvents = "involvedObject.kind=Node";
   const events = scoped
     ? [
         ...scoped.map((ns) =>
-          make<CoreV1Event>(`events/${ns}`, `/api/v1/namespaces/${ns}/events`, () => core.listNamespacedEvent({ namespace: ns }), onEvent),
+          make<CoreV1Event>(`events/${ns}`, `/api/v1/namespaces/${ns}/events`, () => listInPages((p) => core.listNamespacedEvent({ namespace: ns, ...p })), onEvent),
         ),
-        make<CoreV1Event>("events/nodes", "/api/v1/events", () => core.listEventForAllNamespaces({ fieldSelector: nodeEvents }), onEvent, nodeEvents),
+        make<CoreV1Event>("events/nodes", "/api/v1/events", () => listInPages((p) => core.listEventForAllNamespaces({ fieldSelector: nodeEvents, ...p })), onEvent, nodeEvents),
       ]
-    : [make<CoreV1Event>("events", "/api/v1/events", () => core.listEventForAllNamespaces(), onEvent)];
-  const nodes = make<V1Node>("nodes", "/api/v1/nodes", () => core.listNode(), opts.onNode);
+    : [make<CoreV1Event>("events", "/api/v1/events", () => listInPages((p) => core.listEventForAllNamespaces(p)), onEvent)];
+  const nodes = make<V1Node>("nodes", "/api/v1/nodes", () => listInPages((p) => core.listNode(p)), opts.onNode);
   const namespaces = make<V1Namespace>("namespaces", "/api/v1/namespaces", () => core.listNamespace(), () => {});
   const all: ResilientInformer<KubernetesObject>[] = [...pods, ...events, nodes, namespaces] as never;
 

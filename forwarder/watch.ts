@@ -50,7 +50,7 @@ const isGone = (err: unknown) => {
  * Drops what the forwarder never reads but every cached object carries: managedFields and the
  * last-applied annotation are often a third of a pod's size, and the caches hold every pod.
  */
-function slim<T extends KubernetesObject>(obj: T): T {
+export function slim<T extends KubernetesObject>(obj: T): T {
   const meta = obj?.metadata;
   if (meta) {
     delete meta.managedFields;
