@@ -15,6 +15,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { FUNCTIONS, type FunctionId } from "../../shared/resources.ts";
+import { FUNCTION_BUNDLING, FUNCTION_NODE_OPTIONS } from "../../shared/function-bundling.ts";
 
 /** Where the functions run inside a VPC (to reach a private EKS API endpoint). */
 export interface FunctionPlacement {
@@ -39,8 +40,6 @@ export interface PipelineFunctionProps {
 /** Current Node.js LTS on Lambda; esbuild targets the same version. */
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_22_X;
 
-/** The handlers are ESM; some bundled dependencies (client-node, AWS SDK internals) still call `require`. */
-const ESM_REQUIRE_SHIM = "import { createRequire as __oomwatchCreateRequire } from 'module'; const require = __oomwatchCreateRequire(import.meta.url);";
 
 /** NodejsFunction silently falls back to Docker when esbuild is missing: fail instead, with the fix. */
 function assertLocalEsbuild(): void {
@@ -102,21 +101,11 @@ export class PipelineFunction extends Construct {
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       description: `oomwatch ${props.functionId}: consumes the ${def.queue} queue`,
       environment: {
-        NODE_OPTIONS: "--enable-source-maps",
+        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
         ...props.environment,
       },
-      bundling: {
-        forceDockerBundling: false,
-        format: nodejs.OutputFormat.ESM,
-        target: "node22",
-        mainFields: ["module", "main"],
-        banner: ESM_REQUIRE_SHIM,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // The AWS SDK versions are pinned in package.json: ship those, not the runtime's.
-        bundleAwsSDK: true,
-      },
+      // One bundling definition for the CDK app and the cold-start benchmark; local esbuild, never Docker.
+      bundling: { ...FUNCTION_BUNDLING, mainFields: [...FUNCTION_BUNDLING.mainFields], format: nodejs.OutputFormat.ESM, forceDockerBundling: false },
       ...(props.placement ?? {}),
     });
 
