@@ -76,6 +76,8 @@ export interface Forwarder {
   /** Port of the ops server, when one was started. */
   readonly metricsPort: number | undefined;
   readonly identity: string;
+  /** Every informer has listed once (what /readyz reports). */
+  synced(): boolean;
 }
 
 const DEFAULT_LEASE: LeaderElectionSettings = { namespace: "oomwatch", name: "oomwatch-forwarder" };
@@ -273,6 +275,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     identity,
     metricsPort: server?.port,
     stats: () => ({ ...metrics.stats(), outbox: outbox.depth }),
+    synced: () => informers.synced(),
     on(event, fn) {
       emitter.on(event, fn);
     },

@@ -222,6 +222,9 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     };
     let forwarder = await launchForwarder();
     stack.push(() => forwarder.stop());
+    // A scenario must not start before the forwarder has listed: Kubernetes keeps only a
+    // container's last termination, so a change made before the first list could be missed.
+    await waitFor(() => forwarder.synced(), 30_000, "the forwarder's first list of the cluster");
 
     const pending = async (): Promise<number> => {
       let n = forwarder.stats().outbox;
@@ -380,5 +383,13 @@ function incidentIdOf(body: string): string | undefined {
     return typeof parsed.incidentId === "string" ? parsed.incidentId : undefined;
   } catch {
     return undefined;
+  }
+}
+
+async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
   }
 }

@@ -14,13 +14,13 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function run(scenario: string) {
+async function run(scenario: string, extra: { replay?: string } = {}) {
   const dir = mkdtempSync(join(tmpdir(), `oomwatch-e2e-${scenario}-`));
   dirs.push(dir);
   const lines: string[] = [];
   const reportPath = join(dir, "report.json");
   const result = await runSandbox(
-    { scenario, dataDir: join(dir, "data"), untilIdle: true, report: reportPath, speed: 4 },
+    { scenario, ...extra, dataDir: join(dir, "data"), untilIdle: true, report: reportPath, speed: extra.replay ? 20 : 4 },
     { out: { write: (t) => void lines.push(t), isTTY: false }, interrupted: new Promise(() => {}) },
   );
   const report = SandboxReportSchema.parse(JSON.parse(readFileSync(reportPath, "utf8")));
@@ -55,6 +55,17 @@ describe("sandbox end to end", { timeout: 240_000 }, () => {
     expect(report.incidents).toEqual({ "1": 0, "2": 0, "3": 0 });
     expect(report.slack).toEqual({ posted: 0, updated: 0, threadReplies: 0 });
     expect(report.deadLetters).toEqual({ events: 0, analyze: 0, notify: 0 });
+    expect(result.exitCode).toBe(0);
+  });
+
+  it("replays a kubectl watch recording (concatenated pretty JSON) through the whole pipeline", async () => {
+    const { result, report, output } = await run("replay", { replay: "sandbox/recordings/go-oom.watch.json" });
+    // One Deployment's Go container OOM-killed twice: one Level 1 incident, diagnosed from GOMEMLIMIT.
+    expect(report.observedByKind).toEqual({ ContainerOOM: 2, PodEviction: 0, NodeMemoryPressure: 0, NodeOOM: 0 });
+    expect(report.incidents).toEqual({ "1": 1, "2": 0, "3": 0 });
+    expect(report.slack.posted).toBe(1);
+    expect(report.deadLetters).toEqual({ events: 0, analyze: 0, notify: 0 });
+    expect(output).toContain("GOMEMLIMIT_ABOVE_LIMIT");
     expect(result.exitCode).toBe(0);
   });
 });
