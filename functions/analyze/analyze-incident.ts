@@ -55,6 +55,19 @@ function priorOf(item: Record<string, unknown> | undefined, logger?: Logger): { 
 }
 
 export async function analyzeIncident(c: AnalyzeContext, req: AnalyzeRequest): Promise<AnalyzeOutcome> {
+  const outcome = await analyzeWithRetries(c, req);
+  // Ingest does not trigger analyses for occurrences that arrive before the first analysis is
+  // stored (it would be one per occurrence in a storm). Members put after this analysis read
+  // them are seen here, after the write, and are analysed once more (now with a prior).
+  if (outcome.status === "analyzed" && outcome.first && (await c.store.countMembers(req.incidentId)) > outcome.incident.occurrences) {
+    return analyzeWithRetries(c, { ...req, trigger: "repeat" });
+  }
+  return outcome;
+}
+
+type OnceOutcome = AnalyzeOutcome & { first?: boolean };
+
+async function analyzeWithRetries(c: AnalyzeContext, req: AnalyzeRequest): Promise<OnceOutcome> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const outcome = await analyzeOnce(c, req);
     if (outcome) return outcome;
@@ -62,8 +75,8 @@ export async function analyzeIncident(c: AnalyzeContext, req: AnalyzeRequest): P
   throw new Error(`incident ${req.incidentId}: newer analyses kept winning, retry later`);
 }
 
-/** undefined when a newer analysis was stored meanwhile: run again on fresh data. */
-async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<AnalyzeOutcome | undefined> {
+/** undefined when a newer analysis was stored meanwhile: run again on fresh data. `first`: no incident was stored before. */
+async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<OnceOutcome | undefined> {
   const { store, policy } = c;
   const o = req.occurrence;
   const members = await store.listMembers(req.incidentId);
@@ -148,7 +161,7 @@ async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<Anal
     causes: incident.diagnosis.causes,
     enrichment: incident.enrichment,
   });
-  return { status: "analyzed", incident, change };
+  return { status: "analyzed", incident, change, first: !prior };
 }
 
 /**

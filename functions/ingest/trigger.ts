@@ -32,7 +32,11 @@ export interface TriggerInput {
 
 export function decideTrigger(t: TriggerInput): Trigger | undefined {
   if (t.opened) return "new";
-  if (t.resumed || t.storedLevel === undefined) return "repeat";
+  if (t.resumed) return "repeat";
+  // Not analysed yet: the pending first analysis counts this member (analyze re-checks the
+  // member count after its first write, docs/pipeline.md), so a storm does not queue one
+  // analysis per occurrence while analyze catches up.
+  if (t.storedLevel === undefined) return undefined;
   const o = t.occurrence;
   // A node OOM can have new victims with every report; container OOMs next to one become its victims.
   if (o.kind === "NodeOOM") return "correlation";

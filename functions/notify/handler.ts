@@ -45,6 +45,8 @@ export interface NotifyDeps {
   now?: () => number;
   /** Posting lease (default: twice the function timeout). */
   leaseMs?: number;
+  /** How long a record waits for another delivery's posting lease before it is retried by SQS (default 5 s). */
+  leaseWaitMs?: number;
   /** Records are not started with less time than this left (default 8 s). */
   minRemainingMs?: number;
 }
@@ -68,6 +70,7 @@ export function createNotifyHandler(deps: NotifyDeps): SqsHandler {
     runbookBaseUrl: deps.runbookBaseUrl ?? FunctionEnvSchema.shape.RUNBOOK_BASE_URL.parse(undefined),
     now: deps.now ?? Date.now,
     leaseMs: deps.leaseMs ?? FUNCTIONS.notify.timeoutSeconds * 2000,
+    leaseWaitMs: deps.leaseWaitMs ?? 5000,
     warn: (message, extra) => logger.warn(message, extra ?? {}),
     count,
   });

@@ -5,6 +5,7 @@
  * for each escalation. A node-OOM victim (`partOf`) is a reply in the node OOM
  * incident's thread instead (node-victims.ts).
  */
+import { setTimeout as delay } from "node:timers/promises";
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { Incident, Level, NotifyRequest } from "../schema/incident.ts";
 import { parentMessage, runbookUrl, threadReply, type MessageOptions } from "./message.ts";
@@ -13,7 +14,7 @@ import { putSeverityEvent, severityEventDetail } from "./severity-event.ts";
 import { asNotifyError, classifySlackError, NotifyError, slackCall } from "./slack-errors.ts";
 import { VictimLinker } from "./node-victims.ts";
 import { incidentMetadata, type SlackPoster } from "./slack-poster.ts";
-import { isReplyOnly, type MessageRef, type SlackRef, type SlackRefStore } from "./slack-ref.ts";
+import { isReplyOnly, type LeaseResult, type MessageRef, type SlackRef, type SlackRefStore } from "./slack-ref.ts";
 
 export interface IncidentNotifierDeps {
   poster: SlackPoster;
@@ -25,6 +26,12 @@ export interface IncidentNotifierDeps {
   now: () => number;
   /** How long a posting lease holds off other deliveries (longer than one function run). */
   leaseMs: number;
+  /**
+   * How long to wait for another delivery that holds the posting lease (it usually stores the
+   * parent within a few hundred ms) before failing the record for an SQS retry, which comes only
+   * after the visibility timeout (minutes). 0: fail at once.
+   */
+  leaseWaitMs?: number;
   warn: (message: string, extra?: Record<string, unknown>) => void;
   count: (metric: string) => void;
 }
@@ -48,6 +55,8 @@ function* milestones(): Generator<number> {
   yield* [2, 3, 5];
   for (let m = 10; m < Number.MAX_SAFE_INTEGER; m *= 10) yield* [m, 2 * m, 5 * m];
 }
+
+const LEASE_POLL_MS = 100;
 
 const retry = (code: string, message: string) => new NotifyError({ action: "retry", code }, message);
 
@@ -89,7 +98,7 @@ export class IncidentNotifier {
   private async ensureParent(req: NotifyRequest, owner: Route, attemptId: string): Promise<{ ref: SlackRef; outcome?: NotifyOutcome }> {
     const i = req.incident;
     const { poster, refs } = this.deps;
-    const lease = await refs.acquireLease(i.id, attemptId, this.deps.now(), this.deps.leaseMs);
+    const lease = await this.waitForLease(i.id, attemptId);
     if (lease.state === "missing") throw retry("incident_not_stored", `incident ${i.id} is not stored yet`);
     if (lease.state === "busy") throw retry("parent_being_posted", `another delivery is posting incident ${i.id}`);
     if (lease.state === "posted") return { ref: lease.ref };
@@ -123,6 +132,17 @@ export class IncidentNotifier {
       return { ref, outcome: "recovered" };
     }
     return { ref, outcome: "posted" };
+  }
+
+  /** acquireLease, re-tried while another delivery holds the lease, for up to leaseWaitMs. */
+  private async waitForLease(id: string, attemptId: string): Promise<LeaseResult> {
+    const { refs, leaseMs, leaseWaitMs = 0 } = this.deps;
+    const giveUpAt = Date.now() + leaseWaitMs;
+    for (;;) {
+      const lease = await refs.acquireLease(id, attemptId, this.deps.now(), leaseMs);
+      if (lease.state !== "busy" || Date.now() >= giveUpAt) return lease;
+      await delay(Math.min(LEASE_POLL_MS, Math.max(0, giveUpAt - Date.now())));
+    }
   }
 
   /** Level 3 copy in the ops channel, once. */

@@ -135,6 +135,15 @@ export class PipelineStore {
     return (await this.queryAll(incidentPk(incidentId), MEMBER_PREFIX, `${MEMBER_PREFIX}\uffff`)).map((i) => strip<Member>(i));
   }
 
+  /** How many members an incident has (a COUNT query: no items returned). */
+  async countMembers(incidentId: string): Promise<number> {
+    let count = 0;
+    await this.query(incidentPk(incidentId), MEMBER_PREFIX, `${MEMBER_PREFIX}\uffff`, "COUNT", (page) => {
+      count += page.Count ?? 0;
+    });
+    return count;
+  }
+
   async putNodeLog(cluster: string, node: string, entry: NodeLogEntry): Promise<void> {
     await this.doc.send(
       new PutCommand({
