@@ -21,7 +21,7 @@ import type { Occurrence } from "../../shared/schema/occurrence.ts";
 import { memberOf } from "../../shared/storage/pipeline-items.ts";
 import type { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 import { assignIncident } from "./group-state.ts";
-import { decideTrigger, type Trigger } from "./trigger.ts";
+import { decideTrigger, needsWindowCounts, type Trigger } from "./trigger.ts";
 
 export interface IngestContext {
   store: PipelineStore;
@@ -86,14 +86,16 @@ export async function ingestOccurrence(c: IngestContext, o: Occurrence): Promise
   const stored = await store.getIncidentItem(incidentId);
   const storedLevel = typeof stored?.level === "number" ? stored.level : undefined;
   const correlationMs = policy.correlationWindowSeconds * 1000;
+  const opened = incidentId === incidentIdFor(group.key, o.key);
+  const windowCounts = needsWindowCounts({ opened, resumed, storedLevel });
   const nodeOomNearby =
-    o.kind === "ContainerOOM" && node !== undefined
+    windowCounts && o.kind === "ContainerOOM" && node !== undefined
       ? (await store.queryNodeLog(o.cluster, node, shift(o.occurredAt, -correlationMs), shift(o.occurredAt, correlationMs))).some(
           (e) => e.kind === "NodeOOM",
         )
       : false;
   const clusterEvictionsInWindow =
-    o.kind === "PodEviction"
+    windowCounts && o.kind === "PodEviction"
       ? await store.countClusterEvictions(o.cluster, shift(summary.lastSeen, -policy.massEviction.windowMinutes * 60_000), summary.lastSeen)
       : undefined;
 
@@ -102,7 +104,7 @@ export async function ingestOccurrence(c: IngestContext, o: Occurrence): Promise
     member,
     members,
     summary,
-    opened: incidentId === incidentIdFor(group.key, o.key),
+    opened,
     resumed,
     storedLevel,
     clusterEvictionsInWindow,

@@ -30,6 +30,18 @@ export interface TriggerInput {
   policy: EscalationPolicy;
 }
 
+/** The highest level: nothing can escalate an incident stored at it. */
+const TOP_LEVEL = 3;
+
+/**
+ * Whether decideTrigger can use the window counts (node OOM nearby, cluster evictions): only
+ * when it gets to the level checks. Skipping the queries otherwise matters in a storm, where
+ * each would read every entry in its window once per occurrence.
+ */
+export function needsWindowCounts(t: Pick<TriggerInput, "opened" | "resumed" | "storedLevel">): boolean {
+  return !t.opened && !t.resumed && t.storedLevel !== undefined && t.storedLevel < TOP_LEVEL;
+}
+
 export function decideTrigger(t: TriggerInput): Trigger | undefined {
   if (t.opened) return "new";
   if (t.resumed) return "repeat";
@@ -40,7 +52,7 @@ export function decideTrigger(t: TriggerInput): Trigger | undefined {
   const o = t.occurrence;
   // A node OOM can have new victims with every report; container OOMs next to one become its victims.
   if (o.kind === "NodeOOM") return "correlation";
-  if (o.kind === "ContainerOOM" && t.nodeOomNearby && t.storedLevel < 3) return "correlation";
+  if (o.kind === "ContainerOOM" && t.nodeOomNearby && t.storedLevel < TOP_LEVEL) return "correlation";
   const others = t.members.filter((m) => m.key !== t.member.key);
   const seen = (f: (m: Member) => string | undefined) => {
     const v = f(t.member);
