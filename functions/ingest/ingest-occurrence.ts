@@ -5,7 +5,8 @@
  * 2. no marker: pick the group's incident (group item, conditional), then claim the
  *    marker (`assigned`, conditional put: the first claim wins for good)
  * 3. member item under the incident, node log / cluster eviction entries (idempotent puts)
- * 4. counts derived from the members; analyze request, or move stored counts forward
+ * 4. nothing more while the incident's first analysis is pending (it counts this member);
+ *    else counts derived from the members; analyze request, or move stored counts forward
  * 5. marker -> `done`
  * A crash anywhere repeats steps 2-5 with the same incident id and the same members,
  * so counts come out the same; a resumed occurrence always re-triggers analyze
@@ -35,7 +36,8 @@ export interface IngestContext {
 export type IngestOutcome =
   | { status: "ignored"; reason: string }
   | { status: "duplicate"; incidentId: string }
-  | { status: "grouped"; incidentId: string; occurrences: number; trigger?: Trigger };
+  /** `occurrences`: the incident's count, undefined when it was not counted (first analysis pending). */
+  | { status: "grouped"; incidentId: string; occurrences?: number; trigger?: Trigger };
 
 const shift = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
 
@@ -81,12 +83,18 @@ export async function ingestOccurrence(c: IngestContext, o: Occurrence): Promise
   }
   if (o.kind === "PodEviction") await store.putClusterEviction(o.cluster, o.key, o.occurredAt);
 
+  const storedLevel = await store.getIncidentLevel(incidentId);
+  const opened = incidentId === incidentIdFor(group.key, o.key);
+  if (!opened && !resumed && storedLevel === undefined) {
+    // Not analysed yet: no trigger and no stored counts to move (decideTrigger); the pending first
+    // analysis counts this member (docs/pipeline.md), so skip reading the members in a storm.
+    await store.markOccurrenceDone(o.key);
+    c.logger?.info("occurrence grouped", { occurrenceKey: o.key, kind: o.kind, incidentId, trigger: "none (first analysis pending)" });
+    return { status: "grouped", incidentId };
+  }
   const members = await store.listMembers(incidentId);
   const summary = summarizeMembers(members, policy, o.kind);
-  const stored = await store.getIncidentItem(incidentId);
-  const storedLevel = typeof stored?.level === "number" ? stored.level : undefined;
   const correlationMs = policy.correlationWindowSeconds * 1000;
-  const opened = incidentId === incidentIdFor(group.key, o.key);
   const windowCounts = needsWindowCounts({ opened, resumed, storedLevel });
   const nodeOomNearby =
     windowCounts && o.kind === "ContainerOOM" && node !== undefined

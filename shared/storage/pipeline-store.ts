@@ -185,6 +185,20 @@ export class PipelineStore {
     return count;
   }
 
+  /** The stored incident's level (only that attribute is read), or undefined before analyze first wrote it. */
+  async getIncidentLevel(incidentId: string): Promise<number | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: incidentPk(incidentId), sk: INCIDENT_SK },
+        ConsistentRead: true,
+        ProjectionExpression: "#level",
+        ExpressionAttributeNames: { "#level": "level" },
+      }),
+    );
+    return typeof out.Item?.level === "number" ? out.Item.level : undefined;
+  }
+
   /** The raw incident item (with storage attributes), or undefined before analyze first wrote it. */
   async getIncidentItem(incidentId: string): Promise<Record<string, unknown> | undefined> {
     return this.get({ pk: incidentPk(incidentId), sk: INCIDENT_SK });
