@@ -268,6 +268,20 @@ describe("exactly one post per incident", () => {
     expect(stored?.ts).toBe(parents(inc.id)[0]?.ts);
   });
 
+  it("a delivery that finds the posting lease held waits for the parent instead of failing the record", async () => {
+    const inc = fresh(containerOom);
+    await bench.store(inc);
+    const runs = await Promise.all([1, 2].map(() => bench.run([notifyRequest(inc)], { deps: { leaseWaitMs: 5000 } })));
+    expect(runs.flat()).toEqual([]);
+    expect(parents(inc.id)).toHaveLength(1);
+    // without waiting, the loser is returned for an SQS retry
+    const other = fresh(containerOom);
+    await bench.store(other);
+    const noWait = await Promise.all([1, 2].map(() => bench.run([notifyRequest(other)], { deps: { leaseWaitMs: 0 } })));
+    expect(noWait.flat()).toHaveLength(1);
+    expect(parents(other.id)).toHaveLength(1);
+  });
+
   it("a crash between posting and storing is recovered from the message metadata", async () => {
     const inc = fresh(containerOom);
     await bench.store(inc);
