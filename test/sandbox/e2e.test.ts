@@ -20,7 +20,7 @@ async function run(scenario: string, extra: { replay?: string } = {}) {
   const lines: string[] = [];
   const reportPath = join(dir, "report.json");
   const result = await runSandbox(
-    { scenario, ...extra, dataDir: join(dir, "data"), untilIdle: true, report: reportPath, speed: extra.replay ? 20 : 4 },
+    { scenario, ...extra, dataDir: join(dir, "data"), untilIdle: true, report: reportPath, speed: 4 },
     { out: { write: (t) => void lines.push(t), isTTY: false }, interrupted: new Promise(() => {}) },
   );
   const report = SandboxReportSchema.parse(JSON.parse(readFileSync(reportPath, "utf8")));
