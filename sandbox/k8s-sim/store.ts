@@ -34,9 +34,16 @@ export function nowIso(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-/** Deterministic UID from a seed, shaped like a UUID, so scenarios give stable keys. */
+/**
+ * Each process is a new cluster: like a real API server, it gives objects UIDs never seen
+ * before, so a second sandbox run over the same data dir yields new occurrences rather than
+ * duplicates of the last run's (an eviction's key is the pod UID).
+ */
+const CLUSTER_SALT = randomUUID();
+
+/** UID from a seed, shaped like a UUID: stable within a process, so scenarios give stable keys. */
 export function uidFor(seed: string): string {
-  const h = createHash("sha1").update(seed).digest("hex");
+  const h = createHash("sha1").update(CLUSTER_SALT).update(seed).digest("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
