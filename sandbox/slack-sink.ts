@@ -8,13 +8,14 @@
  * Methods: auth.test, chat.postMessage, chat.update, chat.delete, chat.getPermalink,
  * conversations.history, conversations.replies, conversations.list.
  */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parse as parseQuery } from "node:querystring";
 import { renderMessage } from "./slack-sink/render.ts";
 import type { SinkChannel, SinkCounters, SinkFault, SinkMessage, SinkMetadata } from "./slack-sink/types.ts";
 import { SLACK_LIMITS, validateBlocks } from "./slack-sink/validate.ts";
-import { Workspace } from "./slack-sink/workspace.ts";
+import { Workspace, type WorkspaceState } from "./slack-sink/workspace.ts";
 
 export type { SinkChannel, SinkCounters, SinkFault, SinkMessage, SinkMetadata } from "./slack-sink/types.ts";
 export { mrkdwnToText } from "./slack-sink/render.ts";
@@ -28,6 +29,11 @@ export interface SlackSinkOptions {
   rateLimit?: boolean;
   /** Messages per second per channel when `rateLimit` is on (default 1). */
   rateLimitPerSecond?: number;
+  /**
+   * Keep the workspace (channels, messages) in this JSON file across restarts, as Slack keeps
+   * them: incidents stored in a persistent data dir refer to messages by channel and ts.
+   */
+  stateFile?: string;
   /** The bot token the sink accepts (default `xoxb-oomwatch-sandbox`). */
   token?: string;
 }
@@ -85,6 +91,7 @@ const fail = (error: string, extra: Record<string, unknown> = {}): Answer => ({ 
 export async function startSlackSink(opts: SlackSinkOptions = {}): Promise<SlackSink> {
   const token = opts.token ?? "xoxb-oomwatch-sandbox";
   const ws = new Workspace(opts.channels ?? DEFAULT_CHANNELS, opts.autoCreateChannels ?? false);
+  if (opts.stateFile && existsSync(opts.stateFile)) ws.restore(JSON.parse(readFileSync(opts.stateFile, "utf8")) as WorkspaceState);
   const counters: SinkCounters = { posted: 0, updated: 0, threadReplies: 0, deleted: 0, rateLimited: 0 };
   const faults: Array<SinkFault & { left: number }> = [];
   const listeners = new Set<(m: SinkMessage, change: "posted" | "updated") => void>();
@@ -308,6 +315,7 @@ export async function startSlackSink(opts: SlackSinkOptions = {}): Promise<Slack
     },
     stop: () =>
       new Promise<void>((resolve) => {
+        if (opts.stateFile) writeFileSync(opts.stateFile, JSON.stringify(ws.snapshot()));
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -4,6 +4,13 @@ import type { SinkChannel, SinkMessage } from "./types.ts";
 
 const channelId = () => `C${randomBytes(5).toString("hex").toUpperCase()}`;
 
+/** What a workspace keeps across sink restarts (the sandbox's data dir), like a real Slack would. */
+export interface WorkspaceState {
+  channels: SinkChannel[];
+  messages: SinkMessage[];
+  lastTs: number;
+}
+
 export class Workspace {
   private readonly byId = new Map<string, SinkChannel>();
   private readonly byName = new Map<string, SinkChannel>();
@@ -32,6 +39,22 @@ export class Workspace {
     const found = this.byId.get(ref) ?? this.byName.get(ref.replace(/^#/, ""));
     if (found || !forPosting || !this.autoCreate || /^[CGD][A-Z0-9]{8,}$/.test(ref)) return found;
     return this.create(ref);
+  }
+
+  snapshot(): WorkspaceState {
+    return { channels: this.channels(), messages: this.messages(), lastTs: this.lastTs };
+  }
+
+  /** Brings back channels and messages saved by `snapshot` (ids kept, so stored refs stay valid). */
+  restore(state: WorkspaceState): void {
+    for (const ch of state.channels) {
+      this.byName.delete(ch.name);
+      for (const [id, existing] of this.byId) if (existing.name === ch.name) this.byId.delete(id);
+      this.byId.set(ch.id, ch);
+      this.byName.set(ch.name, ch);
+    }
+    this.list.push(...state.messages);
+    this.lastTs = Math.max(this.lastTs, state.lastTs);
   }
 
   channels(): SinkChannel[] {

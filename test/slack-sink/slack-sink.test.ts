@@ -175,3 +175,33 @@ describe("slack sink options", () => {
     }
   });
 });
+
+describe("slack sink state file", () => {
+  it("keeps channels and messages across a restart, so stored message refs can still be updated", async () => {
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "slack-state-"));
+    try {
+      const stateFile = join(dir, "slack.json");
+      const first = await startSlackSink({ autoCreateChannels: true, stateFile });
+      const posted = await client(first).chat.postMessage({ channel: "#payments-oncall", text: "parent" });
+      await first.stop();
+
+      const second = await startSlackSink({ autoCreateChannels: true, stateFile });
+      try {
+        const updated = await client(second).chat.update({ channel: posted.channel!, ts: posted.ts!, text: "parent, updated" });
+        expect(updated.ok).toBe(true);
+        expect(second.messages().map((m) => [m.channelName, m.text])).toEqual([["payments-oncall", "parent, updated"]]);
+        // Counters are per run: the restored message was not posted by this run.
+        expect(second.counters).toMatchObject({ posted: 0, updated: 1 });
+        const next = await client(second).chat.postMessage({ channel: "#payments-oncall", text: "later" });
+        expect(Number(next.ts)).toBeGreaterThan(Number(posted.ts));
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
