@@ -12,7 +12,7 @@ import { createAwsClients, endpointsFromEnv } from "../../shared/clients/aws.ts"
 import { loadFunctionEnv } from "../../shared/config.ts";
 import { type EscalationPolicy, type EscalationPolicyInput, parsePolicy } from "../../shared/domain/policy.ts";
 import { PipelineStore } from "../../shared/storage/pipeline-store.ts";
-import { sendToDeadLetter } from "./dead-letter.ts";
+import { sendToDeadLetter } from "../../shared/dead-letter.ts";
 import { ingestOccurrence } from "./ingest-occurrence.ts";
 import { validateOccurrence } from "./validate.ts";
 import { type SqsHandler, sqsBatchHandler } from "./sqs-batch.ts";
@@ -48,7 +48,7 @@ export function createIngestHandler(deps: IngestDeps): SqsHandler {
     const v = validateOccurrence(record.body);
     if (!v.ok) {
       // Never retried: it would fail the same way every time and block nothing else.
-      await sendToDeadLetter(deps.sqs, deps.eventsDlqUrl, record, v.code, v.reason);
+      await sendToDeadLetter({ sqs: deps.sqs, url: deps.eventsDlqUrl }, record, v.code, v.reason);
       logger.warn("poison occurrence sent to the events DLQ", { messageId: record.messageId, error: v.code, reason: v.reason });
       count(`Poison${v.code}`);
       return;

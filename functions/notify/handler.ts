@@ -24,7 +24,7 @@ import { NotifyError } from "../../shared/notify/slack-errors.ts";
 import { SlackPoster } from "../../shared/notify/slack-poster.ts";
 import { SlackRefStore } from "../../shared/notify/slack-ref.ts";
 import { FUNCTIONS } from "../../shared/resources.ts";
-import { sendToNotifyDeadLetter, type DeadLetterTarget } from "./dead-letter.ts";
+import { sendToDeadLetter, type DeadLetterTarget } from "../../shared/dead-letter.ts";
 import { planBatch } from "./plan.ts";
 
 export type { RoutingConfig } from "../../shared/notify/routing.ts";
@@ -82,7 +82,7 @@ export function createNotifyHandler(deps: NotifyDeps): SqsHandler {
 
     async function deadLetter(record: SQSRecord, code: "INVALID_JSON" | "SCHEMA" | "SLACK_PERMANENT", reason: string): Promise<boolean> {
       if (!deps.dlq) return false;
-      await sendToNotifyDeadLetter(deps.dlq, record, code, reason);
+      await sendToDeadLetter(deps.dlq, record, code, reason);
       return true;
     }
 

@@ -5,12 +5,11 @@
  */
 import type { SQSRecord } from "aws-lambda";
 import { NotifyRequestSchema, type NotifyRequest } from "../../shared/schema/incident.ts";
-import type { NotifyDeadLetterCode } from "./dead-letter.ts";
 
 export type RecordPlan =
   | { action: "notify"; request: NotifyRequest }
   | { action: "superseded"; incidentId: string; by: string }
-  | { action: "poison"; code: NotifyDeadLetterCode; reason: string };
+  | { action: "poison"; code: "INVALID_JSON" | "SCHEMA"; reason: string };
 
 function parse(record: SQSRecord): RecordPlan {
   let body: unknown;

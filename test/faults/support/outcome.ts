@@ -5,7 +5,7 @@
  */
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { DLQ_ATTRIBUTES } from "../../../functions/ingest/dead-letter.ts";
+import { DLQ_ATTRIBUTES } from "../../../shared/dead-letter.ts";
 import { pendingMessages, queueCounts } from "../../../sandbox/lambda-runner/queue-counts.ts";
 import type { Pipeline } from "../../../sandbox/pipeline.ts";
 import { INCIDENTS_TABLE, type QueueId } from "../../../shared/resources.ts";
