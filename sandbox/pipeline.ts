@@ -232,40 +232,40 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       return n;
     };
 
-    /** Incident ids of the occurrences seen in this run (occurrence marker items), in observation order. */
-    const incidentIdsOf = async (keys: string[]): Promise<Array<string | undefined>> => {
-      const found = new Map<string, string>();
+    /** BatchGet in chunks of 100, following UnprocessedKeys. */
+    const batchGet = async (keys: Array<{ pk: string; sk: string }>): Promise<Record<string, unknown>[]> => {
+      const items: Record<string, unknown>[] = [];
       for (let i = 0; i < keys.length; i += 100) {
-        const chunk = [...new Set(keys.slice(i, i + 100))];
-        let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-          [tables.incidents]: { Keys: chunk.map((k) => ({ pk: `OCC#${k}`, sk: "OCC" })) },
-        };
+        let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = { [tables.incidents]: { Keys: keys.slice(i, i + 100) } };
         while (request && Object.keys(request).length > 0) {
           const out = await aws.clients.doc.send(new BatchGetCommand({ RequestItems: request }));
-          for (const item of out.Responses?.[tables.incidents] ?? []) {
-            if (typeof item.incidentId === "string") found.set(String(item.pk).slice(4), item.incidentId);
-          }
+          items.push(...(out.Responses?.[tables.incidents] ?? []));
           request = out.UnprocessedKeys as typeof request;
         }
       }
-      return keys.map((k) => found.get(k));
+      return items;
     };
 
-    const incidentsByLevel = async (): Promise<{ "1": number; "2": number; "3": number }> => {
-      const ids = [...new Set((await incidentIdsOf(observedKeys)).filter((x): x is string => !!x))];
+    // Occurrence key -> incident id, for the live status: each refresh looks up only the
+    // occurrences it has not resolved yet. The final report reads every marker afresh.
+    const resolved = new Map<string, string>();
+    /** Incident ids of the occurrences seen in this run (occurrence marker items), in observation order. */
+    const incidentIdsOf = async (keys: string[], fresh = false): Promise<Array<string | undefined>> => {
+      const wanted = [...new Set(keys)].filter((k) => fresh || !resolved.has(k));
+      for (const item of await batchGet(wanted.map((k) => ({ pk: `OCC#${k}`, sk: "OCC" })))) {
+        if (typeof item.incidentId === "string") resolved.set(String(item.pk).slice(4), item.incidentId);
+      }
+      return keys.map((k) => resolved.get(k));
+    };
+
+    const incidentsByLevel = async (fresh = false): Promise<{ "1": number; "2": number; "3": number }> => {
+      const ids = [...new Set((await incidentIdsOf(observedKeys, fresh)).filter((x): x is string => !!x))];
       const levels = { "1": 0, "2": 0, "3": 0 };
-      for (let i = 0; i < ids.length; i += 100) {
-        const out = await aws.clients.doc.send(
-          new BatchGetCommand({
-            RequestItems: { [tables.incidents]: { Keys: ids.slice(i, i + 100).map((id) => ({ pk: incidentPk(id), sk: INCIDENT_SK })) } },
-          }),
-        );
-        for (const item of out.Responses?.[tables.incidents] ?? []) {
-          const incident = fromIncidentItem(item);
-          // Node-OOM victims are part of the node OOM incident: count top-level incidents only.
-          if (incident.partOf) continue;
-          levels[String(incident.level) as "1" | "2" | "3"]++;
-        }
+      for (const item of await batchGet(ids.map((id) => ({ pk: incidentPk(id), sk: INCIDENT_SK })))) {
+        const incident = fromIncidentItem(item);
+        // Node-OOM victims are part of the node OOM incident: count top-level incidents only.
+        if (incident.partOf) continue;
+        levels[String(incident.level) as "1" | "2" | "3"]++;
       }
       return levels;
     };
@@ -335,7 +335,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       },
       async report(scenario) {
         const stats = forwarder.stats();
-        const ids = await incidentIdsOf(observedKeys);
+        const ids = await incidentIdsOf(observedKeys, true);
         const samples = observed.map((s, i) => ({ ...s, incidentId: ids[i] }));
         const latencies = occurrenceLatencies(samples, notifiedAt);
         return {
