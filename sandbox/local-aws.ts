@@ -18,7 +18,7 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { createSqsServer } from "local-aws-sqs";
 import { createAwsClients, type AwsClients } from "../shared/clients/aws.ts";
-import { IDEMPOTENCY_TABLE, INCIDENTS_TABLE, QUEUES, resourceName, type QueueId } from "../shared/resources.ts";
+import { INCIDENTS_TABLE, QUEUES, resourceName, type QueueId } from "../shared/resources.ts";
 
 const require = createRequire(import.meta.url);
 // dynalite ships no types: it returns a plain http.Server.
@@ -173,26 +173,16 @@ export function incidentsTableInput(prefix = ""): CreateTableCommandInput {
   };
 }
 
-export function idempotencyTableInput(prefix = ""): CreateTableCommandInput {
-  return {
-    TableName: resourceName(IDEMPOTENCY_TABLE.name, prefix),
-    BillingMode: "PAY_PER_REQUEST",
-    AttributeDefinitions: [{ AttributeName: IDEMPOTENCY_TABLE.partitionKey, AttributeType: "S" }],
-    KeySchema: [{ AttributeName: IDEMPOTENCY_TABLE.partitionKey, KeyType: "HASH" }],
-  };
-}
-
-/** Creates the tables unless they exist (they do after a restart with the same data dir). */
-export async function createTables(dynamodb: DynamoDBClient, prefix = ""): Promise<{ incidents: string; idempotency: string }> {
-  for (const input of [incidentsTableInput(prefix), idempotencyTableInput(prefix)]) {
-    try {
-      await dynamodb.send(new CreateTableCommand(input));
-    } catch (err) {
-      if (!(err instanceof ResourceInUseException)) throw err;
-    }
-    await waitActive(dynamodb, input.TableName!);
+/** Creates the incidents table unless it exists (it does after a restart with the same data dir). */
+export async function createTables(dynamodb: DynamoDBClient, prefix = ""): Promise<{ incidents: string }> {
+  const input = incidentsTableInput(prefix);
+  try {
+    await dynamodb.send(new CreateTableCommand(input));
+  } catch (err) {
+    if (!(err instanceof ResourceInUseException)) throw err;
   }
-  return { incidents: resourceName(INCIDENTS_TABLE.name, prefix), idempotency: resourceName(IDEMPOTENCY_TABLE.name, prefix) };
+  await waitActive(dynamodb, input.TableName!);
+  return { incidents: input.TableName! };
 }
 
 async function waitActive(dynamodb: DynamoDBClient, table: string): Promise<void> {

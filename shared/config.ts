@@ -19,7 +19,6 @@ const jsonRecord = z
 export const FunctionEnvSchema = z.object({
   OOMWATCH_CLUSTER: z.string().min(1).default("default"),
   INCIDENTS_TABLE: z.string().min(1),
-  IDEMPOTENCY_TABLE: z.string().optional(),
   EVENTS_QUEUE_URL: z.string().optional(),
   EVENTS_DLQ_URL: z.string().optional(),
   ANALYZE_QUEUE_URL: z.string().optional(),

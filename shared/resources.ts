@@ -133,13 +133,6 @@ export const INCIDENTS_TABLE = {
   indexes: Record<string, IndexDefinition>;
 };
 
-/** Powertools idempotency records (key `id`, TTL `expiration`). */
-export const IDEMPOTENCY_TABLE = {
-  name: "oomwatch-idempotency",
-  partitionKey: "id",
-  ttlAttribute: "expiration",
-} as const;
-
 /** Names with a deployment/sandbox prefix, e.g. `test-ab12-oomwatch-events`. */
 export function resourceName(base: string, prefix = ""): string {
   return prefix ? `${prefix}-${base}` : base;

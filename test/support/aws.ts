@@ -13,7 +13,7 @@ export interface TestAws {
   clients: AwsClients;
   endpoints: { sqs: string; dynamodb: string };
   queues: Record<QueueId, QueueUrls>;
-  tables: { incidents: string; idempotency: string };
+  tables: { incidents: string };
 }
 
 /** `queueOverrides` shortens visibility timeout / maxReceiveCount so redelivery tests take seconds. */
