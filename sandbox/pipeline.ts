@@ -20,6 +20,7 @@ import { createKubernetesAccess, kubeConfigLoader } from "../shared/clients/kube
 import type { FunctionId, QueueId } from "../shared/resources.ts";
 import { createAwsClients, type AwsClients, type AwsEndpoints } from "../shared/clients/aws.ts";
 import { fromIncidentItem, incidentPk, INCIDENT_SK } from "../shared/storage/incident-item.ts";
+import { pipelineKeys } from "../shared/storage/pipeline-items.ts";
 import { startEventBridgeSink } from "./eventbridge-sink.ts";
 import { createQueues, createTables, localDynamoPath, startLocalAws, writeSandboxInfo, type LocalAws, type QueueOverrides, type QueueUrls } from "./local-aws.ts";
 import { functionFromResources, startLambdaRunner, type LambdaRunner, type SqsHandler } from "./lambda-runner.ts";
@@ -252,8 +253,9 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     /** Incident ids of the occurrences seen in this run (occurrence marker items), in observation order. */
     const incidentIdsOf = async (keys: string[], fresh = false): Promise<Array<string | undefined>> => {
       const wanted = [...new Set(keys)].filter((k) => fresh || !resolved.has(k));
-      for (const item of await batchGet(wanted.map((k) => ({ pk: `OCC#${k}`, sk: "OCC" })))) {
-        if (typeof item.incidentId === "string") resolved.set(String(item.pk).slice(4), item.incidentId);
+      for (const item of await batchGet(wanted.map(pipelineKeys.occurrence))) {
+        // The marker item carries its occurrence key (OccurrenceMarker.key): no need to parse the pk.
+        if (typeof item.key === "string" && typeof item.incidentId === "string") resolved.set(item.key, item.incidentId);
       }
       return keys.map((k) => resolved.get(k));
     };
