@@ -72,24 +72,25 @@ export function kubernetesFromEnv(env: FunctionEnv, aws: Pick<AwsClients, "secre
   return createKubernetesAccess(load, env.K8S_TIMEOUT_MS);
 }
 
+/** AnalyzeDeps from the function environment (shared/config.ts): the Lambda entry and the sandbox both build analyze this way. */
+export function analyzeDepsFromEnv(env: FunctionEnv, aws: Pick<AwsClients, "sqs" | "doc" | "secrets">): AnalyzeDeps {
+  if (!env.NOTIFY_QUEUE_URL) throw new Error("analyze needs NOTIFY_QUEUE_URL");
+  return {
+    sqs: aws.sqs,
+    doc: aws.doc,
+    tableName: env.INCIDENTS_TABLE,
+    notifyQueueUrl: env.NOTIFY_QUEUE_URL,
+    analyzeQueueUrl: env.ANALYZE_QUEUE_URL,
+    k8s: kubernetesFromEnv(env, aws),
+    cluster: env.OOMWATCH_CLUSTER,
+    policy: env.ESCALATION_POLICY,
+  };
+}
+
 let cold: SqsHandler | undefined;
 
 /** Lambda entry point. */
 export const handler: SqsHandler = async (event, context) => {
-  if (!cold) {
-    const env = loadFunctionEnv();
-    if (!env.NOTIFY_QUEUE_URL) throw new Error("analyze needs NOTIFY_QUEUE_URL");
-    const aws = createAwsClients({ endpoints: endpointsFromEnv() });
-    cold = createAnalyzeHandler({
-      sqs: aws.sqs,
-      doc: aws.doc,
-      tableName: env.INCIDENTS_TABLE,
-      notifyQueueUrl: env.NOTIFY_QUEUE_URL,
-      analyzeQueueUrl: env.ANALYZE_QUEUE_URL,
-      k8s: kubernetesFromEnv(env, aws),
-      cluster: env.OOMWATCH_CLUSTER,
-      policy: env.ESCALATION_POLICY,
-    });
-  }
+  cold ??= createAnalyzeHandler(analyzeDepsFromEnv(loadFunctionEnv(), createAwsClients({ endpoints: endpointsFromEnv() })));
   return cold(event, context);
 };

@@ -8,8 +8,8 @@ import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { SQSRecord } from "aws-lambda";
-import { createAwsClients, endpointsFromEnv } from "../../shared/clients/aws.ts";
-import { loadFunctionEnv } from "../../shared/config.ts";
+import { type AwsClients, createAwsClients, endpointsFromEnv } from "../../shared/clients/aws.ts";
+import { type FunctionEnv, loadFunctionEnv } from "../../shared/config.ts";
 import { type EscalationPolicy, type EscalationPolicyInput, parsePolicy } from "../../shared/domain/policy.ts";
 import { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 import { sendToDeadLetter } from "../../shared/dead-letter.ts";
@@ -61,23 +61,24 @@ export function createIngestHandler(deps: IngestDeps): SqsHandler {
   return sqsBatchHandler(processRecord, logger, deps.metrics);
 }
 
+/** IngestDeps from the function environment (shared/config.ts): the Lambda entry and the sandbox both build ingest this way. */
+export function ingestDepsFromEnv(env: FunctionEnv, aws: Pick<AwsClients, "sqs" | "doc">): IngestDeps {
+  if (!env.ANALYZE_QUEUE_URL || !env.EVENTS_DLQ_URL) throw new Error("ingest needs ANALYZE_QUEUE_URL and EVENTS_DLQ_URL");
+  return {
+    sqs: aws.sqs,
+    doc: aws.doc,
+    tableName: env.INCIDENTS_TABLE,
+    analyzeQueueUrl: env.ANALYZE_QUEUE_URL,
+    eventsDlqUrl: env.EVENTS_DLQ_URL,
+    cluster: env.OOMWATCH_CLUSTER,
+    policy: env.ESCALATION_POLICY,
+  };
+}
+
 let cold: SqsHandler | undefined;
 
 /** Lambda entry point. */
 export const handler: SqsHandler = async (event, context) => {
-  if (!cold) {
-    const env = loadFunctionEnv();
-    if (!env.ANALYZE_QUEUE_URL || !env.EVENTS_DLQ_URL) throw new Error("ingest needs ANALYZE_QUEUE_URL and EVENTS_DLQ_URL");
-    const aws = createAwsClients({ endpoints: endpointsFromEnv() });
-    cold = createIngestHandler({
-      sqs: aws.sqs,
-      doc: aws.doc,
-      tableName: env.INCIDENTS_TABLE,
-      analyzeQueueUrl: env.ANALYZE_QUEUE_URL,
-      eventsDlqUrl: env.EVENTS_DLQ_URL,
-      cluster: env.OOMWATCH_CLUSTER,
-      policy: env.ESCALATION_POLICY,
-    });
-  }
+  cold ??= createIngestHandler(ingestDepsFromEnv(loadFunctionEnv(), createAwsClients({ endpoints: endpointsFromEnv() })));
   return cold(event, context);
 };

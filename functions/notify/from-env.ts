@@ -2,10 +2,11 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
-import { createAwsClients, endpointsFromEnv } from "../../shared/clients/aws.ts";
+import type { WebClient } from "@slack/web-api";
+import { type AwsClients, createAwsClients, endpointsFromEnv } from "../../shared/clients/aws.ts";
 import { loadFunctionEnv, type FunctionEnv } from "../../shared/config.ts";
 import { createSlackClient } from "../../shared/notify/slack-poster.ts";
-import { createNotifyHandler, type SqsHandler } from "./handler.ts";
+import { createNotifyHandler, type NotifyDeps, type SqsHandler } from "./handler.ts";
 
 /** A secret holds the bare token or JSON with `token` / `SLACK_TOKEN` / `bot_token`. */
 export function tokenFromSecret(value: unknown): string | undefined {
@@ -32,11 +33,10 @@ export async function slackToken(env: FunctionEnv): Promise<string> {
   throw new Error("notify needs SLACK_TOKEN_SECRET_ARN (AWS) or SLACK_TOKEN (sandbox)");
 }
 
-export async function notifyHandlerFromEnv(processEnv: NodeJS.ProcessEnv = process.env): Promise<SqsHandler> {
-  const env = loadFunctionEnv(processEnv);
-  const aws = createAwsClients({ endpoints: endpointsFromEnv(processEnv) });
-  return createNotifyHandler({
-    slack: createSlackClient(await slackToken(env), env.SLACK_API_URL),
+/** NotifyDeps from the function environment, given the clients: the Lambda entry and the sandbox both build notify this way. */
+export function notifyDepsFromEnv(env: FunctionEnv, aws: Pick<AwsClients, "sqs" | "doc" | "eventbridge">, slack: WebClient): NotifyDeps {
+  return {
+    slack,
     doc: aws.doc,
     tableName: env.INCIDENTS_TABLE,
     eventbridge: aws.eventbridge,
@@ -49,6 +49,14 @@ export async function notifyHandlerFromEnv(processEnv: NodeJS.ProcessEnv = proce
     },
     runbookBaseUrl: env.RUNBOOK_BASE_URL,
     ...(env.NOTIFY_DLQ_URL ? { dlq: { sqs: aws.sqs, url: env.NOTIFY_DLQ_URL } } : {}),
+  };
+}
+
+export async function notifyHandlerFromEnv(processEnv: NodeJS.ProcessEnv = process.env): Promise<SqsHandler> {
+  const env = loadFunctionEnv(processEnv);
+  const aws = createAwsClients({ endpoints: endpointsFromEnv(processEnv) });
+  return createNotifyHandler({
+    ...notifyDepsFromEnv(env, aws, createSlackClient(await slackToken(env), env.SLACK_API_URL)),
     logger: new Logger({ serviceName: "oomwatch-notify" }),
     metrics: new Metrics({ namespace: "oomwatch", serviceName: "notify" }),
   });

@@ -3,7 +3,7 @@
  * post (with incident metadata), update, permalink, and the recovery lookup
  * that finds an already-posted parent by the incident id in its metadata.
  */
-import { WebClient, type MessageMetadata } from "@slack/web-api";
+import { WebClient, type MessageMetadata, type WebClientOptions } from "@slack/web-api";
 import type { Incident } from "../schema/incident.ts";
 import type { SlackMessage } from "./message.ts";
 import type { MessageRef } from "./slack-ref.ts";
@@ -15,13 +15,17 @@ export const METADATA_EVENT_TYPE = "oomwatch_incident";
 export type MessageRole = "owner" | "ops" | "victim";
 
 /** Bounded retries and a timeout well inside the function's 30 s; never wait out a rate limit. */
-export function createSlackClient(token: string, slackApiUrl?: string, opts: { timeoutMs?: number; retries?: number } = {}): WebClient {
-  return new WebClient(token, {
+export function slackClientOptions(slackApiUrl?: string, opts: { timeoutMs?: number; retries?: number } = {}): WebClientOptions {
+  return {
     ...(slackApiUrl ? { slackApiUrl } : {}),
     rejectRateLimitedCalls: true,
     timeout: opts.timeoutMs ?? 4000,
     retryConfig: { retries: opts.retries ?? 1, factor: 1, minTimeout: 200, maxTimeout: 500 },
-  });
+  };
+}
+
+export function createSlackClient(token: string, slackApiUrl?: string, opts: { timeoutMs?: number; retries?: number } = {}): WebClient {
+  return new WebClient(token, slackClientOptions(slackApiUrl, opts));
 }
 
 export function incidentMetadata(i: Incident, role: MessageRole, revision: number): MessageMetadata {
