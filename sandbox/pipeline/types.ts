@@ -1,0 +1,79 @@
+/** The sandbox pipeline's options, fault-injection hooks and running handle (sandbox/pipeline.ts starts it). */
+import type { WebClient, WebClientOptions } from "@slack/web-api";
+import type { Forwarder, ForwarderOptions } from "../../forwarder/forwarder.ts";
+import type { AwsClients, AwsEndpoints } from "../../shared/clients/aws.ts";
+import type { FunctionId, QueueId } from "../../shared/resources.ts";
+import type { K8sSimulator } from "../k8s-sim/server.ts";
+import type { LambdaRunner, SqsHandler } from "../lambda-runner.ts";
+import type { LocalAws, QueueOverrides, QueueUrls } from "../local-aws.ts";
+import type { SandboxReport } from "../report.ts";
+import type { SlackSink } from "../slack-sink.ts";
+import type { StatusSnapshot } from "../status.ts";
+
+export interface PipelineOptions {
+  dataDir: string;
+  /** Cluster name the forwarder reports. */
+  cluster: string;
+  /** Scenario or input name, recorded in the data dir for `oomwatch incidents`. */
+  scenario?: string;
+  /** A real cluster instead of the simulator. */
+  kubeconfig?: string;
+  /** Real Slack instead of the sink. */
+  slackToken?: string;
+  slackChannel?: string;
+  /** Forwarder lookback (default 1 h). */
+  lookbackMs?: number;
+  /** Where notices go (Slack messages, warnings). */
+  log: (text: string) => void;
+  /** Powertools log level of the handlers (default ERROR: the terminal shows the status instead). */
+  handlerLogLevel?: string;
+  /** Fault-injection hooks for tests (test/faults); the sandbox sets none. */
+  faults?: PipelineFaultHooks;
+}
+
+/** A part of the pipeline that talks to AWS with its own clients when a fault hook gives it some. */
+export type PipelineClientUser = "forwarder" | FunctionId;
+
+/** The AWS clients one part of the pipeline uses. */
+export type PartClients = Pick<AwsClients, "sqs" | "doc"> & Partial<Pick<AwsClients, "eventbridge">>;
+
+/**
+ * Test hooks: each replaces or wraps one dependency so a test can inject a fault
+ * (duplicate sends, crashes, outages) while the rest of the pipeline runs unchanged.
+ */
+export interface PipelineFaultHooks {
+  /** Settings for every queue, e.g. a short visibility timeout so redelivery takes seconds. */
+  queueOverrides?: QueueOverrides;
+  /**
+   * Clients for one part (the forwarder is asked again on each restart); parts not given
+   * use the shared emulator clients. The Lambda runner always uses the shared client.
+   * `endpoints` has the emulators' and the EventBridge sink's URLs for building such clients.
+   */
+  clients?: (user: PipelineClientUser, aws: LocalAws, endpoints: AwsEndpoints) => Partial<Pick<AwsClients, "sqs" | "doc" | "eventbridge">>;
+  /** Builds notify's Slack client (default: notify's own factory, `createSlackClient`, with these options). */
+  slackClient?: (token: string, options: WebClientOptions) => WebClient;
+  /** Wraps a function's handler as the Lambda runner invokes it. */
+  wrapHandler?: (fn: FunctionId, handler: SqsHandler) => SqsHandler;
+  /** Forwarder settings on top of the sandbox's (e.g. `flushTimeoutMs`, `sendBackoff`). */
+  forwarder?: Partial<Omit<ForwarderOptions, "kubeConfig" | "sqs" | "queueUrl" | "cluster">>;
+  /** notify's `minRemainingMs` (default 8 s): short test function timeouts need less. */
+  notifyMinRemainingMs?: number;
+}
+
+export interface Pipeline {
+  /** The simulator, when no kubeconfig was given. */
+  sim?: K8sSimulator;
+  aws: LocalAws;
+  queues: Record<QueueId, QueueUrls>;
+  slackSink?: SlackSink;
+  /** The running forwarder (a new one after `restartForwarder`). */
+  readonly forwarder: Forwarder;
+  runner: LambdaRunner;
+  /** Stops the forwarder as on SIGTERM (bounded flush) and starts a new one, like a pod restart. */
+  restartForwarder(): Promise<Forwarder>;
+  status(phase: string): Promise<StatusSnapshot>;
+  /** Waits until the forwarder's outbox and every queue stay empty for `quietMs`. */
+  waitUntilDrained(opts?: { timeoutMs?: number; quietMs?: number }): Promise<void>;
+  report(scenario: string): Promise<SandboxReport>;
+  stop(): Promise<void>;
+}
