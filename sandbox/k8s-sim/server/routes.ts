@@ -1,0 +1,130 @@
+/**
+ * Request routing: recording, outage and auth checks, discovery documents, then the
+ * resource path (/api/v1/..., /apis/{group}/{version}/...) to a get, list, watch, log or write.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from "../discovery.ts";
+import { findByPath, type ResourceType } from "../resources.ts";
+import { type Matcher, selectorMatcher } from "../selectors.ts";
+import { ApiError } from "../store.ts";
+import { openWatch } from "../watch.ts";
+import { serveList } from "./lists.ts";
+import { servePodLog } from "./logs.ts";
+import { sendError, sendJson } from "./respond.ts";
+import type { SimState } from "./state.ts";
+import { serveWrite } from "./writes.ts";
+
+/** A parsed resource path: /api/v1/[namespaces/{ns}/]{plural}[/{name}[/{sub}]] and the /apis/{g}/{v} equivalents. */
+export interface ResourcePath {
+  resource: ResourceType;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+function parseResourcePath(segments: string[]): ResourcePath | undefined {
+  let group = "";
+  let rest: string[];
+  let version: string | undefined;
+  if (segments[0] === "api") {
+    version = segments[1];
+    rest = segments.slice(2);
+  } else if (segments[0] === "apis") {
+    group = segments[1] ?? "";
+    version = segments[2];
+    rest = segments.slice(3);
+  } else return undefined;
+  if (!version || rest.length === 0) return undefined;
+  let namespace: string | undefined;
+  // namespaces/{ns}/{plural}/... is namespaced; namespaces[/{name}] is the Namespace resource itself.
+  if (rest[0] === "namespaces" && rest.length >= 3) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const [plural = "", name, subresource] = rest;
+  const resource = findByPath(group, version, plural);
+  if (!resource || rest.length > 3) return undefined;
+  if (namespace !== undefined && !resource.namespaced) return undefined;
+  return { resource, ...(namespace !== undefined ? { namespace } : {}), ...(name ? { name } : {}), ...(subresource ? { subresource } : {}) };
+}
+
+function serveDiscovery(res: ServerResponse, segments: string[], host: string): boolean {
+  const joined = segments.join("/");
+  let doc: unknown;
+  if (joined === "version") doc = VERSION_INFO;
+  else if (joined === "healthz" || joined === "readyz" || joined === "livez") {
+    res.writeHead(200, { "Content-Type": "text/plain" });
+    res.end("ok");
+    return true;
+  } else if (joined === "api") doc = apiVersions(host);
+  else if (joined === "apis") doc = apiGroupList();
+  else if (segments[0] === "api" && segments.length === 2) doc = apiResourceList("", segments[1] ?? "");
+  else if (segments[0] === "apis" && segments.length === 2) doc = apiGroupDoc(segments[1] ?? "");
+  else if (segments[0] === "apis" && segments.length === 3) doc = apiResourceList(segments[1] ?? "", segments[2] ?? "");
+  else return false;
+  if (!doc) throw new ApiError(404, "NotFound", "the server could not find the requested resource");
+  sendJson(res, 200, doc);
+  return true;
+}
+
+async function handle(state: SimState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { store } = state;
+  const url = new URL(req.url ?? "/", "http://localhost");
+  state.requests.add({ method: req.method ?? "GET", path: url.pathname + url.search });
+  if (state.outage === "reset") {
+    req.socket.destroy();
+    return;
+  }
+  if (state.outage === "503") throw new ApiError(503, "ServiceUnavailable", "the server is currently unable to handle the request");
+  if (state.token && req.headers.authorization !== `Bearer ${state.token}`) throw new ApiError(401, "Unauthorized", "Unauthorized");
+  const segments = url.pathname.split("/").filter((s) => s.length > 0).map(decodeURIComponent);
+  if (req.method === "GET" && serveDiscovery(res, segments, req.headers.host ?? "")) return;
+  const path = parseResourcePath(segments);
+  if (!path) throw new ApiError(404, "NotFound", "the server could not find the requested resource");
+  const query = url.searchParams;
+  if (req.method === "GET") {
+    if (path.subresource === "log" && path.resource.kind === "Pod") return servePodLog(store, state.logs, res, path, query);
+    if (path.name) {
+      const obj = store.get(path.resource, path.namespace, path.name);
+      if (!obj) throw new ApiError(404, "NotFound", `${path.resource.plural} "${path.name}" not found`);
+      sendJson(res, 200, obj);
+      return;
+    }
+    let matcher: Matcher;
+    try {
+      matcher = selectorMatcher(query.get("labelSelector"), query.get("fieldSelector"));
+    } catch (err) {
+      throw new ApiError(400, "BadRequest", (err as Error).message);
+    }
+    if (query.get("watch") === "true" || query.get("watch") === "1") {
+      const watch = openWatch(req, res, {
+        store,
+        resource: path.resource,
+        ...(path.namespace !== undefined ? { namespace: path.namespace } : {}),
+        matcher,
+        resourceVersion: query.get("resourceVersion") ?? "",
+        bookmarkIntervalMs: query.get("allowWatchBookmarks") === "true" ? state.bookmarkIntervalMs : undefined,
+        timeoutSeconds: query.has("timeoutSeconds") ? Number(query.get("timeoutSeconds")) : undefined,
+      });
+      state.watches.add(watch);
+      watch.closed.then(() => state.watches.delete(watch));
+      return;
+    }
+    return serveList(store, res, path, query, matcher);
+  }
+  await serveWrite(store, req, res, path);
+}
+
+/** The HTTP request listener: routes the request and answers any failure as a Kubernetes Status. */
+export function requestListener(state: SimState): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handle(state, req, res).catch((err: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (err instanceof ApiError) sendError(res, err);
+      else sendError(res, new ApiError(500, "InternalError", err instanceof Error ? err.message : String(err)));
+    });
+  };
+}

@@ -1,0 +1,43 @@
+/** What one simulator process holds besides the objects' store: pod logs, open watches, recorded requests and the outage switch. */
+import type { ObjectStore } from "../store.ts";
+import type { WatchConnection } from "../watch.ts";
+import type { PodLogs } from "./logs.ts";
+
+export interface RecordedRequest {
+  method: string;
+  /** Request path with its query string, as sent. */
+  path: string;
+}
+
+/** Bounded: a long sandbox run must not grow without limit. */
+const MAX_RECORDED_REQUESTS = 20_000;
+
+export class RequestLog {
+  private recorded: RecordedRequest[] = [];
+
+  add(request: RecordedRequest): void {
+    this.recorded.push(request);
+    if (this.recorded.length > MAX_RECORDED_REQUESTS) this.recorded = this.recorded.slice(-MAX_RECORDED_REQUESTS / 2);
+  }
+
+  all(): RecordedRequest[] {
+    return [...this.recorded];
+  }
+
+  clear(): void {
+    this.recorded = [];
+  }
+}
+
+export interface SimState {
+  store: ObjectStore;
+  logs: PodLogs;
+  watches: Set<WatchConnection>;
+  requests: RequestLog;
+  /** When set, every request fails this way (see `setAvailable`). */
+  outage: "reset" | "503" | undefined;
+  /** Bookmark interval for watches that ask for bookmarks. */
+  bookmarkIntervalMs: number;
+  /** When set, every request must carry `Authorization: Bearer <token>`. */
+  token: string | undefined;
+}
