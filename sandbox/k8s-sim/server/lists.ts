@@ -5,7 +5,7 @@ import type { Matcher } from "../selectors.ts";
 import { ApiError, type ObjectStore } from "../store.ts";
 import type { KubeObject } from "../types.ts";
 import { sendJson } from "./respond.ts";
-import type { ResourcePath } from "./routes.ts";
+import type { ResourcePath } from "./resource-path.ts";
 
 interface ContinueToken {
   rv: number;

@@ -1,7 +1,7 @@
 /** Pod logs: what tests and scenarios set, and GET .../pods/{name}/log with `container`, `previous` and `tailLines`. */
 import type { ServerResponse } from "node:http";
 import { ApiError, type ObjectStore } from "../store.ts";
-import type { ResourcePath } from "./routes.ts";
+import type { ResourcePath } from "./resource-path.ts";
 
 /** Log lines per container, current and previous (terminated) instance. */
 export class PodLogs {

@@ -4,49 +4,15 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from "../discovery.ts";
-import { findByPath, type ResourceType } from "../resources.ts";
 import { type Matcher, selectorMatcher } from "../selectors.ts";
 import { ApiError } from "../store.ts";
 import { openWatch } from "../watch.ts";
 import { serveList } from "./lists.ts";
+import { parseResourcePath } from "./resource-path.ts";
 import { servePodLog } from "./logs.ts";
 import { sendError, sendJson } from "./respond.ts";
 import type { SimState } from "./state.ts";
 import { serveWrite } from "./writes.ts";
-
-/** A parsed resource path: /api/v1/[namespaces/{ns}/]{plural}[/{name}[/{sub}]] and the /apis/{g}/{v} equivalents. */
-export interface ResourcePath {
-  resource: ResourceType;
-  namespace?: string;
-  name?: string;
-  subresource?: string;
-}
-
-function parseResourcePath(segments: string[]): ResourcePath | undefined {
-  let group = "";
-  let rest: string[];
-  let version: string | undefined;
-  if (segments[0] === "api") {
-    version = segments[1];
-    rest = segments.slice(2);
-  } else if (segments[0] === "apis") {
-    group = segments[1] ?? "";
-    version = segments[2];
-    rest = segments.slice(3);
-  } else return undefined;
-  if (!version || rest.length === 0) return undefined;
-  let namespace: string | undefined;
-  // namespaces/{ns}/{plural}/... is namespaced; namespaces[/{name}] is the Namespace resource itself.
-  if (rest[0] === "namespaces" && rest.length >= 3) {
-    namespace = rest[1];
-    rest = rest.slice(2);
-  }
-  const [plural = "", name, subresource] = rest;
-  const resource = findByPath(group, version, plural);
-  if (!resource || rest.length > 3) return undefined;
-  if (namespace !== undefined && !resource.namespaced) return undefined;
-  return { resource, ...(namespace !== undefined ? { namespace } : {}), ...(name ? { name } : {}), ...(subresource ? { subresource } : {}) };
-}
 
 function serveDiscovery(res: ServerResponse, segments: string[], host: string): boolean {
   const joined = segments.join("/");

@@ -4,7 +4,7 @@ import { applyPatch } from "../patch.ts";
 import { ApiError, type ObjectStore } from "../store.ts";
 import type { KubeObject } from "../types.ts";
 import { readBody, sendJson } from "./respond.ts";
-import type { ResourcePath } from "./routes.ts";
+import type { ResourcePath } from "./resource-path.ts";
 
 export async function serveWrite(store: ObjectStore, req: IncomingMessage, res: ServerResponse, path: ResourcePath): Promise<void> {
   const { resource } = path;
