@@ -245,3 +245,10 @@ export const ScenarioSchema = z.strictObject({
 export type ScenarioSpec = z.output<typeof ScenarioSchema>;
 export type ScenarioContainer = z.output<typeof ContainerSchema>;
 export type ScenarioDeployment = z.output<typeof DeploymentSchema>;
+
+export interface Scenario extends ScenarioSpec {
+  /** File it was loaded from (or the name given to parseScenario). */
+  file: string;
+  /** `duration`, or the time of the last step. */
+  durationMs: number;
+}

@@ -8,19 +8,13 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
 import type { z } from "zod";
-import { ScenarioSchema, type ScenarioSpec } from "./scenario-schema.ts";
+import { copyName, matchNames } from "./scenario-names.ts";
+import { type Scenario, ScenarioSchema, type ScenarioSpec } from "./scenario-schema.ts";
 import { SourceError } from "./source-error.ts";
 
 export { playScenario, type PlayOptions, type StepInfo } from "./scenario-player.ts";
 export { checkExpect, matchesExpectation } from "./scenario-expect.ts";
-export type { Expect, Expectation, Step, Action, ActionName } from "./scenario-schema.ts";
-
-export interface Scenario extends ScenarioSpec {
-  /** File it was loaded from (or the name given to parseScenario). */
-  file: string;
-  /** `duration`, or the time of the last step. */
-  durationMs: number;
-}
+export type { Expect, Expectation, Step, Action, ActionName, Scenario } from "./scenario-schema.ts";
 
 /** Directory of the built-in scenarios (sandbox/scenarios). */
 export const BUILTIN_SCENARIO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../scenarios");
@@ -107,10 +101,6 @@ export function parseScenario(text: string, file: string): Scenario {
 
 // ---------------------------------------------------------------- reference checks
 
-function globToRegExp(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
-}
-
 /** Names a pod reference can resolve to: deployments (with copies), cron jobs, pods, raw Pod objects. */
 export function podRefNames(spec: ScenarioSpec): string[] {
   const names: string[] = [];
@@ -123,16 +113,6 @@ export function podRefNames(spec: ScenarioSpec): string[] {
   const raw = [...spec.objects, ...spec.steps.flatMap((s) => (s.action.type === "apply" ? [s.action.args].flat() : []))];
   for (const o of raw) if (o.kind === "Pod") names.push(`${(o.metadata as { namespace?: string }).namespace ?? "default"}/${o.metadata.name}`);
   return names;
-}
-
-export function copyName(name: string, i: number): string {
-  return `${name}-${String(i).padStart(2, "0")}`;
-}
-
-export function matchNames(pattern: string, names: string[]): string[] {
-  if (!pattern.includes("*")) return names.includes(pattern) ? [pattern] : [];
-  const re = globToRegExp(pattern);
-  return names.filter((n) => re.test(n));
 }
 
 function checkReferences(spec: ScenarioSpec): { path: Path; message: string } | undefined {
