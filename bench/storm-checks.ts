@@ -3,10 +3,11 @@
  * every observed key (lost), incident members and occurrence counts (duplicated),
  * and Slack parent messages per incident and role.
  */
-import { BatchGetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { SinkMessage } from "../sandbox/slack-sink.ts";
 import { INCIDENTS_TABLE, resourceName } from "../shared/resources.ts";
 import type { Level } from "../shared/schema/incident.ts";
+import { batchGetItems } from "../shared/storage/batch-get.ts";
 import { fromIncidentItem, INCIDENT_SK, incidentPk } from "../shared/storage/incident-item.ts";
 import { pipelineKeys } from "../shared/storage/pipeline-items.ts";
 import { PipelineStore } from "../shared/storage/pipeline-store.ts";
@@ -14,17 +15,8 @@ import { PipelineStore } from "../shared/storage/pipeline-store.ts";
 /** The sandbox creates its tables without a prefix. */
 const TABLE = resourceName(INCIDENTS_TABLE.name);
 
-async function batchGet(doc: DynamoDBDocumentClient, keys: Array<{ pk: string; sk: string }>): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  for (let i = 0; i < keys.length; i += 100) {
-    let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = { [TABLE]: { Keys: keys.slice(i, i + 100) } };
-    while (request && Object.keys(request).length > 0) {
-      const out = await doc.send(new BatchGetCommand({ RequestItems: request }));
-      items.push(...(out.Responses?.[TABLE] ?? []));
-      request = out.UnprocessedKeys as typeof request;
-    }
-  }
-  return items;
+function batchGet(doc: DynamoDBDocumentClient, keys: Array<{ pk: string; sk: string }>): Promise<Record<string, unknown>[]> {
+  return batchGetItems(doc, TABLE, keys);
 }
 
 export interface StoredCounts {

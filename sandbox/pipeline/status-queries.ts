@@ -4,9 +4,10 @@
  * letters, Slack counters and latencies. Reads only; nothing here changes the pipeline.
  */
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import { BatchGetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Forwarder } from "../../forwarder/forwarder.ts";
 import type { QueueId } from "../../shared/resources.ts";
+import { batchGetItems } from "../../shared/storage/batch-get.ts";
 import { fromIncidentItem, INCIDENT_SK, incidentPk } from "../../shared/storage/incident-item.ts";
 import { pipelineKeys } from "../../shared/storage/pipeline-items.ts";
 import { pendingMessages, queueCounts } from "../lambda-runner/queue-counts.ts";
@@ -99,19 +100,8 @@ export class StatusQueries {
     return Object.keys(this.deps.queues) as QueueId[];
   }
 
-  /** BatchGet in chunks of 100, following UnprocessedKeys. */
-  private async batchGet(keys: Array<{ pk: string; sk: string }>): Promise<Record<string, unknown>[]> {
-    const { doc, tableName } = this.deps;
-    const items: Record<string, unknown>[] = [];
-    for (let i = 0; i < keys.length; i += 100) {
-      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = { [tableName]: { Keys: keys.slice(i, i + 100) } };
-      while (request && Object.keys(request).length > 0) {
-        const out = await doc.send(new BatchGetCommand({ RequestItems: request }));
-        items.push(...(out.Responses?.[tableName] ?? []));
-        request = out.UnprocessedKeys as typeof request;
-      }
-    }
-    return items;
+  private batchGet(keys: Array<{ pk: string; sk: string }>): Promise<Record<string, unknown>[]> {
+    return batchGetItems(this.deps.doc, this.deps.tableName, keys);
   }
 
   /** Incident ids of the occurrences seen in this run (occurrence marker items), in observation order. */
