@@ -23,7 +23,7 @@ import type { PartClients, Pipeline, PipelineClientUser, PipelineOptions } from 
 import { createSandboxHandlers, sandboxFunctionEnv, sandboxSlackClient } from "./pipeline/wiring.ts";
 import { startSlackSink } from "./slack-sink.ts";
 
-export type { PartClients, Pipeline, PipelineClientUser, PipelineFaultHooks, PipelineOptions } from "./pipeline/types.ts";
+export type { Pipeline, PipelineClientUser, PipelineFaultHooks, PipelineOptions } from "./pipeline/types.ts";
 
 /** Starts every part in order; on a failure, whatever already started is stopped again. */
 export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
