@@ -29,10 +29,11 @@ export function curve(n: number, percentAt: (i: number) => number, opts: { limit
   });
 }
 
-export const trace = (samples: MemorySample[], limitBytes: number | undefined = Gi, requestBytes?: number): MemoryTrace => ({
+/** `limitBytes: null` for a container without a limit (undefined would take the 1Gi default). */
+export const trace = (samples: MemorySample[], limitBytes: number | null = Gi, requestBytes?: number): MemoryTrace => ({
   source: "metrics-server",
   stepSeconds: 30,
   samples,
-  ...(limitBytes !== undefined ? { limitBytes } : {}),
+  ...(limitBytes !== null ? { limitBytes } : {}),
   ...(requestBytes !== undefined ? { requestBytes } : {}),
 });
