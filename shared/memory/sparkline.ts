@@ -16,7 +16,8 @@ export function bar(fraction: number): string {
   return BARS[level]!;
 }
 
-function duration(seconds: number): string {
+/** "45 s", "14 min", "2.5 h": for spans and times to the limit in messages. */
+export function formatDuration(seconds: number): string {
   if (seconds < 60) return `${Math.round(seconds)} s`;
   if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
   return `${(seconds / 3600).toFixed(1).replace(/\.0$/, "")} h`;
@@ -43,5 +44,5 @@ export function sparkline(trace: Pick<MemoryTrace, "samples" | "limitBytes">, ma
   const last = values[values.length - 1]!;
   const span = samples[samples.length - 1]![0] - samples[0]![0];
   const label = (v: number) => (trace.limitBytes !== undefined ? `${Math.round((v / trace.limitBytes) * 100)}%` : formatBytes(v));
-  return `${line} ${label(first)} → ${label(last)} in ${duration(span)}`;
+  return `${line} ${label(first)} → ${label(last)} in ${formatDuration(span)}`;
 }

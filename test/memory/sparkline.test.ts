@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bar, sparkline, SPARKLINE_MAX_BARS } from "../../shared/memory/sparkline.ts";
+import { bar, formatDuration, sparkline, SPARKLINE_MAX_BARS } from "../../shared/memory/sparkline.ts";
 import { curve, Mi, T0, trace } from "./synthetic.ts";
 
 describe("sparkline", () => {
@@ -38,5 +38,6 @@ describe("sparkline", () => {
     expect(bar(0.126)).toBe("▂");
     expect(bar(1)).toBe("█");
     expect(bar(1.5)).toBe("█");
+    expect([formatDuration(45), formatDuration(840), formatDuration(9000)]).toEqual(["45 s", "14 min", "2.5 h"]);
   });
 });
