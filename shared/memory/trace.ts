@@ -49,7 +49,8 @@ export const TRIM_MIN_DOWNSAMPLED = 12;
  * so the peak survives) down to TRIM_MIN_DOWNSAMPLED, then drops the oldest, finally returns no
  * samples at all (limit and request still say something). Returns the input when it fits.
  */
-export function trimTrace(trace: MemoryTrace, maxBytes: number): MemoryTrace {
+export function trimTrace(trace: MemoryTrace, budgetBytes: number): MemoryTrace {
+  const maxBytes = Number.isFinite(budgetBytes) && budgetBytes > 0 ? budgetBytes : 0; // a bad budget must not throw or pass everything
   if (traceJsonBytes(trace) <= maxBytes) return trace;
   const n = trace.samples.length;
   let factor = 2;

@@ -87,6 +87,12 @@ describe("early warning: trend (predict_linear)", () => {
     expect(v!.currentPercent).toBeCloseTo(60, 5);
   });
 
+  it("nodes have a trend rule too", () => {
+    const alloc = 16 * Gi;
+    const v = evaluateEarlyWarning("node", { samples: curve(21, (i) => 40 + i, { limit: alloc }), limitBytes: alloc });
+    expect(v).toMatchObject({ ruleId: "node-trend", target: "node", firingSinceEpochSeconds: T0 + 600 });
+  });
+
   it("slower growth that needs more than the horizon: nothing", () => {
     // +1 %/min from 50 %: 40 min to the limit.
     expect(evalC(curve(21, (i) => 50 + i / 2, { limit: LIMIT }))).toBeUndefined();

@@ -15,6 +15,14 @@ describe("recommendSizing", () => {
     expect(r.basis.join("\n")).not.toMatch(/usage/);
   });
 
+  it("a spike the samples missed: KRR alone would shrink the limit that was just hit, the VPA bump does not", () => {
+    const t = trace(curve(60, () => 40));
+    expect(krr(0.4 * Gi)).toBeLessThan(Gi);
+    const r = recommendSizing({ trace: t, killedBy: "limit", shape: "SUDDEN_SPIKE" });
+    expect(r.limitBytes).toBe(roundUpClean(vpaOomBump(Gi)));
+    expect(r.limitBytes).toBeGreaterThan(Gi);
+  });
+
   it("a peak far above what the bump gives wins: KRR's peak x 1.15", () => {
     // Killed at 1Gi but the sampled peak already read 1.5Gi (limit raised in between): 1.725Gi -> 1776Mi.
     const r = recommendSizing({ trace: trace(curve(20, () => 150)), killedBy: "limit" });

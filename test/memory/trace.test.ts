@@ -37,6 +37,7 @@ describe("memoryTrace", () => {
     expect(none.samples).toEqual([]);
     expect(none.limitBytes).toBe(Gi);
     expect(trimTrace(full, 0).samples).toEqual([]);
+    expect(trimTrace(full, Number.NaN).samples).toEqual([]);
   });
 
   it("downsampleByMax aligns groups at the newest end", () => {
