@@ -8,6 +8,8 @@
  * between two samples breaks the run: nobody saw what happened in between.
  */
 import { z } from "zod";
+import { formatBytes } from "../quantity.ts";
+import { formatDuration } from "./sparkline.ts";
 import type { MemorySample, MemoryTrace } from "./trace.ts";
 
 const thresholdRule = (percent: number, forSeconds: number) =>
@@ -184,4 +186,19 @@ export function evaluateEarlyWarning(
     return verdict(`${target}-trend`, "warning", newest[0]);
   }
   return undefined;
+}
+
+/**
+ * One line for the Slack heads-up, e.g. "working set 1.8Gi = 91% of the 2Gi limit, +12Mi/min,
+ * limit in 16 min at this rate". Says "allocatable" for nodes; no trend part without enough samples.
+ */
+export function describeEarlyWarning(v: EarlyWarning): string {
+  const of = v.target === "node" ? "allocatable" : "limit";
+  const parts = [`working set ${formatBytes(v.currentBytes)} = ${Math.round(v.currentPercent)}% of the ${formatBytes(v.limitBytes)} ${of}`];
+  const perMin = Math.round((v.slopeBytesPerSecond ?? 0) * 60);
+  if (perMin !== 0) parts.push(perMin > 0 ? `+${formatBytes(perMin)}/min` : `-${formatBytes(-perMin)}/min`);
+  if (v.secondsToLimit === 0) parts.push(`at the ${of}`);
+  else if (v.secondsToLimit !== undefined && perMin > 0) parts.push(`${of} in ${formatDuration(v.secondsToLimit)} at this rate`);
+  else if (v.slopeBytesPerSecond !== undefined && perMin <= 0) parts.push("not growing");
+  return parts.join(", ");
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_EARLY_WARNING_POLICY, EarlyWarningPolicySchema, evaluateEarlyWarning, linearFit } from "../../shared/memory/early-warning.ts";
+import { DEFAULT_EARLY_WARNING_POLICY, describeEarlyWarning, EarlyWarningPolicySchema, evaluateEarlyWarning, linearFit } from "../../shared/memory/early-warning.ts";
 import type { MemorySample } from "../../shared/memory/trace.ts";
 import { curve, Gi, T0, trace } from "./synthetic.ts";
 
@@ -91,6 +91,14 @@ describe("early warning: trend (predict_linear)", () => {
     const alloc = 16 * Gi;
     const v = evaluateEarlyWarning("node", { samples: curve(21, (i) => 40 + i, { limit: alloc }), limitBytes: alloc });
     expect(v).toMatchObject({ ruleId: "node-trend", target: "node", firingSinceEpochSeconds: T0 + 600 });
+  });
+
+  it("describes a verdict in one line: %, growth and time to the limit", () => {
+    const v = evalC(curve(21, (i) => 40 + i, { limit: LIMIT }))!;
+    expect(describeEarlyWarning(v)).toBe("working set 600Mi = 60% of the 1000Mi limit, +20Mi/min, limit in 20 min at this rate");
+    const flat = evaluateEarlyWarning("node", { samples: run(90, 600), limitBytes: LIMIT })!;
+    expect(describeEarlyWarning(flat)).toBe("working set 900Mi = 90% of the 1000Mi allocatable, not growing");
+    expect(describeEarlyWarning({ ...flat, slopeBytesPerSecond: undefined, secondsToLimit: undefined })).toBe("working set 900Mi = 90% of the 1000Mi allocatable");
   });
 
   it("slower growth that needs more than the horizon: nothing", () => {
