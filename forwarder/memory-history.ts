@@ -1,7 +1,7 @@
 /**
  * Bounded per-container and per-node history of working-set bytes from metrics-server.
  *
- * Compact on purpose (20,000 containers x 60 samples must stay within a few MiB): no object per
+ * Compact on purpose (20,000 containers x 61 samples must fit the 12 MiB budget): no object per
  * sample. Every key owns a fixed slot of `capacity` samples inside shared chunked typed arrays:
  * - time: Uint16 = epochSeconds mod 65536. Every kept sample is within `windowSeconds` (<= 12 h)
  *   of the slot's newest timestamp (stored in full), so the full time is recovered exactly.
