@@ -12,5 +12,9 @@ export const CAUSE_CODES = [
   "MASS_EVICTION",
   "SYSTEM_OOM_VICTIM",
   "PRIORITY_LOW",
+  // From the memory trace's shape (shared/memory/shape.ts).
+  "MEMORY_LEAK",
+  "SUDDEN_SPIKE",
+  "STEADY_NEAR_LIMIT",
 ] as const;
 export type CauseCode = (typeof CAUSE_CODES)[number];
