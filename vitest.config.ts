@@ -20,6 +20,8 @@ const UNIT = [
   "test/forwarder/detect.test.ts",
   "test/forwarder/message.test.ts",
   "test/forwarder/units.test.ts",
+  "test/infra/config.test.ts",
+  "test/infra/k8s-access.test.ts",
   "test/ingest/trigger.test.ts",
   "test/k8s-sim/factories.test.ts",
   "test/notify/runbooks.test.ts",
