@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { createAwsClients } from "../../shared/clients/aws.ts";
+import { holdSends } from "../support/sqs.ts";
 import { baseCluster, expectNoDuplicates, oomingPod, podWithOoms, sqsOutageScenario, track } from "./scenarios.ts";
 import { collectingLogger, type Harness, keyCounts, kubeConfigVia, startTcpProxy } from "./support.ts";
 import { waitFor } from "../support/wait.ts";
@@ -112,27 +113,38 @@ describe("forwarder resilience", () => {
     await sqsOutageScenario(h, OUTAGE_MS);
   });
 
-  it("a full outbox sheds the oldest with a metric and a log line, and keeps the rest", async () => {
+  it("a full outbox sheds the oldest waiting occurrences with a metric and a log line, and keeps the rest", async () => {
     h = await baseCluster("fwd-shed");
-    const proxy = await startTcpProxy(h.aws.endpoints.sqs);
-    try {
-      await proxy.down();
-      const logger = collectingLogger();
-      const sqs = createAwsClients({ endpoints: { sqs: proxy.url }, maxAttempts: 1 }).sqs;
-      const fw = await h.start({ sqs, outboxSize: 3, logger });
-      const oom = oomingPod(h, "shed");
-      const keys = [oom(9), oom(8), oom(7), oom(6), oom(5)];
-      await waitFor("shed", () => fw.stats().shed >= 2, 10_000);
-      expect(logger.lines.some((l) => l.message.startsWith("outbox full"))).toBe(true);
-      await proxy.up();
-      await waitFor("rest delivered", () => fw.stats().outbox === 0 && fw.stats().sent >= 3, 10_000);
-      await h.drain();
-      const got = new Set(h.received.map((o) => o.key));
-      expect(got.size).toBe(3);
-      for (const k of got) expect(keys).toContain(k);
-    } finally {
-      await proxy.close();
+    const logger = collectingLogger();
+    // Sends are held, not failed: a failed batch goes back to the front of the outbox and would
+    // reorder it. What the sender took stays in flight; everything after it waits in the outbox.
+    const sqs = createAwsClients({ endpoints: { sqs: h.aws.endpoints.sqs }, maxAttempts: 1 }).sqs;
+    const sends = holdSends(sqs);
+    const fw = await h.start({ sqs, outboxSize: 3, logger });
+    const observed: string[] = [];
+    fw.on("observed", (o) => observed.push(o.key));
+    const oom = oomingPod(h, "shed");
+    const keys: string[] = [];
+    // One OOM at a time: the outbox receives them in this order (evidence is gathered concurrently).
+    for (const minutesAgo of [9, 8, 7, 6, 5, 4, 3]) {
+      const key = oom(minutesAgo);
+      keys.push(key);
+      await waitFor(`${key} observed`, () => observed.includes(key), 10_000);
     }
+
+    const inFlight = sends.held.flat().map((body) => (JSON.parse(body) as { key: string }).key);
+    expect(inFlight, "the sender took the first ones").toEqual(keys.slice(0, inFlight.length));
+    const waiting = keys.slice(inFlight.length);
+    const shed = waiting.slice(0, waiting.length - 3);
+    expect(shed.length).toBeGreaterThanOrEqual(2);
+    expect(logger.lines.filter((l) => l.message.startsWith("outbox full")).map((l) => l.extra?.key)).toEqual(shed);
+    expect(fw.stats().shed).toBe(shed.length);
+
+    sends.release();
+    const kept = keys.filter((k) => !shed.includes(k));
+    await waitFor("the rest delivered", () => fw.stats().outbox === 0 && fw.stats().sent === kept.length, 10_000);
+    await h.drain();
+    expect(keyCounts(h.received)).toEqual(new Map(kept.map((k) => [k, 1])));
   });
 
   it("flushes the outbox on stop", async () => {
