@@ -1,6 +1,6 @@
 /**
- * SQS helpers for tests: send bodies, read a queue (e.g. a DLQ) until messages arrive, count what
- * is left, hold a client's sends until the test lets them go.
+ * SQS helpers for tests: send bodies, read a queue (e.g. a DLQ) until messages arrive, take what is
+ * there now, count what is left, hold a client's sends until the test lets them go.
  */
 import {
   type Message,
@@ -57,6 +57,18 @@ export async function receiveAtLeast(sqs: SQSClient, queueUrl: string, count: nu
     { timeoutMs },
   );
   return seen;
+}
+
+/** Every message currently in the queue, left in flight (not deleted: each test uses its own queues). */
+export async function drain(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
+  const out: Message[] = [];
+  for (;;) {
+    const r = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ["All"], VisibilityTimeout: 300 }),
+    );
+    if (!r.Messages?.length) return out;
+    out.push(...r.Messages);
+  }
 }
 
 /** Visible + in-flight + delayed messages. */
