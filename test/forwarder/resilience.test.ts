@@ -64,9 +64,11 @@ describe("forwarder resilience", () => {
     await waitFor("after 410", () => sent.length === 3, 10_000);
     pod.touch();
 
+    h.sim.clearRequests();
     h.sim.setAvailable(false);
     keys.push(pod.oom(6)); // happens while the API is unreachable
-    await new Promise((r) => setTimeout(r, 500));
+    // The outage ends once the forwarder has run into it (a request cut off), not after a set time.
+    await waitFor("a request cut off by the outage", () => h.sim.requests().length > 0, 10_000);
     h.sim.setAvailable(true);
     await waitFor("after API outage", () => sent.length === 4, 10_000);
     pod.touch();
