@@ -1,5 +1,6 @@
 /**
- * Polling and hand-off helpers for asynchronous tests: the one place tests poll. A test
+ * Polling and hand-off helpers for asynchronous tests: the one place tests poll for a
+ * condition. A test
  * that must show something did NOT happen hands off explicitly (a `deferred` the code
  * under test resolves, or a later event it must come before) instead of sleeping.
  */
