@@ -1,8 +1,8 @@
 /**
  * Polling and hand-off helpers for asynchronous tests: the one place tests poll for a
- * condition. A test
- * that must show something did NOT happen hands off explicitly (a `deferred` the code
- * under test resolves, or a later event it must come before) instead of sleeping.
+ * condition. A test that must show something did NOT happen hands off explicitly (a
+ * `deferred` the code under test resolves, or a later event it must come before) instead
+ * of sleeping.
  */
 
 /** Retries `check` until it stops throwing; rethrows its last error after `timeoutMs`. */
