@@ -6,7 +6,8 @@ import type { AnalyzeRequest } from "../../shared/schema/incident.ts";
 import { INCIDENT_SK, incidentPk } from "../../shared/storage/incident-item.ts";
 import { createTestAws } from "../support/aws.ts";
 import { at, containerOom, evictionStorm, memoryPressure, nodeOom } from "../domain/fixtures.ts";
-import { crashingClients, lambdaContext, sqsEvent } from "../ingest/harness.ts";
+import { lambdaContext, sqsEvent } from "../support/lambda.ts";
+import { crashingClients } from "../support/crashing-clients.ts";
 import { analyzeDeps, pipeline, take } from "./pipeline.ts";
 
 const idOf = (o: Parameters<typeof groupOf>[0]) => incidentIdFor(groupOf(o).key, o.key);

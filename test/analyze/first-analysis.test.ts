@@ -11,7 +11,8 @@ import { groupOf, incidentIdFor } from "../../shared/domain/grouping.ts";
 import { NotifyRequestSchema } from "../../shared/schema/incident.ts";
 import { createTestAws } from "../support/aws.ts";
 import { at, containerOom } from "../domain/fixtures.ts";
-import { ingestDeps, lambdaContext, sqsEvent, sqsRecord } from "../ingest/harness.ts";
+import { ingestDeps } from "../ingest/harness.ts";
+import { lambdaContext, sqsEvent, sqsRecord } from "../support/lambda.ts";
 import { analyzeDeps, pipeline, take } from "./pipeline.ts";
 
 describe("analyze: the first analysis of an incident", () => {

@@ -7,7 +7,9 @@ import { type Incident, type NotifyRequest, NotifyRequestSchema } from "../../sh
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
 import { fromIncidentItem, INCIDENT_SK, incidentPk } from "../../shared/storage/incident-item.ts";
 import type { TestAws } from "../support/aws.ts";
-import { drain, ingestDeps, lambdaContext, quiet, sqsEvent, sqsRecord } from "../ingest/harness.ts";
+import { ingestDeps } from "../ingest/harness.ts";
+import { lambdaContext, quiet, sqsEvent, sqsRecord } from "../support/lambda.ts";
+import { drain } from "../support/sqs.ts";
 
 export function analyzeDeps(aws: TestAws, over: Partial<AnalyzeDeps> = {}): AnalyzeDeps {
   return {

@@ -8,7 +8,8 @@
 import { afterAll, expect, it } from "vitest";
 import { expectedStormOutcome } from "./support/expected.ts";
 import { collectOutcome } from "./support/outcome.ts";
-import { drain, playStorm, startFaultPipeline, waitFor } from "./support/run.ts";
+import { drain, playStorm, startFaultPipeline } from "./support/run.ts";
+import { waitFor } from "../support/wait.ts";
 import { ownSqsClient, unreachableWhile } from "./support/sqs-faults.ts";
 
 /** One flag per forwarder process: set, its connection to SQS is gone. */

@@ -7,7 +7,8 @@ import { afterAll, expect, it } from "vitest";
 import { parseBytes } from "../../shared/quantity.ts";
 import { expectedStormOutcome } from "./support/expected.ts";
 import { collectOutcome, storedIncidents } from "./support/outcome.ts";
-import { drain, playStorm, startFaultPipeline, waitFor } from "./support/run.ts";
+import { drain, playStorm, startFaultPipeline } from "./support/run.ts";
+import { waitFor } from "../support/wait.ts";
 
 let openGate: () => void = () => {};
 const gate = new Promise<void>((resolve) => {

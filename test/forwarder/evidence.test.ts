@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as f from "../../sandbox/k8s-sim/factories.ts";
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
-import { createHarness, type Harness, waitFor } from "./support.ts";
+import { createHarness, type Harness } from "./support.ts";
+import { waitFor } from "../support/wait.ts";
 
 let h: Harness;
 const observed: Occurrence[] = [];
@@ -37,7 +38,7 @@ describe("forwarder evidence", () => {
     h.sim.setMetrics({ node: "node-a", usage: { memory: "7Gi", cpu: "1" } });
     h.sim.setMetrics({ namespace: "shop", pod: "cache-0", containers: { cache: { memory: "1000Mi", cpu: "100m" } } });
     h.sim.apply(f.podOomKilled(p, "cache"));
-    await waitFor(() => observed.some((o) => o.pod?.uid === p.metadata?.uid), 10_000, "oom");
+    await waitFor("oom", () => observed.some((o) => o.pod?.uid === p.metadata?.uid), 10_000);
     const o = observed.find((x) => x.pod?.uid === p.metadata?.uid)!;
     const tail = o.snapshot.pod?.logTail ?? [];
     expect(tail).toHaveLength(4);
@@ -53,7 +54,7 @@ describe("forwarder evidence", () => {
     h.sim.apply(other);
     h.sim.apply(f.podOomKilled(other, "c"));
     h.sim.apply(f.systemOOMEvent("node-a", { process: "kubelet", pid: 77 }));
-    await waitFor(() => observed.some((o) => o.nodeOOM?.pid === 77), 10_000, "node event");
+    await waitFor("node event", () => observed.some((o) => o.nodeOOM?.pid === 77), 10_000);
     expect(observed.filter((o) => o.namespace === "other")).toEqual([]);
   });
 });

@@ -9,7 +9,8 @@ import type { Forwarder } from "../../forwarder/forwarder.ts";
 import * as f from "../../sandbox/k8s-sim/factories.ts";
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
 import { podWithOoms } from "./scenarios.ts";
-import { createHarness, type Harness, keyCounts, kubeConfigVia, startTcpProxy, type TcpProxy, waitFor } from "./support.ts";
+import { createHarness, type Harness, keyCounts, kubeConfigVia, startTcpProxy, type TcpProxy } from "./support.ts";
+import { waitFor } from "../support/wait.ts";
 
 const LEASE = { namespace: "oomwatch", name: "oomwatch-forwarder", leaseDurationMs: 1500, renewMs: 250 };
 
@@ -44,11 +45,11 @@ describe("leader election", () => {
     h.sim.apply(f.namespace("shop"));
     h.sim.apply(f.node("node-a"));
     const a = await replica("replica-a");
-    await waitFor(() => a.fw.stats().leader, 5000, "a leads");
+    await waitFor("a leads", () => a.fw.stats().leader, 5000);
     const b = await replica("replica-b");
     const next = ooms("api");
     const k1 = next();
-    await waitFor(() => a.sent.length === 1 && b.fw.stats().observed.ContainerOOM === 1, 5000, "k1");
+    await waitFor("k1", () => a.sent.length === 1 && b.fw.stats().observed.ContainerOOM === 1, 5000);
     expect(b.fw.stats().leader).toBe(false);
     expect(b.sent).toEqual([]);
     expect(holder()).toBe("replica-a");
@@ -57,12 +58,12 @@ describe("leader election", () => {
     if (how === "refused") await a.api.down();
     else a.api.blackhole();
     const k2 = next(); // nobody is leading-and-watching when this happens
-    await waitFor(() => !a.fw.stats().leader, 5000, "a steps down");
-    await waitFor(() => b.fw.stats().leader, 10_000, "b leads");
+    await waitFor("a steps down", () => !a.fw.stats().leader, 5000);
+    await waitFor("b leads", () => b.fw.stats().leader, 10_000);
     expect(holder()).toBe("replica-b");
-    await waitFor(() => b.sent.some((o) => o.key === k2), 5000, "k2 by b");
+    await waitFor("k2 by b", () => b.sent.some((o) => o.key === k2), 5000);
     const k3 = next();
-    await waitFor(() => b.sent.some((o) => o.key === k3), 5000, "k3 by b");
+    await waitFor("k3 by b", () => b.sent.some((o) => o.key === k3), 5000);
 
     await h.drain();
     for (const s of [a.sent, b.sent]) expect([...keyCounts(s).values()].every((n) => n === 1)).toBe(true);
@@ -76,13 +77,13 @@ describe("leader election", () => {
     h.sim.apply(f.namespace("oomwatch"));
     h.sim.apply(f.node("node-a"));
     const a = await replica("replica-a");
-    await waitFor(() => a.fw.stats().leader, 5000, "a leads");
+    await waitFor("a leads", () => a.fw.stats().leader, 5000);
     const b = await replica("replica-b");
     await a.fw.stop();
     expect(a.fw.stats().leader).toBe(false);
     // Released, not left to expire: the holder is already cleared (or B has just taken it).
     expect(holder()).not.toBe("replica-a");
-    await waitFor(() => b.fw.stats().leader, 5000, "b leads");
+    await waitFor("b leads", () => b.fw.stats().leader, 5000);
     expect(holder()).toBe("replica-b");
   });
 });

@@ -5,8 +5,10 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { createAwsClients } from "../../shared/clients/aws.ts";
+import { holdSends } from "../support/sqs.ts";
 import { baseCluster, expectNoDuplicates, oomingPod, podWithOoms, sqsOutageScenario, track } from "./scenarios.ts";
-import { collectingLogger, type Harness, keyCounts, kubeConfigVia, startTcpProxy, waitFor } from "./support.ts";
+import { collectingLogger, type Harness, keyCounts, kubeConfigVia, startTcpProxy } from "./support.ts";
+import { waitFor } from "../support/wait.ts";
 
 /** SQS outage length; 3 s keeps the suite fast (sqs-outage-30s.test.ts runs the full 30 s). */
 const OUTAGE_MS = Number(process.env.OOMWATCH_TEST_SQS_OUTAGE_MS ?? 3000);
@@ -24,14 +26,14 @@ describe("forwarder resilience", () => {
     const sentA = track(first);
     const k1 = oom(10);
     const k2 = oom(5);
-    await waitFor(() => first.stats().sent === 2, 10_000, "two sent");
+    await waitFor("two sent", () => first.stats().sent === 2, 10_000);
     await first.stop();
 
     const kOld = oom(120); // older than the lookback: skipped after restart
     const k3 = oom(1);
     const second = await h.start({ lookbackMs: 3_600_000 });
     const sentB = track(second);
-    await waitFor(() => sentB.some((o) => o.key === k3), 10_000, "k3 after restart");
+    await waitFor("k3 after restart", () => sentB.some((o) => o.key === k3), 10_000);
     await h.drain();
     expectNoDuplicates(sentA);
     expectNoDuplicates(sentB);
@@ -47,26 +49,28 @@ describe("forwarder resilience", () => {
     const fw = await h.start({ metricsPort: 0 });
     const sent = track(fw);
     const keys = [pod.oom(9)];
-    await waitFor(() => sent.length === 1, 10_000, "first");
+    await waitFor("first", () => sent.length === 1, 10_000);
 
     h.sim.dropWatches();
     pod.touch();
     keys.push(pod.oom(8));
-    await waitFor(() => sent.length === 2, 10_000, "after drop");
+    await waitFor("after drop", () => sent.length === 2, 10_000);
 
     // Compacted history: resuming from the old resourceVersion answers 410 Gone → relist.
     h.sim.compact();
     h.sim.dropWatches();
     pod.touch();
     keys.push(pod.oom(7));
-    await waitFor(() => sent.length === 3, 10_000, "after 410");
+    await waitFor("after 410", () => sent.length === 3, 10_000);
     pod.touch();
 
+    h.sim.clearRequests();
     h.sim.setAvailable(false);
     keys.push(pod.oom(6)); // happens while the API is unreachable
-    await new Promise((r) => setTimeout(r, 500));
+    // The outage ends once the forwarder has run into it (a request cut off), not after a set time.
+    await waitFor("a request cut off by the outage", () => h.sim.requests().length > 0, 10_000);
     h.sim.setAvailable(true);
-    await waitFor(() => sent.length === 4, 10_000, "after API outage");
+    await waitFor("after API outage", () => sent.length === 4, 10_000);
     pod.touch();
 
     // Relists re-deliver every object; give them time to show no false new occurrences.
@@ -93,12 +97,12 @@ describe("forwarder resilience", () => {
       const sent = track(fw);
       const pod = podWithOoms(h, "quiet");
       const keys = [pod.oom(5)];
-      await waitFor(() => sent.length === 1, 10_000, "before partition");
+      await waitFor("before partition", () => sent.length === 1, 10_000);
       api.blackhole();
       keys.push(pod.oom(4));
       await new Promise((r) => setTimeout(r, 1500));
       await api.up();
-      await waitFor(() => sent.length === 2, 30_000, "after partition");
+      await waitFor("after partition", () => sent.length === 2, 30_000);
       expectNoDuplicates(sent);
       expect(sent.map((o) => o.key)).toEqual(keys);
     } finally {
@@ -111,27 +115,38 @@ describe("forwarder resilience", () => {
     await sqsOutageScenario(h, OUTAGE_MS);
   });
 
-  it("a full outbox sheds the oldest with a metric and a log line, and keeps the rest", async () => {
+  it("a full outbox sheds the oldest waiting occurrences with a metric and a log line, and keeps the rest", async () => {
     h = await baseCluster("fwd-shed");
-    const proxy = await startTcpProxy(h.aws.endpoints.sqs);
-    try {
-      await proxy.down();
-      const logger = collectingLogger();
-      const sqs = createAwsClients({ endpoints: { sqs: proxy.url }, maxAttempts: 1 }).sqs;
-      const fw = await h.start({ sqs, outboxSize: 3, logger });
-      const oom = oomingPod(h, "shed");
-      const keys = [oom(9), oom(8), oom(7), oom(6), oom(5)];
-      await waitFor(() => fw.stats().shed >= 2, 10_000, "shed");
-      expect(logger.lines.some((l) => l.message.startsWith("outbox full"))).toBe(true);
-      await proxy.up();
-      await waitFor(() => fw.stats().outbox === 0 && fw.stats().sent >= 3, 10_000, "rest delivered");
-      await h.drain();
-      const got = new Set(h.received.map((o) => o.key));
-      expect(got.size).toBe(3);
-      for (const k of got) expect(keys).toContain(k);
-    } finally {
-      await proxy.close();
+    const logger = collectingLogger();
+    // Sends are held, not failed: a failed batch goes back to the front of the outbox and would
+    // reorder it. What the sender took stays in flight; everything after it waits in the outbox.
+    const sqs = createAwsClients({ endpoints: { sqs: h.aws.endpoints.sqs }, maxAttempts: 1 }).sqs;
+    const sends = holdSends(sqs);
+    const fw = await h.start({ sqs, outboxSize: 3, logger });
+    const observed: string[] = [];
+    fw.on("observed", (o) => observed.push(o.key));
+    const oom = oomingPod(h, "shed");
+    const keys: string[] = [];
+    // One OOM at a time: the outbox receives them in this order (evidence is gathered concurrently).
+    for (const minutesAgo of [9, 8, 7, 6, 5, 4, 3]) {
+      const key = oom(minutesAgo);
+      keys.push(key);
+      await waitFor(`${key} observed`, () => observed.includes(key), 10_000);
     }
+
+    const inFlight = sends.held.flat().map((body) => (JSON.parse(body) as { key: string }).key);
+    expect(inFlight, "the sender took the first ones").toEqual(keys.slice(0, inFlight.length));
+    const waiting = keys.slice(inFlight.length);
+    const shed = waiting.slice(0, waiting.length - 3);
+    expect(shed.length).toBeGreaterThanOrEqual(2);
+    expect(logger.lines.filter((l) => l.message.startsWith("outbox full")).map((l) => l.extra?.key)).toEqual(shed);
+    expect(fw.stats().shed).toBe(shed.length);
+
+    sends.release();
+    const kept = keys.filter((k) => !shed.includes(k));
+    await waitFor("the rest delivered", () => fw.stats().outbox === 0 && fw.stats().sent === kept.length, 10_000);
+    await h.drain();
+    expect(keyCounts(h.received)).toEqual(new Map(kept.map((k) => [k, 1])));
   });
 
   it("flushes the outbox on stop", async () => {
@@ -143,7 +158,7 @@ describe("forwarder resilience", () => {
       await proxy.down();
       const oom = oomingPod(h, "flush");
       const keys = [oom(3), oom(2), oom(1)];
-      await waitFor(() => fw.stats().failed > 0 && fw.stats().outbox === 3, 10_000, "waiting in the outbox");
+      await waitFor("waiting in the outbox", () => fw.stats().failed > 0 && fw.stats().outbox === 3, 10_000);
       await proxy.up();
       // The entries are in backoff for seconds; stop() must send them now, not drop them.
       await fw.stop();

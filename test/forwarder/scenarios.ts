@@ -4,7 +4,8 @@ import type { Forwarder } from "../../forwarder/forwarder.ts";
 import * as f from "../../sandbox/k8s-sim/factories.ts";
 import { createAwsClients } from "../../shared/clients/aws.ts";
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
-import { createHarness, type Harness, keyCounts, startTcpProxy, waitFor } from "./support.ts";
+import { createHarness, type Harness, keyCounts, startTcpProxy } from "./support.ts";
+import { waitFor } from "../support/wait.ts";
 
 export function track(fw: Forwarder): Occurrence[] {
   const sent: Occurrence[] = [];
@@ -66,16 +67,16 @@ export async function sqsOutageScenario(h: Harness, outageMs: number): Promise<v
     const sent = track(fw);
     const oom = oomingPod(h, "batch");
     const keys = [oom(20)];
-    await waitFor(() => sent.length === 1, 10_000, "before outage");
+    await waitFor("before outage", () => sent.length === 1, 10_000);
 
     await proxy.down();
     for (let i = 19; i > 7; i--) keys.push(oom(i)); // 12 more: two SendMessageBatch calls
-    await waitFor(() => fw.stats().failed > 0, 10_000, "failures during outage");
+    await waitFor("failures during outage", () => fw.stats().failed > 0, 10_000);
     await new Promise((r) => setTimeout(r, outageMs));
     expect(sent).toHaveLength(1);
     await proxy.up();
 
-    await waitFor(() => sent.length === keys.length, 15_000, "all after outage");
+    await waitFor("all after outage", () => sent.length === keys.length, 15_000);
     await h.drain();
     expectNoDuplicates(sent);
     expect(keyCounts(h.received)).toEqual(new Map(keys.map((k) => [k, 1])));

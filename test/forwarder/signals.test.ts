@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as f from "../../sandbox/k8s-sim/factories.ts";
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
-import { createHarness, type Harness, keyCounts, waitFor } from "./support.ts";
+import { createHarness, type Harness, keyCounts } from "./support.ts";
+import { waitFor } from "../support/wait.ts";
 
 const iso = (s: string) => new Date(s).toISOString();
 
@@ -28,7 +29,7 @@ afterAll(async () => {
 });
 
 async function sentKey(key: string): Promise<Occurrence> {
-  await waitFor(() => sent.some((o) => o.key === key), 10_000, key);
+  await waitFor(key, () => sent.some((o) => o.key === key), 10_000);
   await h.drain(300);
   const matches = h.received.filter((o) => o.key === key);
   expect(matches).toHaveLength(1);
@@ -96,7 +97,7 @@ describe("forwarder signals", () => {
     h.sim.apply(p);
     const p2 = f.podOomKilled(f.podOomKilled(p, "fetch", { init: true, inLastState: false }), "proxy", { init: true });
     h.sim.apply(p2);
-    await waitFor(() => observed.filter((o) => o.pod?.uid === p.metadata?.uid).length === 2, 10_000, "two init OOMs");
+    await waitFor("two init OOMs", () => observed.filter((o) => o.pod?.uid === p.metadata?.uid).length === 2, 10_000);
     const mine = observed.filter((o) => o.pod?.uid === p.metadata?.uid);
     expect(Object.fromEntries(mine.map((o) => [o.container?.name, o.container?.type]))).toEqual({ fetch: "init", proxy: "sidecar" });
     expect(mine[0]!.snapshot.pod?.workload).toEqual({ kind: "CronJob", name: "nightly" });
@@ -137,7 +138,7 @@ describe("forwarder signals", () => {
       `pressure:node-a:${new Date(Date.parse(at) + 1000).toISOString()}`,
       `pressure:node-a:${new Date(Date.parse(at) + 2000).toISOString()}`,
     ];
-    await waitFor(() => keys.every((k) => sent.some((o) => o.key === k)), 10_000, "node keys");
+    await waitFor("node keys", () => keys.every((k) => sent.some((o) => o.key === k)), 10_000);
     await h.drain(300);
     const counts = keyCounts(h.received);
     for (const k of keys) expect(counts.get(k), k).toBe(1);
@@ -166,8 +167,8 @@ describe("forwarder signals", () => {
     h.sim.apply(marker);
     h.sim.apply(f.podOomKilled(marker, "m"));
     h.sim.apply(f.systemOOMEvent("node-a", { process: "marker", pid: 31337 })); // same for the events watch
-    await waitFor(() => sent.some((o) => o.pod?.uid === marker.metadata?.uid), 10_000, "pod marker");
-    await waitFor(() => sent.some((o) => o.nodeOOM?.pid === 31337), 10_000, "event marker");
+    await waitFor("pod marker", () => sent.some((o) => o.pod?.uid === marker.metadata?.uid), 10_000);
+    await waitFor("event marker", () => sent.some((o) => o.nodeOOM?.pid === 31337), 10_000);
     await h.drain(300);
     const uids = new Set([p, q, r, s].map((x) => x.metadata?.uid));
     expect([...h.received, ...observed].filter((o) => uids.has(o.pod?.uid ?? ""))).toEqual([]);

@@ -4,11 +4,10 @@ import { fullJitter } from "../../forwarder/backoff.ts";
 import { ConfigError, loadForwarderConfig, parseDuration } from "../../forwarder/config.ts";
 import { KeyMemory } from "../../forwarder/key-memory.ts";
 import { memorySettings } from "../../forwarder/memory-settings.ts";
-import { toMessage } from "../../forwarder/message.ts";
 import { Outbox, type OutboxEntry } from "../../forwarder/outbox.ts";
 import { PodIndex } from "../../forwarder/pod-index.ts";
 import { redact } from "../../forwarder/redact.ts";
-import type { Occurrence, OccurrenceInput } from "../../shared/schema/occurrence.ts";
+import type { Occurrence } from "../../shared/schema/occurrence.ts";
 
 describe("memory settings", () => {
   it("keeps memory flags and allow-listed scalars only, never other values", () => {
@@ -56,64 +55,6 @@ describe("redaction", () => {
   it("leaves ordinary lines alone", () => {
     const line = "java.lang.OutOfMemoryError: Java heap space at com.example.Cache.put(Cache.java:42)";
     expect(redact(line)).toBe(line);
-  });
-});
-
-function bigOccurrence(): OccurrenceInput {
-  const container = (i: number) => ({
-    name: i === 0 ? "app" : `c${i}`,
-    type: "regular" as const,
-    memorySettings: { JAVA_OPTS: "-Xmx1g ".repeat(200) },
-  });
-  return {
-    version: 1,
-    key: "oom:u:app:t",
-    kind: "ContainerOOM",
-    cluster: "c",
-    occurredAt: "2026-01-01T00:00:00.000Z",
-    observedAt: "2026-01-01T00:00:01.000Z",
-    source: "pod-status",
-    container: { name: "app", type: "regular", reason: "OOMKilled" },
-    snapshot: {
-      pod: {
-        name: "p",
-        namespace: "n",
-        uid: "u",
-        workload: { kind: "Deployment", name: "d" },
-        containers: Array.from({ length: 40 }, (_, i) => container(i)),
-        logTail: Array.from({ length: 50 }, () => "x".repeat(1000)),
-      },
-      node: {
-        name: "node",
-        topPods: Array.from({ length: 10 }, (_, i) => ({ namespace: "n", name: `p${i}`.repeat(100) })),
-      },
-    },
-  };
-}
-
-describe("message size", () => {
-  it("trims the least valuable evidence first, stays valid and under the limit", () => {
-    const input = bigOccurrence();
-    const full = toMessage(input, 10_000_000)!;
-    expect(full.trimmed).toEqual([]);
-    const limit = 60_000;
-    expect(Buffer.byteLength(full.body)).toBeGreaterThan(limit);
-    const m = toMessage(input, limit)!;
-    expect(Buffer.byteLength(m.body)).toBeLessThanOrEqual(limit);
-    expect(m.trimmed[0]).toBe("logTail");
-    expect(m.occurrence.snapshot.pod?.containers.length).toBeGreaterThan(0);
-  });
-
-  it("never fails for evidence: an invalid snapshot is dropped, the occurrence kept", () => {
-    const input = bigOccurrence();
-    (input.snapshot.pod as { uid: unknown }).uid = 42;
-    const m = toMessage(input)!;
-    expect(m.trimmed).toEqual(["invalidSnapshot"]);
-    expect(m.occurrence.snapshot).toEqual({});
-  });
-
-  it("rejects an occurrence whose own fields are invalid", () => {
-    expect(toMessage({ ...bigOccurrence(), occurredAt: "yesterday" })).toBeUndefined();
   });
 });
 

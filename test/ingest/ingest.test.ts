@@ -7,7 +7,10 @@ import type { Occurrence } from "../../shared/schema/occurrence.ts";
 import { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 import { createTestAws, type TestAws } from "../support/aws.ts";
 import { at, containerOom, eviction, evictionStorm, memoryPressure } from "../domain/fixtures.ts";
-import { crashingClients, drain, ingestDeps, lambdaContext, sqsEvent } from "./harness.ts";
+import { ingestDeps } from "./harness.ts";
+import { lambdaContext, sqsEvent } from "../support/lambda.ts";
+import { drain } from "../support/sqs.ts";
+import { crashingClients } from "../support/crashing-clients.ts";
 
 const depsFor = ingestDeps;
 

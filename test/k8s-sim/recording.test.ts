@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as f from "../../sandbox/k8s-sim/factories.ts";
 import { eventTime, loadRecording, parseRecording, replayRecording } from "../../sandbox/k8s-sim/recording.ts";
 import { startK8sSimulator, type K8sSimulator } from "../../sandbox/k8s-sim/server.ts";
+import { waitFor } from "../support/wait.ts";
 
 const app = f.deployment("shop", "web", { containers: [{ name: "app", limits: { memory: "256Mi" } }] });
 const pod = app.pod(0, { nodeName: "node-a", at: "2024-11-04T10:00:00Z" });
@@ -85,8 +86,7 @@ describe("replay", () => {
     const before = Date.now();
     const result = await replayRecording(sim, parseRecording(kubectlOutput, "rec.json"), { speed: 100 });
     expect(result).toEqual({ applied: 4, deleted: 1, skipped: {} });
-    const deadline = Date.now() + 5000;
-    while (seen.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await waitFor("three informer callbacks", () => seen.length >= 3);
     await informer.stop();
     expect(seen[0]).toBe("add 0");
     expect(seen[2]).toBe("delete");

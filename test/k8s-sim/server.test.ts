@@ -19,6 +19,7 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as f from "../../sandbox/k8s-sim/factories.ts";
 import { startK8sSimulator, type K8sSimulator } from "../../sandbox/k8s-sim/server.ts";
+import { waitFor } from "../support/wait.ts";
 
 let sim: K8sSimulator;
 const cleanups: (() => unknown)[] = [];
@@ -31,14 +32,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
   await sim.stop();
 });
-
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const web = f.deployment("shop", "web", { replicas: 2, containers: [{ name: "app", requests: { memory: "256Mi" }, limits: { memory: "512Mi" } }] });
 
@@ -69,7 +62,7 @@ describe("list and watch", () => {
     sim.apply(p1);
     sim.apply(f.podOomKilled(p0, "app"));
     sim.remove("v1", "Pod", "shop", p1.metadata?.name ?? "");
-    await until(() => seen.length === 4, "4 informer callbacks");
+    await waitFor("4 informer callbacks", () => seen.length === 4);
     expect(seen).toEqual([`add ${p0.metadata?.name}`, `add ${p1.metadata?.name}`, `update ${p0.metadata?.name}`, `delete ${p1.metadata?.name}`]);
     const cached = informer.get(p0.metadata?.name ?? "", "shop");
     expect(cached?.status?.containerStatuses?.[0]?.lastState?.terminated?.reason).toBe("OOMKilled");
@@ -115,7 +108,7 @@ describe("list and watch", () => {
     sim.apply({ ...p0, metadata: { ...p0.metadata, labels: { moved: "yes" } } });
     sim.apply({ ...p0, spec: { ...p0.spec, containers: p0.spec?.containers ?? [], nodeName: "node-c" } });
     sim.apply(web.pod(1, { nodeName: "node-a" }));
-    await until(() => types.length === 3, "three watch events");
+    await waitFor("three watch events", () => types.length === 3);
     expect(types).toEqual(["MODIFIED", "DELETED", "ADDED"]);
   });
 
@@ -135,7 +128,7 @@ describe("list and watch", () => {
         resolve,
       );
     });
-    await until(() => types.includes("BOOKMARK"), "a bookmark");
+    await waitFor("a bookmark", () => types.includes("BOOKMARK"));
     expect(bookmarkRv).toBe(sim.resourceVersion());
     expect(await done).toBeNull(); // the server ended the stream cleanly at timeoutSeconds
     expect(types.every((t) => t === "BOOKMARK")).toBe(true);
@@ -155,16 +148,16 @@ describe("list and watch", () => {
 
     const { informer, seen } = podInformer();
     await informer.start();
-    await until(() => sim.openWatches() === 1, "the watch to open");
+    await waitFor("the watch to open", () => sim.openWatches() === 1);
     sim.compact();
     sim.clearRequests();
     sim.dropWatches();
-    await until(() => sim.requests().some((r) => r.path === "/api/v1/pods") && sim.openWatches() === 1, "a relist and a new watch");
+    await waitFor("a relist and a new watch", () => sim.requests().some((r) => r.path === "/api/v1/pods") && sim.openWatches() === 1);
     const watches = sim.requests().filter((r) => r.path.includes("watch=true"));
     expect(watches).toHaveLength(2); // the one answered with 410, then the one after the relist
     const p2 = web.pod(2, { nodeName: "node-a" });
     sim.apply(p2);
-    await until(() => seen.includes(`add ${p2.metadata?.name}`), "changes after the relist");
+    await waitFor("changes after the relist", () => seen.includes(`add ${p2.metadata?.name}`));
     expect(seen.filter((s) => s.startsWith("add"))).toHaveLength(3);
   });
 
@@ -172,13 +165,13 @@ describe("list and watch", () => {
     sim.apply(web.pod(0, { nodeName: "node-a" }));
     const { informer, seen, connects } = podInformer();
     await informer.start();
-    await until(() => sim.openWatches() === 1, "the watch to open");
+    await waitFor("the watch to open", () => sim.openWatches() === 1);
     sim.clearRequests();
     sim.dropWatches();
-    await until(() => connects() >= 2 && sim.openWatches() === 1, "a new watch");
+    await waitFor("a new watch", () => connects() >= 2 && sim.openWatches() === 1);
     const p1 = web.pod(1, { nodeName: "node-a" });
     sim.apply(p1);
-    await until(() => seen.includes(`add ${p1.metadata?.name}`), "the change after reconnect");
+    await waitFor("the change after reconnect", () => seen.includes(`add ${p1.metadata?.name}`));
     expect(sim.requests().map((r) => r.path)).toEqual([expect.stringMatching(/^\/api\/v1\/pods\?watch=true&resourceVersion=\d+$/)]);
   });
 

@@ -14,7 +14,7 @@ import type { Incident, NotifyRequest } from "../../shared/schema/incident.ts";
 import { toIncidentItem } from "../../shared/storage/incident-item.ts";
 import { createNotifyHandler, type NotifyDeps } from "../../functions/notify/handler.ts";
 import { createTestAws, type TestAws } from "../support/aws.ts";
-import { lambdaContext, sqsRecord } from "../ingest/harness.ts";
+import { lambdaContext, sqsRecord } from "../support/lambda.ts";
 
 export interface Bench {
   aws: TestAws;

@@ -5,7 +5,7 @@ import type { SinkMessage } from "../../sandbox/slack-sink.ts";
 import { SLACK_LIMITS } from "../../shared/notify/limits.ts";
 import { incidentPk, INCIDENT_SK } from "../../shared/storage/incident-item.ts";
 import type { Incident } from "../../shared/schema/incident.ts";
-import { drain } from "../ingest/harness.ts";
+import { drain } from "../support/sqs.ts";
 import { containerOom, nodeOom, notifyRequest, podEviction } from "./fixtures.ts";
 import { incidentIdOf, startBench, type Bench } from "./harness.ts";
 

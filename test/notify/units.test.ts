@@ -9,7 +9,7 @@ import { codeBlock, codeSpan, escapeMrkdwn, escapeWithin, link } from "../../sha
 import { crossesMilestone } from "../../shared/notify/notify-incident.ts";
 import { mentionFor, opsRoute, ownerRoute } from "../../shared/notify/routing.ts";
 import { classifySlackError } from "../../shared/notify/slack-errors.ts";
-import { sqsRecord } from "../ingest/harness.ts";
+import { sqsRecord } from "../support/lambda.ts";
 import { containerOom, nodeOom, notifyRequest } from "./fixtures.ts";
 
 describe("mrkdwn escaping", () => {

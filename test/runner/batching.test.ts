@@ -1,7 +1,8 @@
 /** Batch size, batching window and max concurrency of the runner's event source. */
 import { describe, expect, test } from "vitest";
 import { sendBodies } from "../support/sqs.ts";
-import { sleep } from "../support/wait.ts";
+import { queueCounts } from "../../sandbox/lambda-runner/queue-counts.ts";
+import { deferred, waitFor } from "../support/wait.ts";
 import { startHarness } from "./harness.ts";
 
 const bodies = (n: number) => Array.from({ length: n }, (_, i) => `m${i}`);
@@ -29,17 +30,25 @@ describe("lambda runner: batching and concurrency", () => {
   test("maxConcurrency bounds the invocations in flight", async () => {
     let running = 0;
     let most = 0;
+    // Invocations hold until the test has seen the runner at its bound: two running, four waiting.
+    const release = deferred();
     const h = await startHarness(
       async () => {
         running++;
         most = Math.max(most, running);
-        await sleep(150);
+        await release.promise;
         running--;
         return undefined;
       },
       { batchSize: 1, maxConcurrency: 2 },
+      // Held invocations must not time out (and be redelivered) while the test looks.
+      { visibilityTimeoutSeconds: 60 },
     );
     await sendBodies(h.aws.clients.sqs, h.queueUrl, bodies(6));
+    await waitFor("two invocations running", () => running === 2);
+    // At the bound the poller receives nothing more: only the two running records are in flight.
+    expect((await queueCounts(h.aws.clients.sqs, h.queueUrl)).inFlight).toBe(2);
+    release.resolve();
     await h.runner.waitForIdle({ timeoutMs: 5_000 });
 
     expect(h.invocations).toHaveLength(6);

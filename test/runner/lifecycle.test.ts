@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import { functionFromResources, installSignalHandlers, startLambdaRunner } from "../../sandbox/lambda-runner.ts";
-import { queueDepth, sendBodies } from "../support/sqs.ts";
+import { queueDepth, receiveAtLeast, sendBodies } from "../support/sqs.ts";
 import { deferred, eventually, sleep } from "../support/wait.ts";
 import { silentLogger, startHarness } from "./harness.ts";
 
@@ -57,19 +57,20 @@ describe("lambda runner: event, context and lifecycle", () => {
     await sendBodies(h.aws.clients.sqs, h.queueUrl, ["in-flight"]);
     await started.promise;
 
-    let stopped = false;
-    const stopping = h.runner.stop().then(() => {
-      stopped = true;
-    });
-    await sleep(100);
-    expect(stopped).toBe(false);
+    // Order, not time: the handler finishes (when the test releases it) before stop() resolves.
+    const order: string[] = [];
+    const stopping = h.runner.stop().then(() => void order.push("stopped"));
+    order.push("released");
     release.resolve();
     await stopping;
+    expect(order).toEqual(["released", "stopped"]);
 
     expect(h.runner.stats()).toMatchObject({ succeeded: 1, inFlight: 0 });
     expect(await queueDepth(h.aws.clients.sqs, h.queueUrl)).toBe(0);
+    // The next message is the test's to take: first receive, so the stopped runner never had it.
     await sendBodies(h.aws.clients.sqs, h.queueUrl, ["after-stop"]);
-    await sleep(200);
+    const [after] = await receiveAtLeast(h.aws.clients.sqs, h.queueUrl, 1);
+    expect(after).toMatchObject({ Body: "after-stop", Attributes: { ApproximateReceiveCount: "1" } });
     expect(h.deliveries()).toEqual(["in-flight"]);
   });
 

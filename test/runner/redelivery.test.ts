@@ -1,7 +1,7 @@
 /** Failure semantics of the Lambda SQS event source, through the real SQS client and local-aws-sqs. */
 import { describe, expect, test } from "vitest";
 import { receiveAtLeast, queueDepth, sendBodies } from "../support/sqs.ts";
-import { sleep } from "../support/wait.ts";
+import { deferred } from "../support/wait.ts";
 import { failBodies, startHarness } from "./harness.ts";
 
 describe("lambda runner: redelivery and redrive", () => {
@@ -58,9 +58,12 @@ describe("lambda runner: redelivery and redrive", () => {
   });
 
   test("a handler past its timeout fails the batch, which SQS redelivers after the visibility timeout", async () => {
+    // The first call runs until the redelivery arrives: still running when its 0.3 s timeout ends.
+    const redelivered = deferred();
     const h = await startHarness(
       async (_event, _ctx, call) => {
-        if (call === 1) await sleep(1_500); // still running when its 0.3 s timeout ends
+        if (call === 1) await redelivered.promise;
+        else redelivered.resolve();
         return undefined;
       },
       { timeoutSeconds: 0.3 },

@@ -19,6 +19,13 @@ export interface TestAws {
 /** `queueOverrides` shortens visibility timeout / maxReceiveCount so redelivery tests take seconds. */
 export async function createTestAws(name = "t", queueOverrides?: QueueOverrides): Promise<TestAws> {
   const endpoints = inject("awsEndpoints");
+  // Only the integration project runs the global setup (vitest.config.ts); anywhere else the
+  // endpoints are missing and the SDK would go looking for real AWS. Say so instead.
+  if (!endpoints) {
+    throw new Error(
+      "createTestAws: no emulator endpoints. This test needs the emulators: it belongs to the integration project, not unit (see UNIT in vitest.config.ts).",
+    );
+  }
   const prefix = `${name}-${randomBytes(4).toString("hex")}`;
   const clients = createAwsClients({ endpoints, maxAttempts: 1 });
   const queues = await createQueues(clients.sqs, prefix, queueOverrides);

@@ -1,4 +1,9 @@
-/** Polling and hand-off helpers for asynchronous tests. */
+/**
+ * Polling and hand-off helpers for asynchronous tests: the one place tests poll for a
+ * condition. A test that must show something did NOT happen hands off explicitly (a
+ * `deferred` the code under test resolves, or a later event it must come before) instead
+ * of sleeping.
+ */
 
 /** Retries `check` until it stops throwing; rethrows its last error after `timeoutMs`. */
 export async function eventually<T>(check: () => T | Promise<T>, { timeoutMs = 10_000, intervalMs = 25 } = {}): Promise<T> {
@@ -11,6 +16,19 @@ export async function eventually<T>(check: () => T | Promise<T>, { timeoutMs = 1
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/**
+ * Polls `condition` until it holds; on a timeout, fails naming `what`. The generous default
+ * suits tests that wait on real components (servers, emulators) on a shared 2-core machine.
+ */
+export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  await eventually(
+    async () => {
+      if (!(await condition())) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    },
+    { timeoutMs },
+  );
 }
 
 export interface Deferred<T> {

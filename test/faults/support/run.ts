@@ -70,12 +70,3 @@ export async function drain(run: FaultRun, timeoutMs = 45_000): Promise<void> {
     throw new Error(`${(err as Error).message}\nstatus: ${JSON.stringify(status)}\nrunner: ${JSON.stringify(run.pipeline.runner.stats())}\nlog: ${run.log.slice(-10).join("\n")}`);
   }
 }
-
-/** Polls `check` until it returns true (short interval: tests wait on real components). */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
