@@ -5,7 +5,8 @@ import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import { createAwsClients, endpointsFromEnv } from "../../shared/clients/aws.ts";
 import { loadFunctionEnv, type FunctionEnv } from "../../shared/config.ts";
 import { createSlackClient } from "../../shared/notify/slack-poster.ts";
-import { createNotifyHandler, type SqsHandler } from "./handler.ts";
+import type { SqsHandler } from "../../shared/sqs-batch.ts";
+import { createNotifyHandler } from "./handler.ts";
 
 /** A secret holds the bare token or JSON with `token` / `SLACK_TOKEN` / `bot_token`. */
 export function tokenFromSecret(value: unknown): string | undefined {
