@@ -4,7 +4,7 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import { createAwsClients, endpointsFromEnv } from "../../shared/clients/aws.ts";
 import { loadFunctionEnv, type FunctionEnv } from "../../shared/config.ts";
-import { createSlackClient } from "../../shared/notify/slack-poster.ts";
+import { createSlackClient } from "./slack-poster.ts";
 import type { SqsHandler } from "../../shared/sqs-batch.ts";
 import { createNotifyHandler } from "./handler.ts";
 

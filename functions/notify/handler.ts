@@ -17,17 +17,17 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { WebClient } from "@slack/web-api";
 import type { SQSRecord } from "aws-lambda";
 import { FunctionEnvSchema } from "../../shared/config.ts";
-import { IncidentNotifier } from "../../shared/notify/notify-incident.ts";
-import type { RoutingConfig } from "../../shared/notify/routing.ts";
-import { NotifyError } from "../../shared/notify/slack-errors.ts";
-import { SlackPoster } from "../../shared/notify/slack-poster.ts";
-import { SlackRefStore } from "../../shared/notify/slack-ref.ts";
+import { IncidentNotifier } from "./notify-incident.ts";
+import type { RoutingConfig } from "./routing.ts";
+import { NotifyError } from "./slack-errors.ts";
+import { SlackPoster } from "./slack-poster.ts";
+import { SlackRefStore } from "./slack-ref.ts";
 import { FUNCTIONS } from "../../shared/resources.ts";
 import { sendToDeadLetter, type DeadLetterTarget } from "../../shared/dead-letter.ts";
 import { type SqsHandler, sqsBatchHandlerPerBatch } from "../../shared/sqs-batch.ts";
 import { planBatch } from "./plan.ts";
 
-export type { RoutingConfig } from "../../shared/notify/routing.ts";
+export type { RoutingConfig } from "./routing.ts";
 
 export interface NotifyDeps {
   slack: WebClient;

@@ -11,8 +11,8 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
-import { type Incident, LevelSchema } from "../schema/incident.ts";
-import { fromIncidentItem, INCIDENT_SK, incidentPk } from "../storage/incident-item.ts";
+import { type Incident, LevelSchema } from "../../shared/schema/incident.ts";
+import { fromIncidentItem, INCIDENT_SK, incidentPk } from "../../shared/storage/incident-item.ts";
 
 export const MessageRefSchema = z.object({ channel: z.string(), ts: z.string() });
 export type MessageRef = z.infer<typeof MessageRefSchema>;

@@ -5,11 +5,11 @@
  * (mrkdwn.ts); every text stays inside Slack's limits (limits.ts).
  */
 import type { KnownBlock, SectionBlock } from "@slack/web-api";
-import { formatBytes } from "../quantity.ts";
-import { RESPONSE_MINUTES, type Incident, type Level } from "../schema/incident.ts";
-import type { IncidentKind } from "../schema/occurrence.ts";
-import { stepsFor, type FilledStep } from "../runbooks/fill.ts";
-import { runbookDocPath } from "../runbooks/runbooks.ts";
+import { formatBytes } from "../../shared/quantity.ts";
+import { RESPONSE_MINUTES, type Incident, type Level } from "../../shared/schema/incident.ts";
+import type { IncidentKind } from "../../shared/schema/occurrence.ts";
+import { stepsFor, type FilledStep } from "../../shared/runbooks/fill.ts";
+import { runbookDocPath } from "../../shared/runbooks/runbooks.ts";
 import { causeLabel } from "./cause-labels.ts";
 import { cutMrkdwn, fitBlocks, SLACK_LIMITS } from "./limits.ts";
 import { codeBlock, codeSpan, escapeMrkdwn, escapeWithin, link, slackDate } from "./mrkdwn.ts";

@@ -4,7 +4,7 @@
  * that finds an already-posted parent by the incident id in its metadata.
  */
 import { WebClient, type MessageMetadata } from "@slack/web-api";
-import type { Incident } from "../schema/incident.ts";
+import type { Incident } from "../../shared/schema/incident.ts";
 import type { SlackMessage } from "./message.ts";
 import type { MessageRef } from "./slack-ref.ts";
 

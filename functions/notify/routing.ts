@@ -4,7 +4,7 @@
  * (mention from `oomwatch.io/owner`, same order), then the namespace→channel map,
  * then the default channel. Level 3 also goes to the ops channel.
  */
-import type { Incident } from "../schema/incident.ts";
+import type { Incident } from "../../shared/schema/incident.ts";
 import { escapeMrkdwn } from "./mrkdwn.ts";
 
 export const CHANNEL_KEY = "oomwatch.io/slack-channel";
