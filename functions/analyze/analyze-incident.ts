@@ -24,6 +24,7 @@ import type { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 import { buildIncident } from "./build-incident.ts";
 import { nodeOomNear, victimsOf } from "./correlate.ts";
 import { enrich } from "./enrich.ts";
+import { shiftIso } from "../../shared/time.ts";
 
 export interface AnalyzeContext {
   store: PipelineStore;
@@ -41,7 +42,6 @@ export interface AnalyzeContext {
 export type AnalyzeOutcome = { status: "stale"; reason: string } | { status: "analyzed"; incident: Incident; change: NotifyRequest["change"] };
 
 const MAX_ATTEMPTS = 3;
-const shift = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
 
 function priorOf(item: Record<string, unknown> | undefined, logger?: Logger): { prior?: Incident; mark?: AnalysisMark["lastNotify"] } {
   if (!item) return {};
@@ -117,7 +117,7 @@ async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<Once
     if (summary.kind === "PodEviction") {
       ctx.clusterEvictionsInWindow = await store.countClusterEvictions(
         o.cluster,
-        shift(summary.lastSeen, -policy.massEviction.windowMinutes * 60_000),
+        shiftIso(summary.lastSeen, -policy.massEviction.windowMinutes * 60_000),
         summary.lastSeen,
       );
     }

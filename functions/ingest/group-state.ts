@@ -5,7 +5,7 @@
  */
 import { incidentIdFor, withinGroupWindow } from "../../shared/domain/grouping.ts";
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
-import { utc } from "../../shared/storage/pipeline-items.ts";
+import { utc } from "../../shared/time.ts";
 import type { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 
 const MAX_ATTEMPTS = 5;

@@ -6,17 +6,10 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandOutput, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { INCIDENT_SK, incidentPk } from "./incident-item.ts";
-import {
-  expiresAt,
-  type GroupState,
-  MEMBER_PREFIX,
-  type Member,
-  type NodeLogEntry,
-  type OccurrenceMarker,
-  pipelineKeys,
-  utc,
-  WINDOW_STATE_DAYS,
-} from "./pipeline-items.ts";
+import type { Member } from "../domain/members.ts";
+import { utc } from "../time.ts";
+import { type GroupState, MEMBER_PREFIX, type NodeLogEntry, type OccurrenceMarker, pipelineKeys, WINDOW_STATE_DAYS } from "./pipeline-items.ts";
+import { expiresAt } from "./ttl.ts";
 
 export function isConditionFailure(err: unknown): boolean {
   return err instanceof ConditionalCheckFailedException || (err as { name?: string } | undefined)?.name === "ConditionalCheckFailedException";

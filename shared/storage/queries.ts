@@ -15,7 +15,7 @@ import { INCIDENTS_TABLE } from "../resources.ts";
 import type { Incident, Level } from "../schema/incident.ts";
 import type { IncidentKind } from "../schema/occurrence.ts";
 import { INCIDENT_SK, fromIncidentItem, incidentPk, indexKeys } from "./incident-item.ts";
-import type { Member } from "./pipeline-items.ts";
+import type { Member } from "../domain/members.ts";
 import { PipelineStore } from "./pipeline-store.ts";
 
 export type IncidentIndex = keyof typeof INCIDENTS_TABLE.indexes;
