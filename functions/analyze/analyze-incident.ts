@@ -18,6 +18,7 @@ import type { EscalationPolicy } from "../../shared/domain/policy.ts";
 import { recommend } from "../../shared/domain/recommendation.ts";
 import type { AnalyzeRequest, Incident, NotifyRequest } from "../../shared/schema/incident.ts";
 import { type Occurrence, OccurrenceSchema } from "../../shared/schema/occurrence.ts";
+import { WriteContentionError } from "../../shared/storage/conditions.ts";
 import { fromIncidentItem } from "../../shared/storage/incident-item.ts";
 import { type AnalysisMark, writeIncident } from "../../shared/storage/incident-writer.ts";
 import type { PipelineStore } from "../../shared/storage/pipeline-store.ts";
@@ -72,7 +73,7 @@ async function analyzeWithRetries(c: AnalyzeContext, req: AnalyzeRequest): Promi
     const outcome = await analyzeOnce(c, req);
     if (outcome) return outcome;
   }
-  throw new Error(`incident ${req.incidentId}: newer analyses kept winning, retry later`);
+  throw new WriteContentionError(`incident ${req.incidentId}`, MAX_ATTEMPTS, "newer analyses kept winning, retry later");
 }
 
 /** undefined when a newer analysis was stored meanwhile: run again on fresh data. `first`: no incident was stored before. */
