@@ -112,7 +112,12 @@ export function createNotifyHandler(deps: NotifyDeps): SqsHandler {
           throw e;
         }
         count("SlackPermanentError");
-        logger.error("Slack refused the incident for good; not retrying", { incidentId: request.incidentId, error: e.failure.code, message: e.message });
+        logger.error("Slack refused the incident for good; not retrying", {
+          incidentId: request.incidentId,
+          error: e.failure.code,
+          message: e.message,
+          ...(e.cause !== undefined ? { cause: String(e.cause) } : {}),
+        });
         await deadLetter(record, "SLACK_PERMANENT", e.message);
       }
     }
