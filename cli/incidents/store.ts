@@ -74,7 +74,7 @@ async function assertNotInUse(dataDir: string): Promise<void> {
     await db.open();
   } catch (err) {
     if ((err as { cause?: { code?: string } }).cause?.code === "LEVEL_LOCKED") {
-      throw new UsageError(`local data in ${dataDir} is in use (a running \`oomwatch sandbox\`?): stop it first, or query its DynamoDB with --endpoint`);
+      throw new UsageError(`local data in ${dataDir} is in use (a running \`oomwatch sandbox\`?): stop it first, or query its DynamoDB with --endpoint`, { cause: err });
     }
     throw err;
   }
