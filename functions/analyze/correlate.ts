@@ -5,7 +5,7 @@
  * level and gets `partOf` the node incident), and the node OOM incident (Level 3)
  * lists every victim with the victim's incident id.
  */
-import type { Victim } from "../../shared/domain/context.ts";
+import type { Victim } from "../../shared/schema/incident.ts";
 import type { Member } from "../../shared/domain/members.ts";
 import type { NodeLogEntry } from "../../shared/storage/pipeline-items.ts";
 import type { PipelineStore } from "../../shared/storage/pipeline-store.ts";

@@ -6,7 +6,7 @@
  */
 import type { KnownBlock, SectionBlock } from "@slack/web-api";
 import { formatBytes } from "../../shared/quantity.ts";
-import { RESPONSE_MINUTES, type Incident, type Level } from "../../shared/schema/incident.ts";
+import { RESPONSE_MINUTES, type Incident, type Level, type PartOf } from "../../shared/schema/incident.ts";
 import type { IncidentKind } from "../../shared/schema/occurrence.ts";
 import { stepsFor, type FilledStep } from "../../shared/runbooks/fill.ts";
 import { runbookDocPath } from "../../shared/runbooks/runbooks.ts";
@@ -34,12 +34,10 @@ export interface MessageOptions {
 }
 
 /** The node OOM incident a victim is part of, and a link to the victim's reply in that incident's thread. */
-export interface PartOfNote {
-  incidentId: string;
-  node?: string;
+export type PartOfNote = Omit<PartOf, "kind"> & {
   /** Permalink of the reply in the node incident's thread (configuration-free: from Slack). */
   url?: string;
-}
+};
 
 export const KIND_LABEL: Readonly<Record<IncidentKind, string>> = {
   ContainerOOM: "Container OOM",
