@@ -1,6 +1,6 @@
 /**
- * Escalation and grouping policy. Defaults are DESIGN.md's; ESCALATION_POLICY (JSON)
- * overrides any subset, e.g. `{"frequentOom":{"count":5}}`.
+ * Escalation and grouping policy. Defaults are those of docs/design.md "Severity and
+ * escalation"; ESCALATION_POLICY (JSON) overrides any subset, e.g. `{"frequentOom":{"count":5}}`.
  */
 import { z } from "zod";
 

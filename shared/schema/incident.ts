@@ -60,7 +60,7 @@ export const IncidentSchema = z.object({
   workload: OwnerRefSchema.optional(),
   container: z.string().optional(),
   node: z.string().optional(),
-  /** Group the incident belongs to (see DESIGN.md Grouping). */
+  /** Group the incident belongs to (see docs/design.md "Grouping"). */
   groupKey: z.string(),
   pods: z.array(z.string()).default([]),
   containers: z.array(z.string()).default([]),
