@@ -8,6 +8,7 @@ import type { V1Container, V1Node, V1Pod } from "@kubernetes/client-node";
 import { parseBytes, parseQuantity } from "../quantity.ts";
 import type { ContainerType, NodeSnapshot, OwnerRef, PodSnapshot, Resources } from "../schema/occurrence.ts";
 import { containerTypes } from "./containers.ts";
+import type { MemoryUsage } from "./metrics.ts";
 import { toIso } from "./time.ts";
 import { memorySettings } from "./memory-settings.ts";
 
@@ -21,12 +22,8 @@ export interface PodContext {
   logTail?: string[];
 }
 
-export interface NodeMetricsInput {
-  /** Node working set in bytes. */
-  nodeMemory?: number;
-  /** Pod working set in bytes by `namespace/name`. */
-  podMemory?: Map<string, number>;
-}
+/** The metrics-API numbers a node snapshot shows; none when the metrics API did not answer. */
+export type NodeMetricsInput = Partial<Pick<MemoryUsage, "nodeMemory" | "podMemory">>;
 
 const MAX_VALUE = 256;
 const TOP_PODS = 10;
