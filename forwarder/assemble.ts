@@ -7,7 +7,7 @@ import type { CoreV1Event, V1Namespace, V1Node, V1Pod } from "@kubernetes/client
 import { OCCURRENCE_VERSION, type OccurrenceInput } from "../shared/schema/occurrence.ts";
 import { type Detection, parseEvictionMessage } from "./detect/index.ts";
 import type { Evidence } from "./evidence.ts";
-import { nodeSnapshot, podSnapshot } from "./snapshot.ts";
+import { nodeSnapshot, podSnapshot } from "../shared/k8s/snapshot.ts";
 
 export interface Caches {
   pod(uid: string): V1Pod | undefined;

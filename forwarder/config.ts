@@ -6,7 +6,32 @@
 import { hostname } from "node:os";
 import { z } from "zod";
 
+/**
+ * Defaults of the forwarder's settings, in one place: the env schema, the flags'
+ * help and library callers (startForwarder without a config, tests, bench) read them here.
+ */
+export const FORWARDER_DEFAULTS = {
+  lookbackMs: 3_600_000,
+  leaderElection: true,
+  leaseName: "oomwatch-forwarder",
+  /** Used when neither OOMWATCH_LEASE_NAMESPACE nor the pod's namespace is known. */
+  leaseNamespace: "oomwatch",
+  leaseDurationMs: 15_000,
+  renewMs: 5_000,
+  outboxSize: 10_000,
+  captureLogs: false,
+  metricsPort: 8080,
+  flushTimeoutMs: 10_000,
+  logLevel: "INFO",
+} as const;
+
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** The shortest of `1h`, `30m`, `15s`, `500ms` that states `ms` exactly (for help texts). */
+export function formatDuration(ms: number): string {
+  for (const unit of ["h", "m", "s"] as const) if (ms % UNITS[unit]! === 0) return `${ms / UNITS[unit]!}${unit}`;
+  return `${ms}ms`;
+}
 
 /** "500ms", "15s", "30m", "1h", "1h30m" or plain milliseconds. */
 export function parseDuration(text: string): number | undefined {
@@ -17,10 +42,10 @@ export function parseDuration(text: string): number | undefined {
   return parts.reduce((sum, p) => sum + Number(p[1]) * (UNITS[p[2]!] ?? 0), 0);
 }
 
-const duration = (fallback: string) =>
+const duration = (fallbackMs: number) =>
   z
     .string()
-    .default(fallback)
+    .default(String(fallbackMs))
     .transform((s, ctx) => {
       const ms = parseDuration(s);
       if (ms === undefined || ms <= 0) {
@@ -46,21 +71,21 @@ export const ForwarderEnvSchema = z.object({
     .string()
     .optional()
     .transform((s) => (s ? s.split(",").map((n) => n.trim()).filter(Boolean) : undefined)),
-  OOMWATCH_LOOKBACK: duration("1h"),
-  OOMWATCH_LEADER_ELECTION: bool(true),
+  OOMWATCH_LOOKBACK: duration(FORWARDER_DEFAULTS.lookbackMs),
+  OOMWATCH_LEADER_ELECTION: bool(FORWARDER_DEFAULTS.leaderElection),
   OOMWATCH_LEASE_NAMESPACE: z.string().min(1).optional(),
-  OOMWATCH_LEASE_NAME: z.string().min(1).default("oomwatch-forwarder"),
-  OOMWATCH_LEASE_DURATION: duration("15s"),
-  OOMWATCH_LEASE_RENEW: duration("5s"),
-  OOMWATCH_OUTBOX_SIZE: int(10_000, 1, 1_000_000),
-  OOMWATCH_CAPTURE_LOGS: bool(false),
-  OOMWATCH_METRICS_PORT: int(8080, 0, 65_535),
-  OOMWATCH_FLUSH_TIMEOUT: duration("10s"),
+  OOMWATCH_LEASE_NAME: z.string().min(1).default(FORWARDER_DEFAULTS.leaseName),
+  OOMWATCH_LEASE_DURATION: duration(FORWARDER_DEFAULTS.leaseDurationMs),
+  OOMWATCH_LEASE_RENEW: duration(FORWARDER_DEFAULTS.renewMs),
+  OOMWATCH_OUTBOX_SIZE: int(FORWARDER_DEFAULTS.outboxSize, 1, 1_000_000),
+  OOMWATCH_CAPTURE_LOGS: bool(FORWARDER_DEFAULTS.captureLogs),
+  OOMWATCH_METRICS_PORT: int(FORWARDER_DEFAULTS.metricsPort, 0, 65_535),
+  OOMWATCH_FLUSH_TIMEOUT: duration(FORWARDER_DEFAULTS.flushTimeoutMs),
   /** Replica identity in the Lease; the pod name in a cluster (downward API). */
   OOMWATCH_IDENTITY: z.string().min(1).optional(),
   POD_NAME: z.string().optional(),
   POD_NAMESPACE: z.string().optional(),
-  LOG_LEVEL: z.enum(["DEBUG", "INFO", "WARN", "ERROR", "SILENT"]).default("INFO"),
+  LOG_LEVEL: z.enum(["DEBUG", "INFO", "WARN", "ERROR", "SILENT"]).default(FORWARDER_DEFAULTS.logLevel),
 });
 
 export interface ForwarderConfig {
@@ -121,7 +146,7 @@ export function loadForwarderConfig(env: NodeJS.ProcessEnv, flags: Record<string
     lookbackMs: c.OOMWATCH_LOOKBACK,
     leaderElection: c.OOMWATCH_LEADER_ELECTION
       ? {
-          namespace: c.OOMWATCH_LEASE_NAMESPACE ?? c.POD_NAMESPACE ?? "oomwatch",
+          namespace: c.OOMWATCH_LEASE_NAMESPACE ?? c.POD_NAMESPACE ?? FORWARDER_DEFAULTS.leaseNamespace,
           name: c.OOMWATCH_LEASE_NAME,
           leaseDurationMs: c.OOMWATCH_LEASE_DURATION,
           renewMs: c.OOMWATCH_LEASE_RENEW,

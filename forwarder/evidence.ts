@@ -6,11 +6,11 @@
  * - previous container log tail (opt-in), redacted
  */
 import type { AppsV1Api, BatchV1Api, CoreV1Api, Metrics, V1Pod } from "@kubernetes/client-node";
-import { parseBytes } from "../shared/quantity.ts";
+import { memoryUsageOf } from "../shared/k8s/metrics.ts";
 import type { OwnerRef } from "../shared/schema/occurrence.ts";
 import type { Logger } from "./log.ts";
 import { redact } from "./redact.ts";
-import { directOwner, type NodeMetricsInput } from "./snapshot.ts";
+import { directOwner, type NodeMetricsInput } from "../shared/k8s/snapshot.ts";
 import { withTimeout } from "./timeout.ts";
 
 export interface EvidenceApis {
@@ -94,13 +94,7 @@ export function createEvidence(opts: EvidenceOptions): Evidence {
             withTimeout(apis.metrics.getNodeMetrics(), timeoutMs, "node metrics"),
             withTimeout(apis.metrics.getPodMetrics(), timeoutMs, "pod metrics"),
           ]);
-          const podMemory = new Map<string, number>();
-          for (const p of pods.items ?? []) {
-            const sum = (p.containers ?? []).reduce((s, c) => s + (parseBytes(c.usage?.memory) ?? 0), 0);
-            podMemory.set(`${p.metadata.namespace}/${p.metadata.name}`, sum);
-          }
-          const usage = nodes.items?.find((n) => n.metadata.name === node)?.usage?.memory;
-          return { nodeMemory: parseBytes(usage), podMemory };
+          return memoryUsageOf(node, nodes, pods);
         })
         .catch((err) => {
           logger.debug("metrics API unavailable", { error: String(err) });

@@ -14,6 +14,7 @@ import { AppsV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, type KubeConfig, M
 import type { IncidentKind, Occurrence, OccurrenceInput } from "../shared/schema/occurrence.ts";
 import type { BackoffOptions } from "./backoff.ts";
 import { bareOccurrence, createAssembler } from "./assemble.ts";
+import { FORWARDER_DEFAULTS } from "./config.ts";
 import { type Detection, detectFromEvent, detectFromNode, detectFromPod } from "./detect/index.ts";
 import { createEvidence, type Evidence } from "./evidence.ts";
 import { createInformers, type InformerSet } from "./informers.ts";
@@ -85,7 +86,7 @@ const DEFAULT_LEASE: LeaderElectionSettings = { namespace: "oomwatch", name: "oo
 export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder> {
   const identity = opts.identity ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const logger = opts.logger ?? createLogger("INFO", identity);
-  const lookbackMs = opts.lookbackMs ?? 3_600_000;
+  const lookbackMs = opts.lookbackMs ?? FORWARDER_DEFAULTS.lookbackMs;
   const metrics = new ForwarderMetrics();
   const emitter = new EventEmitter();
   const kc = opts.kubeConfig;
@@ -102,7 +103,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
   let stopping = false;
   const building = new Set<Promise<void>>();
 
-  const outbox = new Outbox(opts.outboxSize ?? 10_000, (entry) => {
+  const outbox = new Outbox(opts.outboxSize ?? FORWARDER_DEFAULTS.outboxSize, (entry) => {
     metrics.shed();
     delivery.delete(entry.key);
     logger.warn("outbox full: shed occurrence", { key: entry.key, kind: entry.occurrence.kind, capacity: outbox.capacity });
@@ -284,7 +285,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
       stopping = true;
       await informers.stop();
       await Promise.allSettled([...building]);
-      const flushed = await sender.flush(opts.flushTimeoutMs ?? 10_000);
+      const flushed = await sender.flush(opts.flushTimeoutMs ?? FORWARDER_DEFAULTS.flushTimeoutMs);
       if (!flushed) logger.warn("shutdown: outbox not empty after flush timeout", { outbox: outbox.depth });
       sender.stop();
       await elector?.stop();

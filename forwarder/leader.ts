@@ -8,6 +8,7 @@
  * successor takes over at its next retry instead of waiting out the lease.
  */
 import { type CoordinationV1Api, type V1Lease, V1MicroTime } from "@kubernetes/client-node";
+import { FORWARDER_DEFAULTS } from "./config.ts";
 import type { Logger } from "./log.ts";
 import { withTimeout } from "./timeout.ts";
 
@@ -33,8 +34,8 @@ export interface LeaderElector {
 const statusOf = (err: unknown): number | undefined => (err as { code?: number })?.code;
 
 export function startLeaderElection(opts: LeaderElectionOptions): LeaderElector {
-  const leaseMs = opts.leaseDurationMs ?? 15_000;
-  const renewMs = opts.renewMs ?? 5_000;
+  const leaseMs = opts.leaseDurationMs ?? FORWARDER_DEFAULTS.leaseDurationMs;
+  const renewMs = opts.renewMs ?? FORWARDER_DEFAULTS.renewMs;
   // Step down if not renewed for this long: strictly less than what others wait.
   const renewDeadlineMs = Math.max(renewMs, Math.floor(leaseMs * 0.66));
   const { namespace, name, identity, logger } = opts;

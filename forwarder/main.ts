@@ -9,7 +9,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { createAwsClients, endpointsFromEnv } from "../shared/clients/aws.ts";
-import { ConfigError, loadForwarderConfig } from "./config.ts";
+import { ConfigError, FORWARDER_DEFAULTS, formatDuration, loadForwarderConfig } from "./config.ts";
 import { startForwarder } from "./forwarder.ts";
 import { createLogger } from "./log.ts";
 
@@ -20,18 +20,18 @@ export function forwarderCommand(name = "oomwatch-forwarder"): Command {
   .option("--cluster <name>", "cluster name in incidents [OOMWATCH_CLUSTER]")
   .option("--queue-url <url>", "events queue URL [EVENTS_QUEUE_URL]")
   .option("--namespaces <list>", "comma-separated namespaces; all when empty [OOMWATCH_NAMESPACES]")
-  .option("--lookback <duration>", "send occurrences up to this old after a restart, default 1h [OOMWATCH_LOOKBACK]")
-  .option("--leader-election <bool>", "elect a leader on a Lease, default true [OOMWATCH_LEADER_ELECTION]")
+  .option("--lookback <duration>", `send occurrences up to this old after a restart, default ${formatDuration(FORWARDER_DEFAULTS.lookbackMs)} [OOMWATCH_LOOKBACK]`)
+  .option("--leader-election <bool>", `elect a leader on a Lease, default ${FORWARDER_DEFAULTS.leaderElection} [OOMWATCH_LEADER_ELECTION]`)
   .option("--lease-namespace <ns>", "Lease namespace, default the pod's [OOMWATCH_LEASE_NAMESPACE]")
-  .option("--lease-name <name>", "Lease name, default oomwatch-forwarder [OOMWATCH_LEASE_NAME]")
-  .option("--lease-duration <duration>", "default 15s [OOMWATCH_LEASE_DURATION]")
-  .option("--lease-renew <duration>", "default 5s [OOMWATCH_LEASE_RENEW]")
-  .option("--outbox-size <n>", "occurrences held while SQS is unreachable, default 10000 [OOMWATCH_OUTBOX_SIZE]")
-  .option("--capture-logs <bool>", "capture the previous container's log tail (needs pods/log), default false [OOMWATCH_CAPTURE_LOGS]")
-  .option("--metrics-port <port>", "/healthz, /readyz, /metrics port, default 8080 [OOMWATCH_METRICS_PORT]")
-  .option("--flush-timeout <duration>", "time to flush the outbox on shutdown, default 10s [OOMWATCH_FLUSH_TIMEOUT]")
+  .option("--lease-name <name>", `Lease name, default ${FORWARDER_DEFAULTS.leaseName} [OOMWATCH_LEASE_NAME]`)
+  .option("--lease-duration <duration>", `default ${formatDuration(FORWARDER_DEFAULTS.leaseDurationMs)} [OOMWATCH_LEASE_DURATION]`)
+  .option("--lease-renew <duration>", `default ${formatDuration(FORWARDER_DEFAULTS.renewMs)} [OOMWATCH_LEASE_RENEW]`)
+  .option("--outbox-size <n>", `occurrences held while SQS is unreachable, default ${FORWARDER_DEFAULTS.outboxSize} [OOMWATCH_OUTBOX_SIZE]`)
+  .option("--capture-logs <bool>", `capture the previous container's log tail (needs pods/log), default ${FORWARDER_DEFAULTS.captureLogs} [OOMWATCH_CAPTURE_LOGS]`)
+  .option("--metrics-port <port>", `/healthz, /readyz, /metrics port, default ${FORWARDER_DEFAULTS.metricsPort} [OOMWATCH_METRICS_PORT]`)
+  .option("--flush-timeout <duration>", `time to flush the outbox on shutdown, default ${formatDuration(FORWARDER_DEFAULTS.flushTimeoutMs)} [OOMWATCH_FLUSH_TIMEOUT]`)
   .option("--identity <id>", "replica identity, default the pod name [OOMWATCH_IDENTITY]")
-  .option("--log-level <level>", "DEBUG, INFO, WARN, ERROR, default INFO [LOG_LEVEL]")
+  .option("--log-level <level>", `DEBUG, INFO, WARN, ERROR, default ${FORWARDER_DEFAULTS.logLevel} [LOG_LEVEL]`)
   .action((flags: Record<string, string | boolean | undefined>) => runForwarder(flags));
 }
 

@@ -5,6 +5,7 @@
  */
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { z } from "zod";
+import { SLACK_CHANNEL_REF } from "../shared/slack-ids.ts";
 
 /** Prefix of every context key, e.g. `-c oomwatch:clusterName=prod-eks`. */
 export const CONTEXT_PREFIX = "oomwatch:";
@@ -36,7 +37,7 @@ const emailList = z.preprocess(
 
 const slackChannel = z
   .string()
-  .regex(/^(#[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{8,})$/, "must be a Slack channel name like #oom-alerts or a channel id like C0123456789");
+  .regex(SLACK_CHANNEL_REF, "must be a Slack channel name like #oom-alerts or a channel id like C0123456789");
 
 /** Name of a Kubernetes object (namespace, service account): RFC 1123 label. */
 const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a Kubernetes name (lowercase RFC 1123 label)");

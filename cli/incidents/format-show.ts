@@ -5,7 +5,7 @@
 import { formatBytes } from "../../shared/quantity.ts";
 import { RESPONSE_MINUTES, type Incident } from "../../shared/schema/incident.ts";
 import type { ContainerSnapshot, NodeSnapshot, PodSnapshot, Resources } from "../../shared/schema/occurrence.ts";
-import type { Member } from "../../shared/storage/pipeline-items.ts";
+import type { Member } from "../../shared/domain/members.ts";
 import { clean, longTime } from "./text.ts";
 
 type Lines = string[];

@@ -36,7 +36,7 @@ export function chooseBackend(flags: StoreFlags, env: NodeJS.ProcessEnv): "local
 }
 
 export async function openIncidentStore(flags: StoreFlags, env: NodeJS.ProcessEnv, defaultDataDir: string): Promise<IncidentStore> {
-  // The SDK's "Node 22 soon" notice would sit in front of every error line; versions are pinned (DESIGN.md).
+  // The SDK's "Node 22 soon" notice would sit in front of every error line; versions are pinned (docs/design.md "Versions").
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   if (chooseBackend(flags, env) === "aws") {
     const table = flags.table || env.INCIDENTS_TABLE || INCIDENTS_TABLE.name;
@@ -74,7 +74,7 @@ async function assertNotInUse(dataDir: string): Promise<void> {
     await db.open();
   } catch (err) {
     if ((err as { cause?: { code?: string } }).cause?.code === "LEVEL_LOCKED") {
-      throw new UsageError(`local data in ${dataDir} is in use (a running \`oomwatch sandbox\`?): stop it first, or query its DynamoDB with --endpoint`);
+      throw new UsageError(`local data in ${dataDir} is in use (a running \`oomwatch sandbox\`?): stop it first, or query its DynamoDB with --endpoint`, { cause: err });
     }
     throw err;
   }

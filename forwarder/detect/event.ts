@@ -5,7 +5,7 @@
  */
 import type { CoreV1Event } from "@kubernetes/client-node";
 import { normalizeResource, parseEvictionMessage } from "./eviction-message.ts";
-import { toIso, trimMessage } from "./time.ts";
+import { toIso, trimMessage } from "../../shared/k8s/time.ts";
 import type { Detection } from "./types.ts";
 
 /** Latest time the event happened (series and repeats included). */

@@ -2,6 +2,5 @@
 export { detectFromEvent, eventTime } from "./event.ts";
 export { parseEvictionMessage, normalizeResource, type ParsedEviction } from "./eviction-message.ts";
 export { detectFromNode } from "./node.ts";
-export { containerTypes, detectContainerOOMs, detectFromPod, detectPodEviction } from "./pod.ts";
-export { toIso } from "./time.ts";
+export { detectContainerOOMs, detectFromPod, detectPodEviction } from "./pod.ts";
 export type { DetectedOccurrence, Detection } from "./types.ts";

@@ -4,7 +4,7 @@
  * one occurrence however often the node is updated or relisted.
  */
 import type { V1Node } from "@kubernetes/client-node";
-import { toIso, trimMessage } from "./time.ts";
+import { toIso, trimMessage } from "../../shared/k8s/time.ts";
 import type { Detection } from "./types.ts";
 
 export function detectFromNode(node: V1Node): Detection[] {

@@ -7,19 +7,11 @@
 import type { V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
 import type { ContainerType } from "../../shared/schema/occurrence.ts";
 import { parseEvictionMessage } from "./eviction-message.ts";
-import { latestIso, toIso, trimMessage } from "./time.ts";
+import { containerTypes } from "../../shared/k8s/containers.ts";
+import { latestIso, toIso, trimMessage } from "../../shared/k8s/time.ts";
 import type { Detection } from "./types.ts";
 
 const OOM_REASON = "OOMKilled";
-
-/** Containers of a pod with their kind, in spec order; sidecars are init containers with restartPolicy Always. */
-export function containerTypes(pod: V1Pod): Map<string, ContainerType> {
-  const types = new Map<string, ContainerType>();
-  for (const c of pod.spec?.initContainers ?? []) types.set(c.name, c.restartPolicy === "Always" ? "sidecar" : "init");
-  for (const c of pod.spec?.containers ?? []) types.set(c.name, "regular");
-  for (const c of pod.spec?.ephemeralContainers ?? []) types.set(c.name, "ephemeral");
-  return types;
-}
 
 function allStatuses(pod: V1Pod): { status: V1ContainerStatus; fallback: ContainerType }[] {
   const s = pod.status;

@@ -18,12 +18,14 @@ import type { EscalationPolicy } from "../../shared/domain/policy.ts";
 import { recommend } from "../../shared/domain/recommendation.ts";
 import type { AnalyzeRequest, Incident, NotifyRequest } from "../../shared/schema/incident.ts";
 import { type Occurrence, OccurrenceSchema } from "../../shared/schema/occurrence.ts";
+import { WriteContentionError } from "../../shared/storage/conditions.ts";
 import { fromIncidentItem } from "../../shared/storage/incident-item.ts";
 import { type AnalysisMark, writeIncident } from "../../shared/storage/incident-writer.ts";
 import type { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 import { buildIncident } from "./build-incident.ts";
 import { nodeOomNear, victimsOf } from "./correlate.ts";
 import { enrich } from "./enrich.ts";
+import { shiftIso } from "../../shared/time.ts";
 
 export interface AnalyzeContext {
   store: PipelineStore;
@@ -41,7 +43,6 @@ export interface AnalyzeContext {
 export type AnalyzeOutcome = { status: "stale"; reason: string } | { status: "analyzed"; incident: Incident; change: NotifyRequest["change"] };
 
 const MAX_ATTEMPTS = 3;
-const shift = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
 
 function priorOf(item: Record<string, unknown> | undefined, logger?: Logger): { prior?: Incident; mark?: AnalysisMark["lastNotify"] } {
   if (!item) return {};
@@ -72,7 +73,7 @@ async function analyzeWithRetries(c: AnalyzeContext, req: AnalyzeRequest): Promi
     const outcome = await analyzeOnce(c, req);
     if (outcome) return outcome;
   }
-  throw new Error(`incident ${req.incidentId}: newer analyses kept winning, retry later`);
+  throw new WriteContentionError(`incident ${req.incidentId}`, MAX_ATTEMPTS, "newer analyses kept winning, retry later");
 }
 
 /** undefined when a newer analysis was stored meanwhile: run again on fresh data. `first`: no incident was stored before. */
@@ -117,7 +118,7 @@ async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<Once
     if (summary.kind === "PodEviction") {
       ctx.clusterEvictionsInWindow = await store.countClusterEvictions(
         o.cluster,
-        shift(summary.lastSeen, -policy.massEviction.windowMinutes * 60_000),
+        shiftIso(summary.lastSeen, -policy.massEviction.windowMinutes * 60_000),
         summary.lastSeen,
       );
     }

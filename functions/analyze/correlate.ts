@@ -5,11 +5,12 @@
  * level and gets `partOf` the node incident), and the node OOM incident (Level 3)
  * lists every victim with the victim's incident id.
  */
-import type { Victim } from "../../shared/domain/context.ts";
-import type { Member, NodeLogEntry } from "../../shared/storage/pipeline-items.ts";
+import type { Victim } from "../../shared/schema/incident.ts";
+import type { Member } from "../../shared/domain/members.ts";
+import type { NodeLogEntry } from "../../shared/storage/pipeline-items.ts";
 import type { PipelineStore } from "../../shared/storage/pipeline-store.ts";
+import { shiftIso } from "../../shared/time.ts";
 
-const shift = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
 const near = (a: string, b: string, ms: number) => Math.abs(Date.parse(a) - Date.parse(b)) <= ms;
 
 /** Node-log entries of `kind` within the window of any member, over every node the members ran on. */
@@ -25,7 +26,7 @@ async function entriesNear(
   const out: (NodeLogEntry & { node: string })[] = [];
   for (const [node, ms] of byNode) {
     const times = ms.map((m) => m.occurredAt).sort();
-    const entries = await store.queryNodeLog(cluster, node, shift(times[0]!, -windowMs), shift(times[times.length - 1]!, windowMs));
+    const entries = await store.queryNodeLog(cluster, node, shiftIso(times[0]!, -windowMs), shiftIso(times[times.length - 1]!, windowMs));
     for (const e of entries) if (e.kind === kind && ms.some((m) => near(m.occurredAt, e.occurredAt, windowMs))) out.push({ ...e, node });
   }
   return out;

@@ -6,7 +6,7 @@
 import type { KubernetesAccess } from "../../shared/clients/kubernetes.ts";
 import { nodeOf } from "../../shared/domain/grouping.ts";
 import { type NodeSnapshot, NodeSnapshotSchema, type Occurrence, type PodSnapshot, PodSnapshotSchema } from "../../shared/schema/occurrence.ts";
-import { nodeSnapshot, podSnapshot } from "../../forwarder/snapshot.ts";
+import { nodeSnapshot, podSnapshot } from "../../shared/k8s/snapshot.ts";
 
 export interface Enriched {
   pod?: PodSnapshot;

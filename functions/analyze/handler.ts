@@ -15,7 +15,7 @@ import { type EscalationPolicy, type EscalationPolicyInput, parsePolicy } from "
 import { AnalyzeRequestSchema } from "../../shared/schema/incident.ts";
 import { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 import { analyzeIncident } from "./analyze-incident.ts";
-import { type SqsHandler, sqsBatchHandler } from "../ingest/sqs-batch.ts";
+import { type SqsHandler, sqsBatchHandler } from "../../shared/sqs-batch.ts";
 
 export interface AnalyzeDeps {
   sqs: SQSClient;

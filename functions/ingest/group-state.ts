@@ -5,7 +5,8 @@
  */
 import { incidentIdFor, withinGroupWindow } from "../../shared/domain/grouping.ts";
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
-import { utc } from "../../shared/storage/pipeline-items.ts";
+import { utc } from "../../shared/time.ts";
+import { WriteContentionError } from "../../shared/storage/conditions.ts";
 import type { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 
 const MAX_ATTEMPTS = 5;
@@ -23,5 +24,5 @@ export async function assignIncident(store: PipelineStore, groupKey: string, o: 
     const opened = await store.openGroup({ groupKey, incidentId, openedBy: o.key, firstSeen: at, lastSeen: at }, group?.incidentId);
     if (opened) return incidentId;
   }
-  throw new Error(`group ${groupKey}: too much contention, retry later`);
+  throw new WriteContentionError(`group ${groupKey}`, MAX_ATTEMPTS, "too much contention, retry later");
 }

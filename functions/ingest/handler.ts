@@ -15,7 +15,7 @@ import { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 import { sendToDeadLetter } from "../../shared/dead-letter.ts";
 import { ingestOccurrence } from "./ingest-occurrence.ts";
 import { validateOccurrence } from "./validate.ts";
-import { type SqsHandler, sqsBatchHandler } from "./sqs-batch.ts";
+import { type SqsHandler, sqsBatchHandler } from "../../shared/sqs-batch.ts";
 
 export interface IngestDeps {
   sqs: SQSClient;

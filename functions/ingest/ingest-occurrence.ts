@@ -15,14 +15,14 @@
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { groupOf, incidentIdFor, nodeOf, notMemoryReason } from "../../shared/domain/grouping.ts";
-import { summarizeMembers } from "../../shared/domain/members.ts";
+import { memberOf, summarizeMembers } from "../../shared/domain/members.ts";
 import type { EscalationPolicy } from "../../shared/domain/policy.ts";
 import type { AnalyzeRequest } from "../../shared/schema/incident.ts";
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
-import { memberOf } from "../../shared/storage/pipeline-items.ts";
 import type { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 import { assignIncident } from "./group-state.ts";
 import { decideTrigger, needsWindowCounts, type Trigger } from "./trigger.ts";
+import { shiftIso } from "../../shared/time.ts";
 
 export interface IngestContext {
   store: PipelineStore;
@@ -39,7 +39,6 @@ export type IngestOutcome =
   /** `occurrences`: the incident's count, undefined when it was not counted (first analysis pending). */
   | { status: "grouped"; incidentId: string; occurrences?: number; trigger?: Trigger };
 
-const shift = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
 
 export async function ingestOccurrence(c: IngestContext, o: Occurrence): Promise<IngestOutcome> {
   const ignored = notMemoryReason(o);
@@ -98,13 +97,13 @@ export async function ingestOccurrence(c: IngestContext, o: Occurrence): Promise
   const windowCounts = needsWindowCounts({ opened, resumed, storedLevel });
   const nodeOomNearby =
     windowCounts && o.kind === "ContainerOOM" && node !== undefined
-      ? (await store.queryNodeLog(o.cluster, node, shift(o.occurredAt, -correlationMs), shift(o.occurredAt, correlationMs))).some(
+      ? (await store.queryNodeLog(o.cluster, node, shiftIso(o.occurredAt, -correlationMs), shiftIso(o.occurredAt, correlationMs))).some(
           (e) => e.kind === "NodeOOM",
         )
       : false;
   const clusterEvictionsInWindow =
     windowCounts && o.kind === "PodEviction"
-      ? await store.countClusterEvictions(o.cluster, shift(summary.lastSeen, -policy.massEviction.windowMinutes * 60_000), summary.lastSeen)
+      ? await store.countClusterEvictions(o.cluster, shiftIso(summary.lastSeen, -policy.massEviction.windowMinutes * 60_000), summary.lastSeen)
       : undefined;
 
   const trigger = decideTrigger({

@@ -4,11 +4,10 @@
  * the stored counts forward.
  */
 import { classify } from "../../shared/domain/classify.ts";
-import type { MemberSummary } from "../../shared/domain/members.ts";
+import type { Member, MemberSummary } from "../../shared/domain/members.ts";
 import type { EscalationPolicy } from "../../shared/domain/policy.ts";
 import type { AnalyzeRequest } from "../../shared/schema/incident.ts";
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
-import type { Member } from "../../shared/storage/pipeline-items.ts";
 
 export type Trigger = AnalyzeRequest["trigger"];
 

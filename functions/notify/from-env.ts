@@ -5,8 +5,9 @@ import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import type { WebClient } from "@slack/web-api";
 import { type AwsClients, createAwsClients, endpointsFromEnv } from "../../shared/clients/aws.ts";
 import { loadFunctionEnv, type FunctionEnv } from "../../shared/config.ts";
-import { createSlackClient } from "../../shared/notify/slack-poster.ts";
-import { createNotifyHandler, type NotifyDeps, type SqsHandler } from "./handler.ts";
+import type { SqsHandler } from "../../shared/sqs-batch.ts";
+import { createNotifyHandler, type NotifyDeps } from "./handler.ts";
+import { createSlackClient } from "./slack-poster.ts";
 
 /** A secret holds the bare token or JSON with `token` / `SLACK_TOKEN` / `bot_token`. */
 export function tokenFromSecret(value: unknown): string | undefined {

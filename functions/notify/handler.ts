@@ -10,24 +10,24 @@
  * records are logged, counted, sent to the notify DLQ when configured, and
  * acknowledged.
  */
-import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { WebClient } from "@slack/web-api";
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type { SQSRecord } from "aws-lambda";
 import { FunctionEnvSchema } from "../../shared/config.ts";
-import { IncidentNotifier } from "../../shared/notify/notify-incident.ts";
-import type { RoutingConfig } from "../../shared/notify/routing.ts";
-import { NotifyError } from "../../shared/notify/slack-errors.ts";
-import { SlackPoster } from "../../shared/notify/slack-poster.ts";
-import { SlackRefStore } from "../../shared/notify/slack-ref.ts";
+import { IncidentNotifier } from "./notify-incident.ts";
+import type { RoutingConfig } from "./routing.ts";
+import { NotifyError } from "./slack-errors.ts";
+import { SlackPoster } from "./slack-poster.ts";
+import { SlackRefStore } from "./slack-ref.ts";
 import { FUNCTIONS } from "../../shared/resources.ts";
 import { sendToDeadLetter, type DeadLetterTarget } from "../../shared/dead-letter.ts";
+import { type SqsHandler, sqsBatchHandlerPerBatch } from "../../shared/sqs-batch.ts";
 import { planBatch } from "./plan.ts";
 
-export type { RoutingConfig } from "../../shared/notify/routing.ts";
+export type { RoutingConfig } from "./routing.ts";
 
 export interface NotifyDeps {
   slack: WebClient;
@@ -50,8 +50,6 @@ export interface NotifyDeps {
   /** Records are not started with less time than this left (default 8 s). */
   minRemainingMs?: number;
 }
-
-export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 /** Slack trouble that makes every further call in this batch pointless. */
 const STOPS_BATCH = /^(rate_limited|http_\d+|request_failed|ratelimited|internal_error|fatal_error|service_unavailable|request_timeout)$/;
@@ -76,7 +74,7 @@ export function createNotifyHandler(deps: NotifyDeps): SqsHandler {
   });
   const minRemainingMs = deps.minRemainingMs ?? 8000;
 
-  return async (event, context) => {
+  return sqsBatchHandlerPerBatch((event, context) => {
     const plans = planBatch(event.Records);
     let stopReason: string | undefined;
 
@@ -114,17 +112,18 @@ export function createNotifyHandler(deps: NotifyDeps): SqsHandler {
           throw e;
         }
         count("SlackPermanentError");
-        logger.error("Slack refused the incident for good; not retrying", { incidentId: request.incidentId, error: e.failure.code, message: e.message });
+        logger.error("Slack refused the incident for good; not retrying", {
+          incidentId: request.incidentId,
+          error: e.failure.code,
+          message: e.message,
+          ...(e.cause !== undefined ? { cause: String(e.cause) } : {}),
+        });
         await deadLetter(record, "SLACK_PERMANENT", e.message);
       }
     }
 
-    const processor = new BatchProcessor(EventType.SQS);
-    const response = await processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false, processInParallel: false });
-    for (const f of response.batchItemFailures) logger.warn("record will be retried", { messageId: f.itemIdentifier });
-    deps.metrics?.publishStoredMetrics();
-    return response;
-  };
+    return processRecord;
+  }, logger, deps.metrics, { inOrder: true });
 }
 
 let cold: Promise<SqsHandler> | undefined;

@@ -1,7 +1,7 @@
 /**
  * The single incidents table from shared/resources.ts, with its sparse time-sorted indexes
  * for the post-incident queries. No Powertools idempotency table: every step is idempotent
- * on its domain key in this table (DESIGN.md), and no function uses Powertools idempotency.
+ * on its domain key in this table (docs/design.md "Idempotency on domain keys"), and no function uses Powertools idempotency.
  */
 import { RemovalPolicy } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";

@@ -8,7 +8,7 @@ import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
-import { severityDetailType } from "../../shared/notify/severity-event.ts";
+import { severityDetailType } from "../../shared/severity-event.ts";
 import { EVENT_SOURCE, resourceName } from "../../shared/resources.ts";
 
 export interface SeverityEventsProps {

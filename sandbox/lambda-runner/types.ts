@@ -1,8 +1,10 @@
 /** Public types of the Lambda runner (re-exported by sandbox/lambda-runner.ts). */
-import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { SQSBatchResponse } from "aws-lambda";
+import type { SqsHandler as FunctionHandler } from "../../shared/sqs-batch.ts";
 
+/** The pipeline's handler type, also accepting no answer (every record succeeded), as Lambda does. */
 // biome-ignore lint/suspicious/noConfusingVoidType: same as aws-lambda's SQSHandler, so `async () => {}` handlers fit.
-export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+export type SqsHandler = FunctionHandler<SQSBatchResponse | void>;
 
 /** One function wired to its queue, with the event-source-mapping settings of shared/resources.ts. */
 export interface RunnerFunction {

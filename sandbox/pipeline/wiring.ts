@@ -14,7 +14,7 @@ import { notifyDepsFromEnv, slackToken } from "../../functions/notify/from-env.t
 import { createNotifyHandler } from "../../functions/notify/handler.ts";
 import type { AwsClients } from "../../shared/clients/aws.ts";
 import { type FunctionEnv, loadFunctionEnv } from "../../shared/config.ts";
-import { createSlackClient, slackClientOptions } from "../../shared/notify/slack-poster.ts";
+import { createSlackClient, slackClientOptions } from "../../functions/notify/slack-poster.ts";
 import type { FunctionId, QueueId } from "../../shared/resources.ts";
 import { functionFromResources, type SqsHandler } from "../lambda-runner.ts";
 import type { QueueUrls } from "../local-aws.ts";

@@ -1,9 +1,9 @@
 /**
  * Block Kit checks the sink applies the way Slack does, so a message that the
  * sink accepts is one Slack accepts too (for the block types oomwatch uses).
- * Limits: https://docs.slack.dev/reference/block-kit/blocks (numbers in shared/notify/limits.ts).
+ * Limits: https://docs.slack.dev/reference/block-kit/blocks (numbers in functions/notify/limits.ts).
  */
-import { SLACK_LIMITS } from "../../shared/notify/limits.ts";
+import { SLACK_LIMITS } from "../../functions/notify/limits.ts";
 
 export { SLACK_LIMITS };
 

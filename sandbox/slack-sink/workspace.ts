@@ -1,5 +1,6 @@
 /** The sink's pretend workspace: channels (by id and name) and the messages posted to them. */
 import { randomBytes } from "node:crypto";
+import { isSlackChannelId } from "../../shared/slack-ids.ts";
 import type { SinkChannel, SinkMessage } from "./types.ts";
 
 const channelId = () => `C${randomBytes(5).toString("hex").toUpperCase()}`;
@@ -37,7 +38,7 @@ export class Workspace {
   /** Slack accepts an id, `name` or `#name` for posting. */
   channel(ref: string, forPosting = false): SinkChannel | undefined {
     const found = this.byId.get(ref) ?? this.byName.get(ref.replace(/^#/, ""));
-    if (found || !forPosting || !this.autoCreate || /^[CGD][A-Z0-9]{8,}$/.test(ref)) return found;
+    if (found || !forPosting || !this.autoCreate || isSlackChannelId(ref)) return found;
     return this.create(ref);
   }
 

@@ -21,7 +21,7 @@ import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { Sha256 } from "@smithy/core/checksum";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, HttpRequest } from "@smithy/types";
-import { parseBytes } from "../quantity.ts";
+import { type MemoryUsage, type MetricsItem, memoryUsageOf } from "../k8s/metrics.ts";
 
 /** What analyze reads from the cluster. Implemented over client-node; tests may pass their own. */
 export interface KubernetesAccess {
@@ -31,14 +31,6 @@ export interface KubernetesAccess {
   listPodsOnNode(node: string): Promise<V1Pod[]>;
   /** Working sets from the metrics API; undefined when it is not installed or does not answer. */
   memoryUsage(node: string): Promise<MemoryUsage | undefined>;
-}
-
-export interface MemoryUsage {
-  nodeMemory?: number;
-  /** Pod working set by `namespace/name`. */
-  podMemory: Map<string, number>;
-  /** Container working set by `namespace/pod/container`. */
-  containerMemory: Map<string, number>;
 }
 
 export interface EksAuth {
@@ -139,12 +131,6 @@ export function kubeConfigLoader(source: KubeConfigSource): () => Promise<KubeCo
 
 const isNotFound = (err: unknown) => (err as { code?: number } | undefined)?.code === 404;
 
-interface MetricsItem {
-  metadata?: { name?: string; namespace?: string };
-  usage?: { memory?: string };
-  containers?: { name?: string; usage?: { memory?: string } }[];
-}
-
 /** KubernetesAccess over client-node, every request aborted after `timeoutMs`. */
 export function createKubernetesAccess(loadConfig: () => Promise<KubeConfig>, timeoutMs = 3000): KubernetesAccess {
   // Per-call options: a fresh AbortSignal for each request. The object-parameter APIs
@@ -192,20 +178,7 @@ export function createKubernetesAccess(loadConfig: () => Promise<KubeConfig>, ti
           api.listClusterCustomObject({ group: "metrics.k8s.io", version: "v1beta1", plural: "nodes" }, opts()),
           api.listClusterCustomObject({ group: "metrics.k8s.io", version: "v1beta1", plural: "pods" }, opts()),
         ])) as [{ items?: MetricsItem[] }, { items?: MetricsItem[] }];
-        const podMemory = new Map<string, number>();
-        const containerMemory = new Map<string, number>();
-        for (const p of pods.items ?? []) {
-          const id = `${p.metadata?.namespace}/${p.metadata?.name}`;
-          let sum = 0;
-          for (const c of p.containers ?? []) {
-            const bytes = parseBytes(c.usage?.memory) ?? 0;
-            containerMemory.set(`${id}/${c.name}`, bytes);
-            sum += bytes;
-          }
-          podMemory.set(id, sum);
-        }
-        const nodeMemory = parseBytes(nodes.items?.find((n) => n.metadata?.name === node)?.usage?.memory);
-        return { nodeMemory, podMemory, containerMemory };
+        return memoryUsageOf(node, nodes, pods);
       } catch {
         return undefined; // metrics-server is optional
       }

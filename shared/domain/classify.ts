@@ -1,5 +1,5 @@
 /**
- * Severity (the runbook levels) and escalation, DESIGN.md "Severity":
+ * Severity (the runbook levels) and escalation, docs/design.md "Severity and escalation":
  * Level 1 container OOM, Level 2 eviction / memory pressure, Level 3 node OOM,
  * raised by the escalation policy. Every raise carries a readable reason.
  */

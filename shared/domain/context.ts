@@ -4,6 +4,7 @@
  * event-time) snapshots. Pure data, so the domain rules are testable without I/O.
  */
 import type { ContainerSnapshot, IncidentKind, NodeSnapshot, Occurrence, PodSnapshot } from "../schema/occurrence.ts";
+import type { Victim } from "../schema/incident.ts";
 import type { EscalationPolicy } from "./policy.ts";
 
 /** One eviction grouped into a node-memory incident (what escalation needs to know about it). */
@@ -12,14 +13,6 @@ export interface EvictedPod {
   pod: string;
   qosClass?: string;
   priorityClassName?: string;
-}
-
-export interface Victim {
-  namespace: string;
-  pod: string;
-  container?: string;
-  /** The victim's own (container OOM) incident, which is `partOf` the node OOM incident. */
-  incidentId?: string;
 }
 
 export interface AnalysisContext {

@@ -1,5 +1,5 @@
 /**
- * Which incident an occurrence belongs to (DESIGN.md "Grouping and noise").
+ * Which incident an occurrence belongs to (docs/design.md "Grouping").
  *
  * - ContainerOOM: one group per (cluster, namespace, top-owner workload, container).
  * - NodeOOM: one group per (cluster, node).

@@ -2,6 +2,7 @@
  * Runtime memory settings found in a container's memory-relevant env/args
  * (ContainerSnapshot.memorySettings): JVM heap flags, Node's --max-old-space-size,
  * Go's GOMEMLIMIT. Values referencing Secrets/ConfigMaps (`<from ...>`) are unknown.
+ * Which settings are captured, and how, is decided by shared/k8s/memory-settings.ts.
  */
 import type { ContainerSnapshot } from "../schema/occurrence.ts";
 

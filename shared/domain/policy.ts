@@ -1,6 +1,6 @@
 /**
- * Escalation and grouping policy. Defaults are DESIGN.md's; ESCALATION_POLICY (JSON)
- * overrides any subset, e.g. `{"frequentOom":{"count":5}}`.
+ * Escalation and grouping policy. Defaults are those of docs/design.md "Severity and
+ * escalation"; ESCALATION_POLICY (JSON) overrides any subset, e.g. `{"frequentOom":{"count":5}}`.
  */
 import { z } from "zod";
 
@@ -37,13 +37,13 @@ export function parsePolicy(input: string | EscalationPolicyInput | EscalationPo
   if (typeof input === "string") {
     try {
       raw = JSON.parse(input);
-    } catch {
-      throw new Error("ESCALATION_POLICY is not valid JSON");
+    } catch (err) {
+      throw new Error("ESCALATION_POLICY is not valid JSON", { cause: err });
     }
   }
   const parsed = EscalationPolicySchema.safeParse(raw);
   if (!parsed.success) {
-    throw new Error(`ESCALATION_POLICY: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    throw new Error(`ESCALATION_POLICY: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, { cause: parsed.error });
   }
   return parsed.data;
 }

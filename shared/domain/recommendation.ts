@@ -1,5 +1,5 @@
 /**
- * Sizing advice with numbers (FACTS.md "Sizing rules"):
+ * Sizing advice with numbers (docs/design.md "Sizing"):
  * requests = steady usage x 1.2; limits = max(peak x 1.2, requests x 1.5) for general apps,
  * = requests for critical ones (Guaranteed); limits/requests <= 2.
  * JVM heap 75% of the limit (MaxRAMPercentage=75), GOMEMLIMIT 90%, Node --max-old-space-size 75%.

@@ -37,6 +37,20 @@ export const RecommendationSchema = z.object({
 });
 export type Recommendation = z.infer<typeof RecommendationSchema>;
 
+/** The node OOM incident a container OOM incident is part of (see `partOf` below). */
+export const PartOfSchema = z.object({ incidentId: z.string(), kind: IncidentKindSchema, node: z.string().optional() });
+export type PartOf = z.infer<typeof PartOfSchema>;
+
+/** A container OOM-killed on a node that ran out of memory (NodeOOM `victims`). */
+export const VictimSchema = z.object({
+  namespace: z.string(),
+  pod: z.string(),
+  container: z.string().optional(),
+  /** The victim's own container OOM incident (its `partOf` names the node OOM incident). */
+  incidentId: z.string().optional(),
+});
+export type Victim = z.infer<typeof VictimSchema>;
+
 export const IncidentSchema = z.object({
   id: z.string(),
   level: LevelSchema,
@@ -46,7 +60,7 @@ export const IncidentSchema = z.object({
   workload: OwnerRefSchema.optional(),
   container: z.string().optional(),
   node: z.string().optional(),
-  /** Group the incident belongs to (see DESIGN.md Grouping). */
+  /** Group the incident belongs to (see docs/design.md "Grouping"). */
   groupKey: z.string(),
   pods: z.array(z.string()).default([]),
   containers: z.array(z.string()).default([]),
@@ -69,19 +83,9 @@ export const IncidentSchema = z.object({
    * report, `oomwatch incidents stats`) count top-level incidents, i.e. those without `partOf`.
    * Notify posts it as a reply in the node incident's thread, not as a parent of its own.
    */
-  partOf: z.object({ incidentId: z.string(), kind: IncidentKindSchema, node: z.string().optional() }).optional(),
+  partOf: PartOfSchema.optional(),
   /** For NodeOOM: containers killed on the node in the correlation window. */
-  victims: z
-    .array(
-      z.object({
-        namespace: z.string(),
-        pod: z.string(),
-        container: z.string().optional(),
-        /** The victim's own container OOM incident (its `partOf` names this incident). */
-        incidentId: z.string().optional(),
-      }),
-    )
-    .default([]),
+  victims: z.array(VictimSchema).default([]),
   /** Numbers for the one-line "what happened". */
   facts: z
     .object({

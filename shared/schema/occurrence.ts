@@ -132,7 +132,7 @@ export type EvictionDetail = z.infer<typeof EvictionDetailSchema>;
 export const OccurrenceSchema = z.object({
   version: z.literal(OCCURRENCE_VERSION),
   /**
-   * Deterministic occurrence key (DESIGN.md):
+   * Deterministic occurrence key (docs/design.md "Incident kinds"):
    * ContainerOOM `oom:<podUid>:<container>:<finishedAt|containerID>`,
    * PodEviction `evict:<podUid>`, NodeOOM `nodeoom:<node>:<reason>:<pid>:<time>`,
    * NodeMemoryPressure `pressure:<node>:<transitionTime|eventTime>`.

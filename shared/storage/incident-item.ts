@@ -5,6 +5,7 @@
  */
 import { INCIDENTS_TABLE } from "../resources.ts";
 import { IncidentSchema, type Incident } from "../schema/incident.ts";
+import { expiresAt } from "./ttl.ts";
 
 export const incidentPk = (id: string): string => `INC#${id}`;
 export const INCIDENT_SK = "INCIDENT";
@@ -29,7 +30,7 @@ export function toIncidentItem(incident: Incident): IncidentItem {
     clusterKey: indexKeys.cluster(incident.cluster),
     levelKey: indexKeys.level(incident.cluster, incident.level),
     timeKey: indexKeys.time(incident.firstSeen, incident.id),
-    [t.ttlAttribute]: Math.floor(Date.parse(incident.lastSeen) / 1000) + t.retentionDays * 86400,
+    [t.ttlAttribute]: expiresAt(incident.lastSeen, t.retentionDays),
   };
   if (incident.namespace) item.namespaceKey = indexKeys.namespace(incident.cluster, incident.namespace);
   if (incident.namespace && incident.workload) {

@@ -8,7 +8,7 @@ import { type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamod
 import { INCIDENTS_TABLE } from "../resources.ts";
 import { type Incident, IncidentSchema } from "../schema/incident.ts";
 import { INCIDENT_SK, incidentPk, toIncidentItem } from "./incident-item.ts";
-import { isConditionFailure } from "./pipeline-store.ts";
+import { isConditionFailure } from "./conditions.ts";
 
 /** Attributes notify owns, and the key. */
 const NOT_OURS = new Set(["slack", INCIDENTS_TABLE.partitionKey, INCIDENTS_TABLE.sortKey]);

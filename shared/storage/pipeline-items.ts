@@ -14,8 +14,8 @@
  * Members share the incident's partition: counts, pods and time windows of an
  * incident are one Query, and a Put of the same member is a no-op (idempotent).
  */
-import { INCIDENTS_TABLE } from "../resources.ts";
-import type { IncidentKind, Occurrence } from "../schema/occurrence.ts";
+import type { IncidentKind } from "../schema/occurrence.ts";
+import { utc } from "../time.ts";
 
 export const OCC_SK = "OCC";
 export const GROUP_SK = "GROUP";
@@ -29,16 +29,6 @@ export const pipelineKeys = {
   clusterEvictions: (cluster: string) => `EVICTIONS#${cluster}`,
   timed: (occurredAt: string, key: string) => `${utc(occurredAt)}#${key}`,
 };
-
-/** Sort keys compare as strings: normalise every time to UTC `Z` form first. */
-export function utc(iso: string): string {
-  return new Date(Date.parse(iso)).toISOString();
-}
-
-/** TTL (epoch seconds) `days` after `iso`. */
-export function expiresAt(iso: string, days: number = INCIDENTS_TABLE.retentionDays): number {
-  return Math.floor(Date.parse(iso) / 1000) + days * 86400;
-}
 
 /** Short-lived window state (node log, cluster evictions) is kept this long. */
 export const WINDOW_STATE_DAYS = 2;
@@ -63,22 +53,6 @@ export interface GroupState {
   lastSeen: string;
 }
 
-/** What analyze needs to know about each occurrence of an incident, without re-reading it. */
-export interface Member {
-  key: string;
-  kind: IncidentKind;
-  occurredAt: string;
-  namespace?: string;
-  pod?: string;
-  container?: string;
-  node?: string;
-  qosClass?: string;
-  priorityClassName?: string;
-  /** Offending container usage from the eviction message, when given. */
-  usageBytes?: number;
-  process?: string;
-}
-
 export interface NodeLogEntry {
   key: string;
   kind: IncidentKind;
@@ -88,22 +62,4 @@ export interface NodeLogEntry {
   pod?: string;
   container?: string;
   process?: string;
-}
-
-export function memberOf(o: Occurrence): Member {
-  const pod = o.snapshot.pod;
-  const offending = o.eviction?.containers.find((c) => c.usageBytes !== undefined);
-  return {
-    key: o.key,
-    kind: o.kind,
-    occurredAt: utc(o.occurredAt),
-    namespace: o.namespace ?? pod?.namespace,
-    pod: o.pod?.name ?? pod?.name,
-    container: o.container?.name ?? offending?.name,
-    node: o.node ?? pod?.nodeName ?? o.snapshot.node?.name,
-    qosClass: pod?.qosClass,
-    priorityClassName: pod?.priorityClassName,
-    usageBytes: offending?.usageBytes,
-    process: o.nodeOOM?.process,
-  };
 }

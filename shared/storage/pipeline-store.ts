@@ -3,24 +3,13 @@
  * Single-item conditional writes only: the local emulator has no transactions,
  * and every write is safe to repeat after a crash.
  */
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandOutput, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { isConditionFailure } from "./conditions.ts";
 import { INCIDENT_SK, incidentPk } from "./incident-item.ts";
-import {
-  expiresAt,
-  type GroupState,
-  MEMBER_PREFIX,
-  type Member,
-  type NodeLogEntry,
-  type OccurrenceMarker,
-  pipelineKeys,
-  utc,
-  WINDOW_STATE_DAYS,
-} from "./pipeline-items.ts";
-
-export function isConditionFailure(err: unknown): boolean {
-  return err instanceof ConditionalCheckFailedException || (err as { name?: string } | undefined)?.name === "ConditionalCheckFailedException";
-}
+import type { Member } from "../domain/members.ts";
+import { utc } from "../time.ts";
+import { type GroupState, MEMBER_PREFIX, type NodeLogEntry, type OccurrenceMarker, pipelineKeys, WINDOW_STATE_DAYS } from "./pipeline-items.ts";
+import { expiresAt } from "./ttl.ts";
 
 const strip = <T>(item: Record<string, unknown>): T => {
   const { pk: _pk, sk: _sk, expiresAt: _e, ...rest } = item;

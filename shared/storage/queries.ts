@@ -15,7 +15,7 @@ import { INCIDENTS_TABLE } from "../resources.ts";
 import type { Incident, Level } from "../schema/incident.ts";
 import type { IncidentKind } from "../schema/occurrence.ts";
 import { INCIDENT_SK, fromIncidentItem, incidentPk, indexKeys } from "./incident-item.ts";
-import type { Member } from "./pipeline-items.ts";
+import type { Member } from "../domain/members.ts";
 import { PipelineStore } from "./pipeline-store.ts";
 
 export type IncidentIndex = keyof typeof INCIDENTS_TABLE.indexes;
@@ -142,8 +142,8 @@ export function decodeNextToken(token: string, index: IncidentIndex): Record<str
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-  } catch {
-    throw new QueryInputError("malformed --next-token (not a token printed by `oomwatch incidents list`)");
+  } catch (err) {
+    throw new QueryInputError("malformed --next-token (not a token printed by `oomwatch incidents list`)", { cause: err });
   }
   const p = parsed as { i?: unknown; k?: unknown } | null;
   if (!p || typeof p !== "object" || typeof p.k !== "object" || p.k === null || typeof p.i !== "string") {

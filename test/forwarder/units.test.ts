@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { fullJitter } from "../../forwarder/backoff.ts";
 import { ConfigError, loadForwarderConfig, parseDuration } from "../../forwarder/config.ts";
 import { KeyMemory } from "../../forwarder/key-memory.ts";
-import { memorySettings } from "../../forwarder/memory-settings.ts";
+import { memorySettings } from "../../shared/k8s/memory-settings.ts";
 import { Outbox, type OutboxEntry } from "../../forwarder/outbox.ts";
 import { PodIndex } from "../../forwarder/pod-index.ts";
 import { redact } from "../../forwarder/redact.ts";

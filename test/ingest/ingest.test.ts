@@ -4,6 +4,8 @@ import { createIngestHandler } from "../../functions/ingest/handler.ts";
 import { groupOf, incidentIdFor } from "../../shared/domain/grouping.ts";
 import { AnalyzeRequestSchema } from "../../shared/schema/incident.ts";
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
+import { incidentPk } from "../../shared/storage/incident-item.ts";
+import { MEMBER_PREFIX } from "../../shared/storage/pipeline-items.ts";
 import { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 import { createTestAws, type TestAws } from "../support/aws.ts";
 import { at, containerOom, eviction, evictionStorm, memoryPressure } from "../domain/fixtures.ts";
@@ -23,7 +25,7 @@ async function memberCount(aws: TestAws, incidentId: string): Promise<number> {
     new QueryCommand({
       TableName: aws.tables.incidents,
       KeyConditionExpression: "pk = :pk AND begins_with(sk, :m)",
-      ExpressionAttributeValues: { ":pk": `INC#${incidentId}`, ":m": "MEMBER#" },
+      ExpressionAttributeValues: { ":pk": incidentPk(incidentId), ":m": MEMBER_PREFIX },
       Select: "COUNT",
     }),
   );

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { decideTrigger, needsWindowCounts, type TriggerInput } from "../../functions/ingest/trigger.ts";
-import { summarizeMembers } from "../../shared/domain/members.ts";
+import { memberOf, summarizeMembers } from "../../shared/domain/members.ts";
 import { DEFAULT_POLICY } from "../../shared/domain/policy.ts";
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
-import { memberOf } from "../../shared/storage/pipeline-items.ts";
 import { at, containerOom, eviction, evictionStorm, memoryPressure, nodeOom } from "../domain/fixtures.ts";
 
 /**

@@ -9,7 +9,7 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { startEventBridgeSink, type EventBridgeSink } from "../../sandbox/eventbridge-sink.ts";
 import { startSlackSink, type SlackSink, type SlackSinkOptions } from "../../sandbox/slack-sink.ts";
 import { createAwsClients } from "../../shared/clients/aws.ts";
-import { createSlackClient } from "../../shared/notify/slack-poster.ts";
+import { createSlackClient } from "../../functions/notify/slack-poster.ts";
 import type { Incident, NotifyRequest } from "../../shared/schema/incident.ts";
 import { toIncidentItem } from "../../shared/storage/incident-item.ts";
 import { createNotifyHandler, type NotifyDeps } from "../../functions/notify/handler.ts";

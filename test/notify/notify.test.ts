@@ -2,7 +2,7 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SinkMessage } from "../../sandbox/slack-sink.ts";
-import { SLACK_LIMITS } from "../../shared/notify/limits.ts";
+import { SLACK_LIMITS } from "../../functions/notify/limits.ts";
 import { incidentPk, INCIDENT_SK } from "../../shared/storage/incident-item.ts";
 import type { Incident } from "../../shared/schema/incident.ts";
 import { drain } from "../support/sqs.ts";

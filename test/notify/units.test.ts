@@ -4,11 +4,11 @@ import type { KnownBlock } from "@slack/web-api";
 import { describe, expect, it } from "vitest";
 import { planBatch } from "../../functions/notify/plan.ts";
 import { tokenFromSecret } from "../../functions/notify/from-env.ts";
-import { cutMrkdwn, fitBlocks, SLACK_LIMITS } from "../../shared/notify/limits.ts";
-import { codeBlock, codeSpan, escapeMrkdwn, escapeWithin, link } from "../../shared/notify/mrkdwn.ts";
-import { crossesMilestone } from "../../shared/notify/notify-incident.ts";
-import { mentionFor, opsRoute, ownerRoute } from "../../shared/notify/routing.ts";
-import { classifySlackError } from "../../shared/notify/slack-errors.ts";
+import { cutMrkdwn, fitBlocks, SLACK_LIMITS } from "../../functions/notify/limits.ts";
+import { codeBlock, codeSpan, escapeMrkdwn, escapeWithin, link } from "../../functions/notify/mrkdwn.ts";
+import { crossesMilestone } from "../../functions/notify/notify-incident.ts";
+import { mentionFor, opsRoute, ownerRoute } from "../../functions/notify/routing.ts";
+import { classifySlackError } from "../../functions/notify/slack-errors.ts";
 import { sqsRecord } from "../support/lambda.ts";
 import { containerOom, nodeOom, notifyRequest } from "./fixtures.ts";
 
@@ -140,7 +140,7 @@ describe("Slack token from Secrets Manager", () => {
 
 describe("Level 3 in the ops channel itself", () => {
   it("one message carries the owner and the ops mention", async () => {
-    const { routesFor } = await import("../../shared/notify/routing.ts");
+    const { routesFor } = await import("../../functions/notify/routing.ts");
     const cfg = { defaultChannel: "#ops", opsChannel: "#ops", opsMention: "@here" };
     expect(routesFor(nodeOom(), cfg)).toEqual({ owner: { channel: "#ops", source: "default", mention: "<!here>" } });
     expect(routesFor(containerOom(), cfg)).toEqual({ owner: { channel: "#ops", source: "default" } });

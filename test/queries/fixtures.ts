@@ -2,7 +2,7 @@
 import { PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { IncidentSchema, type Incident } from "../../shared/schema/incident.ts";
 import { toIncidentItem } from "../../shared/storage/incident-item.ts";
-import type { Member } from "../../shared/storage/pipeline-items.ts";
+import type { Member } from "../../shared/domain/members.ts";
 import { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 
 export type IncidentOverrides = Partial<Omit<Incident, "id" | "firstSeen">> & { id: string; firstSeen: string };

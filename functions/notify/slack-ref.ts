@@ -8,11 +8,11 @@
  * victim posted only as a reply in the node incident's thread, channel/ts are that reply's.
  * `slackLease` = { by, until }: who is posting right now (epoch ms).
  */
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
-import { type Incident, LevelSchema } from "../schema/incident.ts";
-import { fromIncidentItem, INCIDENT_SK, incidentPk } from "../storage/incident-item.ts";
+import { type Incident, LevelSchema } from "../../shared/schema/incident.ts";
+import { isConditionFailure } from "../../shared/storage/conditions.ts";
+import { fromIncidentItem, INCIDENT_SK, incidentPk } from "../../shared/storage/incident-item.ts";
 
 export const MessageRefSchema = z.object({ channel: z.string(), ts: z.string() });
 export type MessageRef = z.infer<typeof MessageRefSchema>;
@@ -39,8 +39,6 @@ export type PartOfRef = NonNullable<SlackRef["partOf"]>;
 export const isReplyOnly = (ref: SlackRef): boolean => ref.partOf !== undefined && ref.partOf.reply.ts === ref.ts && ref.partOf.reply.channel === ref.channel;
 
 export type LeaseResult = { state: "acquired" } | { state: "posted"; ref: SlackRef } | { state: "busy" } | { state: "missing" };
-
-const isConditionFailure = (e: unknown) => e instanceof ConditionalCheckFailedException || (e as { name?: string })?.name === "ConditionalCheckFailedException";
 
 export class SlackRefStore {
   constructor(

@@ -4,7 +4,8 @@
  * (mention from `oomwatch.io/owner`, same order), then the namespace→channel map,
  * then the default channel. Level 3 also goes to the ops channel.
  */
-import type { Incident } from "../schema/incident.ts";
+import type { Incident } from "../../shared/schema/incident.ts";
+import { isSlackChannelId, SLACK_CHANNEL_NAME } from "../../shared/slack-ids.ts";
 import { escapeMrkdwn } from "./mrkdwn.ts";
 
 export const CHANNEL_KEY = "oomwatch.io/slack-channel";
@@ -28,13 +29,13 @@ export interface Route {
   source: RouteSource;
 }
 
-/** A channel id (`C0123ABCD`) or name (`#team-x`, `team-x`); anything else is ignored. */
+/** A channel id (`C0123ABCD`, `D0123ABCD`) or name (`#team-x`, `team-x`); anything else is ignored. */
 function validChannel(v: string | undefined): string | undefined {
   const s = v?.trim();
   if (!s) return undefined;
-  if (/^[CG][A-Z0-9]{8,}$/.test(s)) return s;
+  if (isSlackChannelId(s)) return s;
   const name = s.replace(/^#/, "");
-  return /^[a-z0-9][a-z0-9._-]{0,79}$/.test(name) ? `#${name}` : undefined;
+  return SLACK_CHANNEL_NAME.test(name) ? `#${name}` : undefined;
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { setTimeout as delay } from "node:timers/promises";
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import type { Incident, Level, NotifyRequest } from "../schema/incident.ts";
+import type { Incident, Level, NotifyRequest } from "../../shared/schema/incident.ts";
 import { parentMessage, runbookUrl, threadReply, type MessageOptions } from "./message.ts";
 import { routesFor, type Route, type RoutingConfig } from "./routing.ts";
 import { putSeverityEvent, severityEventDetail } from "./severity-event.ts";

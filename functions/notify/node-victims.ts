@@ -18,7 +18,7 @@
  * `slack` (`storeParent` when it has no parent, `storePartOf` when it has one from
  * before the correlation was known); a loser that posted deletes its own copy.
  */
-import type { Incident } from "../schema/incident.ts";
+import type { Incident } from "../../shared/schema/incident.ts";
 import { parentMessage, victimReply } from "./message.ts";
 import { ownerRoute, type RoutingConfig } from "./routing.ts";
 import { NotifyError, slackCall } from "./slack-errors.ts";

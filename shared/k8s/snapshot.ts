@@ -1,12 +1,15 @@
 /**
  * Evidence at event time: pod and node snapshots (shared/schema/occurrence.ts)
  * built from informer-cache objects. Pure: lookups that need the API (owners,
- * namespace, metrics, logs) are done by evidence.ts and passed in.
+ * namespace, metrics, logs) are done by the caller (forwarder/evidence.ts at event
+ * time, analyze's live reads later) and passed in.
  */
 import type { V1Container, V1Node, V1Pod } from "@kubernetes/client-node";
-import { parseBytes, parseQuantity } from "../shared/quantity.ts";
-import type { ContainerType, NodeSnapshot, OwnerRef, PodSnapshot, Resources } from "../shared/schema/occurrence.ts";
-import { containerTypes, toIso } from "./detect/index.ts";
+import { parseBytes, parseQuantity } from "../quantity.ts";
+import type { ContainerType, NodeSnapshot, OwnerRef, PodSnapshot, Resources } from "../schema/occurrence.ts";
+import { containerTypes } from "./containers.ts";
+import type { MemoryUsage } from "./metrics.ts";
+import { toIso } from "./time.ts";
 import { memorySettings } from "./memory-settings.ts";
 
 type PodSnapshotInput = Omit<PodSnapshot, "containers"> & { containers: PodSnapshot["containers"] };
@@ -19,12 +22,8 @@ export interface PodContext {
   logTail?: string[];
 }
 
-export interface NodeMetricsInput {
-  /** Node working set in bytes. */
-  nodeMemory?: number;
-  /** Pod working set in bytes by `namespace/name`. */
-  podMemory?: Map<string, number>;
-}
+/** The metrics-API numbers a node snapshot shows; none when the metrics API did not answer. */
+export type NodeMetricsInput = Partial<Pick<MemoryUsage, "nodeMemory" | "podMemory">>;
 
 const MAX_VALUE = 256;
 const TOP_PODS = 10;

@@ -5,11 +5,11 @@
  * (mrkdwn.ts); every text stays inside Slack's limits (limits.ts).
  */
 import type { KnownBlock, SectionBlock } from "@slack/web-api";
-import { formatBytes } from "../quantity.ts";
-import { RESPONSE_MINUTES, type Incident, type Level } from "../schema/incident.ts";
-import type { IncidentKind } from "../schema/occurrence.ts";
-import { stepsFor, type FilledStep } from "../runbooks/fill.ts";
-import { runbookDocPath } from "../runbooks/runbooks.ts";
+import { formatBytes } from "../../shared/quantity.ts";
+import { RESPONSE_MINUTES, type Incident, type Level, type PartOf } from "../../shared/schema/incident.ts";
+import type { IncidentKind } from "../../shared/schema/occurrence.ts";
+import { stepsFor, type FilledStep } from "../../shared/runbooks/fill.ts";
+import { runbookDocPath } from "../../shared/runbooks/runbooks.ts";
 import { causeLabel } from "./cause-labels.ts";
 import { cutMrkdwn, fitBlocks, SLACK_LIMITS } from "./limits.ts";
 import { codeBlock, codeSpan, escapeMrkdwn, escapeWithin, link, slackDate } from "./mrkdwn.ts";
@@ -34,12 +34,10 @@ export interface MessageOptions {
 }
 
 /** The node OOM incident a victim is part of, and a link to the victim's reply in that incident's thread. */
-export interface PartOfNote {
-  incidentId: string;
-  node?: string;
+export type PartOfNote = Omit<PartOf, "kind"> & {
   /** Permalink of the reply in the node incident's thread (configuration-free: from Slack). */
   url?: string;
-}
+};
 
 export const KIND_LABEL: Readonly<Record<IncidentKind, string>> = {
   ContainerOOM: "Container OOM",

@@ -4,7 +4,8 @@
  * that finds an already-posted parent by the incident id in its metadata.
  */
 import { WebClient, type MessageMetadata, type WebClientOptions } from "@slack/web-api";
-import type { Incident } from "../schema/incident.ts";
+import type { Incident } from "../../shared/schema/incident.ts";
+import { isSlackChannelId } from "../../shared/slack-ids.ts";
 import type { SlackMessage } from "./message.ts";
 import type { MessageRef } from "./slack-ref.ts";
 
@@ -42,7 +43,6 @@ function isIncidentMessage(metadata: { event_type?: string; event_payload?: unkn
   return metadata?.event_type === METADATA_EVENT_TYPE && payload?.incident_id === incidentId && payload.role === role;
 }
 
-const CHANNEL_ID = /^[CGD][A-Z0-9]{8,}$/;
 /** How far back to look for a parent, before the incident's first occurrence (clock skew). */
 const LOOKBACK_SECONDS = 600;
 const MAX_HISTORY_PAGES = 5;
@@ -64,7 +64,7 @@ export class SlackPoster {
       unfurl_media: false,
       ...(threadTs ? { thread_ts: threadTs } : {}),
     });
-    if (res.channel && !CHANNEL_ID.test(channel)) this.ids.set(channel.replace(/^#/, ""), res.channel);
+    if (res.channel && !isSlackChannelId(channel)) this.ids.set(channel.replace(/^#/, ""), res.channel);
     return { channel: res.channel ?? channel, ts: res.ts ?? "" };
   }
 
@@ -83,7 +83,7 @@ export class SlackPoster {
 
   /** conversations.history needs an id; a name is resolved through conversations.list. */
   private async channelId(channel: string): Promise<string | undefined> {
-    if (CHANNEL_ID.test(channel)) return channel;
+    if (isSlackChannelId(channel)) return channel;
     const name = channel.replace(/^#/, "");
     const known = this.ids.get(name);
     if (known) return known;

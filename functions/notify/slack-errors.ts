@@ -40,13 +40,18 @@ export function classifySlackError(e: unknown): SlackFailure {
   return { action: "retry", code: "unknown" };
 }
 
-/** Thrown to stop processing one record; the handler turns it into a retry or an acknowledgement. */
+/**
+ * Thrown to stop processing one record; the handler turns it into a retry or an
+ * acknowledgement. When it translates a Slack (or network) error, `cause` is that
+ * error, so logs and dead letters can still show what Slack said.
+ */
 export class NotifyError extends Error {
   constructor(
     readonly failure: SlackFailure | { action: "retry" | "permanent"; code: string },
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = "NotifyError";
   }
 }
@@ -54,7 +59,7 @@ export class NotifyError extends Error {
 export function asNotifyError(e: unknown, what: string): NotifyError {
   if (e instanceof NotifyError) return e;
   const failure = classifySlackError(e);
-  return new NotifyError(failure, `${what}: ${failure.code}`);
+  return new NotifyError(failure, `${what}: ${failure.code}`, { cause: e });
 }
 
 /** Runs one Slack call; its failure becomes a NotifyError naming the call. */

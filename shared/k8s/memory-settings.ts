@@ -2,7 +2,8 @@
  * Memory-relevant settings of a container, and nothing else: environment values
  * may be secrets, so only allow-listed variables are read, option strings are
  * reduced to their memory flags (a JAVA_OPTS can carry a trustStorePassword), and
- * values from references are recorded by source, never resolved.
+ * values from references are recorded by source, never resolved. What the
+ * captured settings mean (heap size, GOMEMLIMIT) is read by shared/domain/memory-settings.ts.
  */
 import type { V1Container, V1EnvVar } from "@kubernetes/client-node";
 

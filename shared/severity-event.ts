@@ -1,0 +1,38 @@
+/**
+ * Severity events on EventBridge, one per new incident and per escalation, so
+ * ops automation (SSM Automation, paging) can trigger on the level.
+ *   source:      "oomwatch"
+ *   detail-type: "oomwatch.incident.level1" | "...level2" | "...level3"
+ *   detail:      SeverityEventDetail (below)
+ * Delivery is at-least-once: consumers deduplicate on `detail.dedupeKey`.
+ * This is the contract notify (which puts the events) and infra (whose rules
+ * match them) share; functions/notify/severity-event.ts builds and sends them.
+ */
+import type { Level } from "./schema/incident.ts";
+import type { IncidentKind } from "./schema/occurrence.ts";
+
+export const severityDetailType = (level: Level): string => `oomwatch.incident.level${level}`;
+
+export interface SeverityEventDetail {
+  version: 1;
+  /** `<incident id>:level<N>`: the same for every delivery of one event. */
+  dedupeKey: string;
+  change: "new" | "escalated";
+  incidentId: string;
+  level: Level;
+  previousLevel?: Level;
+  responseMinutes: number;
+  kind: IncidentKind;
+  cluster: string;
+  namespace?: string;
+  workload?: { kind: string; name: string };
+  container?: string;
+  node?: string;
+  causes: string[];
+  escalationReasons: string[];
+  occurrences: number;
+  firstSeen: string;
+  lastSeen: string;
+  runbook: string;
+  slack?: { channel: string; ts: string; permalink?: string };
+}

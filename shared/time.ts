@@ -1,0 +1,15 @@
+/**
+ * ISO-8601 times as the pipeline stores and compares them. Stored times are
+ * compared as strings (sort keys, windows), so every time is normalised to UTC
+ * `Z` form before it is stored or compared.
+ */
+
+/** The same instant in UTC `Z` form (`2024-05-01T10:00:00+02:00` -> `2024-05-01T08:00:00.000Z`). */
+export function utc(iso: string): string {
+  return new Date(Date.parse(iso)).toISOString();
+}
+
+/** The instant `ms` milliseconds after (negative: before) `iso`, in UTC `Z` form. */
+export function shiftIso(iso: string, ms: number): string {
+  return new Date(Date.parse(iso) + ms).toISOString();
+}
