@@ -57,6 +57,8 @@ export function buildIncident(b: BuildInput): Incident {
     diagnosis: { causes: b.diagnosis.causes, summary: b.diagnosis.summary },
     recommendation: b.recommendation,
     enrichment: b.enriched.enrichment,
+    // Analysis runs only for an incident that just received an occurrence: it is open. Resolution sets it otherwise.
+    status: "open",
     enrichmentError: b.enriched.enrichmentError,
     victims: ctx.victims ?? [],
     ...(ctx.nodeOom ? { partOf: { incidentId: ctx.nodeOom.incidentId, kind: "NodeOOM" as const, ...(ctx.nodeOom.node ? { node: ctx.nodeOom.node } : {}) } } : {}),

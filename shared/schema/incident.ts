@@ -10,6 +10,7 @@ import {
   OwnerRefSchema,
   PodSnapshotSchema,
 } from "./occurrence.ts";
+import { MemoryTraceSchema } from "./memory.ts";
 
 export const LevelSchema = z.union([z.literal(1), z.literal(2), z.literal(3)]);
 export type Level = z.infer<typeof LevelSchema>;
@@ -102,6 +103,15 @@ export const IncidentSchema = z.object({
   lastMessage: z.string().optional(),
   snapshot: z.object({ pod: PodSnapshotSchema.optional(), node: NodeSnapshotSchema.optional() }).default({}),
   slack: z.object({ channel: z.string(), ts: z.string(), permalink: z.string().optional() }).optional(),
+  /** Working-set history of the incident's latest occurrence (same shape as the occurrence's). */
+  memoryTrace: MemoryTraceSchema.optional(),
+  /** Container OOM incidents: ISO time of the first Level 0 warning for the container within the window. */
+  warnedAt: isoTime.optional(),
+  /** Lifecycle: `open` until quiet for its window (node incidents: pressure cleared), then `resolved`. */
+  status: z.enum(["open", "resolved"]).default("open"),
+  resolvedAt: isoTime.optional(),
+  /** The last resolved incident of the same group, when this one opened after it (and how many in 7 days). */
+  previous: z.object({ incidentId: z.string(), resolvedAt: isoTime.optional(), countLast7Days: z.number().int().nonnegative() }).optional(),
   updatedAt: isoTime,
 });
 export type Incident = z.infer<typeof IncidentSchema>;

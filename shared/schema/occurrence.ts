@@ -7,6 +7,7 @@
  * Memory quantities are bytes (numbers); the original quantity strings are not kept.
  */
 import { z } from "zod";
+import { EarlyWarningDetailSchema, MemoryTraceSchema, TopContainerSchema } from "./memory.ts";
 
 export const OCCURRENCE_VERSION = 1;
 
@@ -171,6 +172,16 @@ export const OccurrenceSchema = z.object({
     pod: PodSnapshotSchema.optional(),
     node: NodeSnapshotSchema.optional(),
   }),
+  /**
+   * Working-set history that led to this occurrence (the affected container's for ContainerOOM,
+   * PodEviction and MemoryNearLimit; the node's for NodeOOM, NodeMemoryPressure, NodeMemoryHigh),
+   * newest last, trimmed to fit the message. Absent when the metrics API gave no samples.
+   */
+  memoryTrace: MemoryTraceSchema.optional(),
+  /** Node-level occurrences: the largest containers on the node by working set at that time. */
+  topContainers: z.array(TopContainerSchema).max(10).optional(),
+  /** Level 0 early warnings: the rule that fired and its numbers. */
+  warning: EarlyWarningDetailSchema.optional(),
 });
 export type Occurrence = z.infer<typeof OccurrenceSchema>;
 /** Input type (before defaults are applied), handy for building messages. */

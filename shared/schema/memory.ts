@@ -1,0 +1,46 @@
+/**
+ * The memory-history parts of the occurrence message: what the forwarder's sampler adds to an
+ * occurrence (the trace that led to it, the largest containers on a node) and the payload of a
+ * Level 0 early warning. Kept apart from occurrence.ts so the trace contract has one owner
+ * (shared/memory/trace.ts) and the occurrence schema only composes it.
+ */
+import { z } from "zod";
+
+export { type MemoryTrace, MemoryTraceSchema } from "../memory/trace.ts";
+
+/** One of the largest containers on a node at the time of a node-level occurrence. */
+export const TopContainerSchema = z.object({
+  namespace: z.string(),
+  pod: z.string(),
+  container: z.string(),
+  workingSetBytes: z.number().nonnegative(),
+  limitBytes: z.number().nonnegative().optional(),
+  requestBytes: z.number().nonnegative().optional(),
+});
+export type TopContainer = z.infer<typeof TopContainerSchema>;
+
+/**
+ * Which early-warning rule fired and the numbers behind it (MemoryNearLimit / NodeMemoryHigh).
+ * Mirrors `EarlyWarning` in shared/memory/early-warning.ts with ISO times instead of epochs.
+ */
+export const EarlyWarningDetailSchema = z.object({
+  ruleId: z.enum([
+    "container-warning",
+    "container-critical",
+    "container-trend",
+    "node-warning",
+    "node-critical",
+    "node-trend",
+  ]),
+  severity: z.enum(["warning", "critical"]),
+  /** Newest sample as % of the container's limit or the node's allocatable. */
+  currentPercent: z.number().nonnegative(),
+  currentBytes: z.number().nonnegative(),
+  limitBytes: z.number().positive(),
+  /** When the rule started to hold (the value incidents keep as `warnedAt`). */
+  firingSince: z.iso.datetime({ offset: true }),
+  slopeBytesPerSecond: z.number().optional(),
+  /** At the current slope, seconds until the limit is reached (0 when already there). */
+  secondsToLimit: z.number().nonnegative().optional(),
+});
+export type EarlyWarningDetail = z.infer<typeof EarlyWarningDetailSchema>;
