@@ -44,7 +44,7 @@ export async function countStored(doc: DynamoDBDocumentClient, observedKeys: rea
   for (const id of ids) for (const m of await store.listMembers(id)) memberKeys.push(m.key);
 
   const topLevel = incidents.filter((i) => !i.partOf);
-  const byLevel: Record<Level, number> = { 1: 0, 2: 0, 3: 0 };
+  const byLevel: Record<Level, number> = { 0: 0, 1: 0, 2: 0, 3: 0 };
   for (const i of topLevel) byLevel[i.level]++;
   return {
     stored: done.length,

@@ -17,7 +17,7 @@ export interface ForwarderStats {
 export class ForwarderMetrics {
   readonly registry = new Registry();
   private readonly counts: ForwarderStats = {
-    observed: { ContainerOOM: 0, PodEviction: 0, NodeMemoryPressure: 0, NodeOOM: 0 },
+    observed: { ContainerOOM: 0, PodEviction: 0, NodeMemoryPressure: 0, NodeOOM: 0, MemoryNearLimit: 0, NodeMemoryHigh: 0 },
     sent: 0,
     failed: 0,
     shed: 0,

@@ -21,7 +21,8 @@ export interface SeverityEventDetail {
   incidentId: string;
   level: Level;
   previousLevel?: Level;
-  responseMinutes: number;
+  /** Absent for Level 0 (early warning, no page). */
+  responseMinutes?: number;
   kind: IncidentKind;
   cluster: string;
   namespace?: string;

@@ -13,6 +13,8 @@ const KIND_LABEL: Record<Incident["kind"], string> = {
   PodEviction: "Eviction",
   NodeMemoryPressure: "MemPressure",
   NodeOOM: "NodeOOM",
+  MemoryNearLimit: "NearLimit",
+  NodeMemoryHigh: "NodeMemHigh",
 };
 
 /** Where it happened, in one short cell: `payments/api [server]` or `node/ip-10-0-1-5`. */

@@ -3,7 +3,7 @@
  * sections. Every value that came from the cluster is untrusted and cleaned.
  */
 import { formatBytes } from "../../shared/quantity.ts";
-import { RESPONSE_MINUTES, type Incident } from "../../shared/schema/incident.ts";
+import { responseMinutes, type Incident } from "../../shared/schema/incident.ts";
 import type { ContainerSnapshot, NodeSnapshot, PodSnapshot, Resources } from "../../shared/schema/occurrence.ts";
 import type { Member } from "../../shared/domain/members.ts";
 import { clean, longTime } from "./text.ts";
@@ -33,7 +33,7 @@ function mapText(m: Record<string, string>): string {
 }
 
 function header(i: Incident, out: Lines): void {
-  out.push(clean(`Incident ${i.id} · Level ${i.level} (respond within ${RESPONSE_MINUTES[i.level]} min) · ${i.kind}`));
+  out.push(clean(`Incident ${i.id} · Level ${i.level} (${i.level === 0 ? "early warning, no page" : `respond within ${responseMinutes(i.level)} min`}) · ${i.kind}`));
   field(out, "Cluster", i.cluster);
   field(out, "Namespace", i.namespace);
   field(out, "Workload", i.workload ? `${i.workload.kind}/${i.workload.name}` : undefined);

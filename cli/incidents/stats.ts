@@ -76,7 +76,7 @@ export interface StatsOptions {
 }
 
 export function computeStats(incidents: Iterable<Incident>, o: StatsOptions): IncidentStats {
-  const byLevel: Record<`${Level}`, number> = { "1": 0, "2": 0, "3": 0 };
+  const byLevel: Record<`${Level}`, number> = { "0": 0, "1": 0, "2": 0, "3": 0 };
   const byKind = Object.fromEntries(IncidentKindSchema.options.map((k) => [k, 0])) as Record<IncidentKind, number>;
   const workloads = new Map<string, Ranked>();
   const nodes = new Map<string, Ranked>();

@@ -6,7 +6,7 @@
  */
 import type { KnownBlock, SectionBlock } from "@slack/web-api";
 import { formatBytes } from "../../shared/quantity.ts";
-import { RESPONSE_MINUTES, type Incident, type Level, type PartOf } from "../../shared/schema/incident.ts";
+import { responseMinutes, type Incident, type Level, type PartOf } from "../../shared/schema/incident.ts";
 import type { IncidentKind } from "../../shared/schema/occurrence.ts";
 import { stepsFor, type FilledStep } from "../../shared/runbooks/fill.ts";
 import { runbookDocPath } from "../../shared/runbooks/runbooks.ts";
@@ -44,8 +44,10 @@ export const KIND_LABEL: Readonly<Record<IncidentKind, string>> = {
   PodEviction: "Pod eviction",
   NodeMemoryPressure: "Node memory pressure",
   NodeOOM: "Node OOM",
+  MemoryNearLimit: "Memory near limit",
+  NodeMemoryHigh: "Node memory high",
 };
-const LEVEL_EMOJI: Readonly<Record<Level, string>> = { 1: ":large_yellow_circle:", 2: ":large_orange_circle:", 3: ":red_circle:" };
+const LEVEL_EMOJI: Readonly<Record<Level, string>> = { 0: ":large_blue_circle:", 1: ":large_yellow_circle:", 2: ":large_orange_circle:", 3: ":red_circle:" };
 
 const MAX_LIST = 5;
 const mrkdwn = (text: string): SectionBlock => ({ type: "section", text: { type: "mrkdwn", text: cutMrkdwn(text, SLACK_LIMITS.sectionText) } });
@@ -118,6 +120,12 @@ export function whatHappened(i: Incident): string {
       break;
     case "NodeOOM":
       lead = `The kernel OOM killer ran on ${node}${i.facts.process ? ` and killed ${codeSpan(i.facts.process)}` : ""}${times}`;
+      break;
+    case "MemoryNearLimit":
+      lead = `Container ${codeSpan(i.container ?? "?")}${wl ? ` of ${codeSpan(wl)}` : ""} is close to its memory limit`;
+      break;
+    case "NodeMemoryHigh":
+      lead = `Node ${node} is close to running out of allocatable memory`;
       break;
   }
   const nums = numbers(i);
@@ -196,7 +204,7 @@ function evidenceBlocks(i: Incident): KnownBlock[] {
 }
 
 function leadBlock(i: Incident, opts: MessageOptions): KnownBlock {
-  const parts = [`*Respond within ${RESPONSE_MINUTES[i.level]} min* · ${link(runbookUrl(opts.runbookBaseUrl, i.level), `Level ${i.level} runbook`)}`];
+  const parts = [`*Respond within ${responseMinutes(i.level)} min* · ${link(runbookUrl(opts.runbookBaseUrl, i.level), `Level ${i.level} runbook`)}`];
   if (opts.route.mention) parts[0] = `${opts.route.mention} ${parts[0]}`;
   if (i.escalation.from !== undefined) {
     const reasons = i.escalation.reasons.map((r) => escapeWithin(r, 300)).join("; ");
@@ -235,7 +243,7 @@ function header(i: Incident): KnownBlock {
 }
 
 function fallback(i: Incident, prefix = ""): string {
-  const text = `${prefix}Level ${i.level} ${KIND_LABEL[i.kind]} in ${i.cluster}: ${escapeMrkdwn(subject(i))}. ${whatHappened(i)} Respond within ${RESPONSE_MINUTES[i.level]} min.`;
+  const text = `${prefix}Level ${i.level} ${KIND_LABEL[i.kind]} in ${i.cluster}: ${escapeMrkdwn(subject(i))}. ${whatHappened(i)} Respond within ${responseMinutes(i.level)} min.`;
   return cutMrkdwn(text, 3000);
 }
 
@@ -296,7 +304,7 @@ export function threadReply(i: Incident, change: "repeat" | "escalated", previou
   if (change === "escalated" || (previousLevel !== undefined && previousLevel < i.level)) {
     const reasons = i.escalation.reasons.map((r) => escapeWithin(r, 300)).join("; ");
     lines.push(`:arrow_double_up: *Escalated to Level ${i.level}*${previousLevel !== undefined ? ` (was Level ${previousLevel})` : ""}${reasons ? `: ${reasons}` : ""}`);
-    lines.push(`Respond within ${RESPONSE_MINUTES[i.level]} min. The message above now shows the Level ${i.level} runbook steps.`);
+    lines.push(`Respond within ${responseMinutes(i.level)} min. The message above now shows the Level ${i.level} runbook steps.`);
   } else {
     lines.push(`:repeat: *Again:* ${plural(i.occurrences, "occurrence")} now, last seen ${slackDate(i.lastSeen)}.`);
   }

@@ -4,7 +4,7 @@
  */
 import { PutEventsCommand, type EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { EVENT_SOURCE } from "../../shared/resources.ts";
-import { RESPONSE_MINUTES, type Incident, type Level } from "../../shared/schema/incident.ts";
+import { responseMinutes, type Incident, type Level } from "../../shared/schema/incident.ts";
 import { type SeverityEventDetail, severityDetailType } from "../../shared/severity-event.ts";
 
 export function severityEventDetail(
@@ -19,7 +19,7 @@ export function severityEventDetail(
     incidentId: i.id,
     level: i.level,
     ...(extra.previousLevel !== undefined ? { previousLevel: extra.previousLevel } : {}),
-    responseMinutes: RESPONSE_MINUTES[i.level],
+    responseMinutes: responseMinutes(i.level),
     kind: i.kind,
     cluster: i.cluster,
     ...(i.namespace ? { namespace: i.namespace } : {}),

@@ -12,6 +12,9 @@ export const BASE_LEVEL: Record<IncidentKind, Level> = {
   PodEviction: 2,
   NodeMemoryPressure: 2,
   NodeOOM: 3,
+  // Early warnings: a heads-up to the owner, never a page.
+  MemoryNearLimit: 0,
+  NodeMemoryHigh: 0,
 };
 
 export interface Classification {

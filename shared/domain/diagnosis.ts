@@ -178,6 +178,10 @@ function what(ctx: AnalysisContext): string {
       const p = o.nodeOOM?.process ? ` (killed ${o.nodeOOM.process}${o.nodeOOM.pid !== undefined ? `, pid ${o.nodeOOM.pid}` : ""})` : "";
       return `node ${node} ran out of memory${p}`;
     }
+    case "MemoryNearLimit":
+      return `container ${o.container?.name ?? "?"} of ${podRef} is close to its memory limit`;
+    case "NodeMemoryHigh":
+      return `node ${node} is close to running out of allocatable memory`;
   }
 }
 

@@ -66,6 +66,14 @@ export function groupOf(o: Occurrence): GroupRef {
     case "PodEviction":
     case "NodeMemoryPressure":
       return { key: `nodemem|${o.cluster}|${node}`, scope: "node-memory" };
+    // Early warnings group like their OOM counterparts, in groups of their own.
+    case "MemoryNearLimit": {
+      const w = workloadOf(o);
+      const workload = w ? `${w.kind}/${w.name}` : "unknown";
+      return { key: `warn|${o.cluster}|${namespaceOf(o)}|${workload}|${o.container?.name ?? "unknown"}`, scope: "workload-container" };
+    }
+    case "NodeMemoryHigh":
+      return { key: `nodewarn|${o.cluster}|${node}`, scope: "node-memory" };
   }
 }
 

@@ -1,4 +1,5 @@
 /** Picks the runbook steps for an incident and fills in its real names. */
+import { BASE_LEVEL } from "../domain/classify.ts";
 import { formatBytes } from "../quantity.ts";
 import type { Incident, Level } from "../schema/incident.ts";
 import type { IncidentKind } from "../schema/occurrence.ts";
@@ -7,8 +8,6 @@ import { RUNBOOKS, type Runbook, type RunbookCommand, type RunbookStep } from ".
 export const PLACEHOLDERS = ["cluster", "namespace", "pod", "container", "workload", "node", "request", "limit"] as const;
 export type RunbookNames = Partial<Record<(typeof PLACEHOLDERS)[number], string>>;
 
-/** The level an incident of this kind starts at; above it, the incident was escalated. */
-export const BASE_LEVEL: Readonly<Record<IncidentKind, Level>> = { ContainerOOM: 1, PodEviction: 2, NodeMemoryPressure: 2, NodeOOM: 3 };
 
 /** At most this many steps in a message; the document has the rest. */
 export const MAX_MESSAGE_STEPS = 10;

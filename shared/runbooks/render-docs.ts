@@ -42,7 +42,7 @@ export function renderRunbookDoc(level: Level): string {
     "",
     "<!-- Generated from shared/runbooks/runbooks.ts by `npx tsx shared/runbooks/render-docs.ts`. Edit the source, not this file. -->",
     "",
-    `**Respond within ${rb.responseMinutes} minutes.** Applies to: ${rb.kinds.map((k) => KIND_LABEL[k] ?? k).join(", ")}.`,
+    `**${rb.responseMinutes === undefined ? "No page: handle during working hours." : `Respond within ${rb.responseMinutes} minutes.`}** Applies to: ${rb.kinds.map((k) => KIND_LABEL[k] ?? k).join(", ")}.`,
     "",
     rb.meaning,
     "",
@@ -60,7 +60,7 @@ export function renderRunbookDoc(level: Level): string {
   ].join("\n");
 }
 
-const LEVELS: Level[] = [1, 2, 3];
+const LEVELS: Level[] = [0, 1, 2, 3];
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** Levels whose document differs from what the source generates. */

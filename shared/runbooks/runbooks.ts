@@ -36,7 +36,8 @@ export interface RunbookStep {
 export interface Runbook {
   level: Level;
   title: string;
-  responseMinutes: number;
+  /** Absent for Level 0: an early warning pages nobody. */
+  responseMinutes?: number;
   kinds: IncidentKind[];
   /** What this level means, in a sentence or two. */
   meaning: string;
@@ -46,6 +47,45 @@ export interface Runbook {
 
 const k = (run: string): RunbookCommand => ({ where: "kubectl", run });
 const onNode = (run: string): RunbookCommand => ({ where: "node", run });
+
+const LEVEL_0: Runbook = {
+  level: 0,
+  title: "Early warning: memory near the limit",
+  kinds: ["MemoryNearLimit", "NodeMemoryHigh"],
+  meaning:
+    "A container's working set has stayed close to its memory limit (or a node's close to its allocatable memory), or it grows fast " +
+    "enough to reach it soon. Nothing has been killed yet: this is a heads-up for the owner during working hours, not a page.",
+  steps: [
+    {
+      id: "trend",
+      title: "Check the trend against the limit",
+      detail:
+        "A working set that climbs without ever dropping points to a leak: a higher limit only delays the kill. " +
+        "A flat working set near the limit means the container is undersized.",
+      commands: [k("kubectl -n {{namespace}} top pod {{pod}} --containers"), k("kubectl top node {{node}}")],
+      kinds: ["MemoryNearLimit"],
+    },
+    {
+      id: "raise-or-fix",
+      title: "Raise the limit or find the leak before the OOM",
+      detail:
+        "If usage is legitimate, raise the request and limit (the incident's recommendation has numbers); if it is a leak, take a heap profile now, while the process is alive.",
+      commands: [k("kubectl -n {{namespace}} set resources {{workload}} -c {{container}} --requests=memory={{request}} --limits=memory={{limit}}")],
+      kinds: ["MemoryNearLimit"],
+    },
+    {
+      id: "node-headroom",
+      title: "Find what fills the node",
+      detail: "List the largest pods on the node and their requests: a node near allocatable evicts or OOM-kills next. Move or resize the largest BestEffort/Burstable pods.",
+      commands: [k("kubectl get pods -A --field-selector=spec.nodeName={{node}} -o wide"), k("kubectl describe node {{node}}")],
+      kinds: ["NodeMemoryHigh"],
+    },
+  ],
+  prevention: [
+    "Size requests from the observed working set (p95) and limits from its peak with headroom.",
+    "Set runtime limits below the container limit (JVM MaxRAMPercentage=75, Go GOMEMLIMIT at 90 % of the limit).",
+  ],
+};
 
 const LEVEL_1: Runbook = {
   level: 1,
@@ -278,7 +318,7 @@ const LEVEL_3: Runbook = {
   ],
 };
 
-export const RUNBOOKS: Readonly<Record<Level, Runbook>> = { 1: LEVEL_1, 2: LEVEL_2, 3: LEVEL_3 };
+export const RUNBOOKS: Readonly<Record<Level, Runbook>> = { 0: LEVEL_0, 1: LEVEL_1, 2: LEVEL_2, 3: LEVEL_3 };
 
 /** Path of the generated document, relative to the repository root. */
 export const runbookDocPath = (level: Level): string => `docs/runbooks/level-${level}.md`;

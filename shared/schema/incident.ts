@@ -12,7 +12,8 @@ import {
 } from "./occurrence.ts";
 import { MemoryTraceSchema } from "./memory.ts";
 
-export const LevelSchema = z.union([z.literal(1), z.literal(2), z.literal(3)]);
+/** Level 0 is an early warning (no page); 1–3 are the runbook levels. */
+export const LevelSchema = z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]);
 export type Level = z.infer<typeof LevelSchema>;
 
 const isoTime = z.iso.datetime({ offset: true });
@@ -138,5 +139,10 @@ export const NotifyRequestSchema = z.object({
 });
 export type NotifyRequest = z.infer<typeof NotifyRequestSchema>;
 
-/** Response targets per level (minutes), from the reference runbook. */
-export const RESPONSE_MINUTES: Record<Level, number> = { 1: 5, 2: 10, 3: 30 };
+/** Response targets per paging level (minutes), from the reference runbook. */
+export const RESPONSE_MINUTES: Record<Exclude<Level, 0>, number> = { 1: 5, 2: 10, 3: 30 };
+
+/** Response target of a level; Level 0 (early warning) pages nobody and has none. */
+export function responseMinutes(level: Level): number | undefined {
+  return level === 0 ? undefined : RESPONSE_MINUTES[level];
+}

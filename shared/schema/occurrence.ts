@@ -11,7 +11,18 @@ import { EarlyWarningDetailSchema, MemoryTraceSchema, TopContainerSchema } from 
 
 export const OCCURRENCE_VERSION = 1;
 
-export const IncidentKindSchema = z.enum(["ContainerOOM", "PodEviction", "NodeMemoryPressure", "NodeOOM"]);
+/**
+ * MemoryNearLimit (container) and NodeMemoryHigh (node) are Level 0 early warnings from the
+ * forwarder's memory history: no page, a heads-up to the owner before the OOM.
+ */
+export const IncidentKindSchema = z.enum([
+  "ContainerOOM",
+  "PodEviction",
+  "NodeMemoryPressure",
+  "NodeOOM",
+  "MemoryNearLimit",
+  "NodeMemoryHigh",
+]);
 export type IncidentKind = z.infer<typeof IncidentKindSchema>;
 
 const isoTime = z.iso.datetime({ offset: true });

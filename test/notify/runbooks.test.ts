@@ -11,7 +11,7 @@ describe("runbooks", () => {
   });
 
   it("every step has an anchor, commands and only known placeholders; response targets follow the levels", () => {
-    expect([1, 2, 3].map((l) => RUNBOOKS[l as 1 | 2 | 3].responseMinutes)).toEqual([5, 10, 30]);
+    expect([0, 1, 2, 3].map((l) => RUNBOOKS[l as 0 | 1 | 2 | 3].responseMinutes)).toEqual([undefined, 5, 10, 30]);
     for (const rb of Object.values(RUNBOOKS)) {
       const ids = rb.steps.map((s) => s.id);
       expect(new Set(ids).size).toBe(ids.length);
@@ -21,7 +21,9 @@ describe("runbooks", () => {
           for (const [, name] of c.run.matchAll(/\{\{(\w+)\}\}/g)) expect(PLACEHOLDERS).toContain(name);
         }
       }
-      expect(renderRunbookDoc(rb.level)).toContain(`**Respond within ${rb.responseMinutes} minutes.**`);
+      expect(renderRunbookDoc(rb.level)).toContain(
+        rb.responseMinutes === undefined ? "**No page: handle during working hours.**" : `**Respond within ${rb.responseMinutes} minutes.**`,
+      );
     }
   });
 
