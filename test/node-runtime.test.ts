@@ -1,0 +1,25 @@
+/**
+ * The tests run on the production runtime: Node 22, as the Lambda functions (nodejs22.x) and the
+ * forwarder image. `npm test` gets it from the devDependency `node` (npm puts node_modules/.bin first
+ * on PATH); running vitest with another Node fails here rather than passing on the wrong runtime.
+ */
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+  engines: { node: string };
+  devDependencies: Record<string, string>;
+};
+
+describe("Node runtime", () => {
+  it("the vitest worker runs Node 22", () => {
+    console.log(`vitest worker: node ${process.version}`);
+    expect(process.versions.node.split(".")[0]).toBe("22");
+  });
+
+  it("is the exact Node the lock file pins, and engines asks for 22", () => {
+    expect(process.versions.node).toBe(pkg.devDependencies.node);
+    expect(pkg.engines.node).toBe(">=22");
+    expect(pkg.devDependencies["@types/node"]?.split(".")[0]).toBe("22");
+  });
+});
