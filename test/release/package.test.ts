@@ -9,11 +9,13 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildPackageDist, DIST } from "../../scripts/build.ts";
+import { syncVersion, withVersion } from "../../scripts/sync-version.ts";
 import { VERSION } from "../../shared/version.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
   version: string;
+  license: string;
   private?: boolean;
   bin: Record<string, string>;
   files: string[];
@@ -57,4 +59,28 @@ describe("npm package", () => {
     const list = await oomwatch("incidents", "list", "--data-dir", data);
     expect(list.stdout).toContain("no incidents");
   }, 120_000);
+});
+
+describe("release files", () => {
+  it("LICENSE is the full Apache-2.0 text that package.json declares", () => {
+    const text = readFileSync(join(ROOT, "LICENSE"), "utf8");
+    expect(pkg.license).toBe("Apache-2.0");
+    expect(text).toMatch(/^Apache License\nVersion 2\.0, January 2004/);
+    expect(text).toContain("9. Accepting Warranty or Additional Liability.");
+    expect(text).toContain("END OF TERMS AND CONDITIONS");
+  });
+
+  it("CHANGELOG.md has an Unreleased section and one for every version up to package.json's", () => {
+    const text = readFileSync(join(ROOT, "CHANGELOG.md"), "utf8");
+    expect(text).toMatch(/^## \[Unreleased\]$/m);
+    expect(text).toMatch(/^## \[0\.1\.0\] - \d{4}-\d{2}-\d{2}$/m);
+    if (pkg.version !== "0.1.0") expect(text).toMatch(new RegExp(`^## \\[${pkg.version.replaceAll(".", "\\.")}\\] - `, "m"));
+  });
+
+  it("the image tags in the manifests and docs are package.json's version (scripts/sync-version.ts)", () => {
+    expect(syncVersion(VERSION, { check: true })).toEqual([]);
+    // The rewrite itself: a bump changes the tag, not its surroundings.
+    expect(withVersion("forwarder/deploy/kustomization.yaml", 'images:\n  - name: x\n    newTag: "0.1.0"\n', "1.2.3")).toBe('images:\n  - name: x\n    newTag: "1.2.3"\n');
+    expect(() => withVersion("docs/forwarder.md", "no image here", "1.2.3")).toThrow(/no match/);
+  });
 });
