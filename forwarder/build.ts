@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { BUNDLE_ALIAS, ESM_REQUIRE_SHIM } from "../shared/function-bundling.ts";
+import { BUNDLE_ALIAS, ESM_REQUIRE_SHIM, NODE_TARGET } from "../shared/function-bundling.ts";
 
 export async function buildForwarder(outfile: string): Promise<void> {
   await build({
@@ -13,7 +13,7 @@ export async function buildForwarder(outfile: string): Promise<void> {
     outfile,
     bundle: true,
     platform: "node",
-    target: "node22",
+    target: NODE_TARGET,
     format: "esm",
     minify: false,
     sourcemap: false,

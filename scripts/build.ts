@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { buildForwarder } from "../forwarder/build.ts";
-import { BUNDLE_ALIAS, ESM_REQUIRE_SHIM } from "../shared/function-bundling.ts";
+import { BUNDLE_ALIAS, ESM_REQUIRE_SHIM, NODE_TARGET } from "../shared/function-bundling.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -28,9 +28,6 @@ export const DIST = {
  * run time) that cannot be inlined.
  */
 export const CLI_EXTERNALS = ["dynalite"] as const;
-
-/** The Node release the package supports (engines in package.json, the image, the Lambda runtime). */
-export const NODE_TARGET = "node22";
 
 export async function buildCli(outfile: string): Promise<void> {
   await build({

@@ -17,6 +17,9 @@ export const ESM_REQUIRE_SHIM =
  */
 export const BUNDLE_ALIAS: Readonly<Record<string, string>> = { punycode: "punycode/" };
 
+/** The Node release every bundle targets: the Lambda runtime (nodejs22.x), the forwarder image, the CLI. */
+export const NODE_TARGET = "node22";
+
 /** NodejsFunction `bundling` values, spreadable into its props (set `format: OutputFormat.ESM` there: CDK's enum of "esm"). */
 export interface FunctionBundling {
   format: "esm";
@@ -33,8 +36,7 @@ export interface FunctionBundling {
 
 export const FUNCTION_BUNDLING: Readonly<FunctionBundling> = {
   format: "esm",
-  /** Matches the Lambda runtime (nodejs22.x). */
-  target: "node22",
+  target: NODE_TARGET,
   mainFields: ["module", "main"],
   banner: ESM_REQUIRE_SHIM,
   minify: true,

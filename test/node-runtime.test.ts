@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { FUNCTION_BUNDLING, NODE_TARGET } from "../shared/function-bundling.ts";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
   engines: { node: string };
@@ -21,5 +22,12 @@ describe("Node runtime", () => {
     expect(process.versions.node).toBe(pkg.devDependencies.node);
     expect(pkg.engines.node).toBe(">=22");
     expect(pkg.devDependencies["@types/node"]?.split(".")[0]).toBe("22");
+  });
+
+  it("every bundle targets that Node (functions, CLI, forwarder), and the image runs it", () => {
+    const major = process.versions.node.split(".")[0];
+    expect(FUNCTION_BUNDLING.target).toBe(`node${major}`);
+    expect(NODE_TARGET).toBe(`node${major}`);
+    expect(readFileSync(new URL("../forwarder/deploy/Dockerfile", import.meta.url), "utf8")).toMatch(new RegExp(`^FROM \\S+/nodejs${major}-`, "m"));
   });
 });
