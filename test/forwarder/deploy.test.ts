@@ -130,6 +130,7 @@ describe("forwarder deployment files", () => {
     expect(existsSync(bundle)).toBe(true);
     // process.execPath: the Node the tests run on (22, as in the image).
     expect(execFileSync(process.execPath, [bundle, "--help"], { encoding: "utf8" })).toContain("--queue-url");
+    expect(execFileSync(process.execPath, [bundle, "--version"], { encoding: "utf8" }).trim()).toBe(VERSION);
     let stderr = "";
     try {
       execFileSync(process.execPath, [bundle], { encoding: "utf8", env: { PATH: process.env.PATH }, stdio: "pipe" });
