@@ -31,7 +31,8 @@ function deployedNodeOptions(): string {
   return env.find((e) => e.name === "NODE_OPTIONS")?.value ?? "";
 }
 
-async function freePort(): Promise<number> {
+/** A loopback port free at the time of asking (the forwarder takes its metrics port as a setting). */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as { port: number }).port;

@@ -1,9 +1,21 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly (tsx), so `npx oomwatch` works right after `npm ci`, no build step.
-import { register } from "tsx/esm/api";
+// The `oomwatch` command. An installed package runs the bundle (dist/cli/oomwatch.mjs, built by
+// `npm run build`). A clone runs the TypeScript sources through tsx instead, so `npx oomwatch` works
+// right after `npm ci` with no build step and never runs a bundle older than the sources.
+import { existsSync } from "node:fs";
 
-// The SDK's "Node 22 soon" notice would precede every line we print; versions are pinned (docs/design.md "Versions").
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-register();
-const { main } = await import("../cli/main.ts");
+const sources = new URL("../cli/main.ts", import.meta.url);
+
+async function sourceEntry() {
+  if (!existsSync(sources)) return undefined;
+  try {
+    const { register } = await import("tsx/esm/api");
+    register();
+  } catch {
+    return undefined; // sources without dev dependencies (e.g. installed from git): use the bundle
+  }
+  return import(sources.href);
+}
+
+const { main } = (await sourceEntry()) ?? (await import("../dist/cli/oomwatch.mjs"));
 await main(process.argv);

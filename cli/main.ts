@@ -6,12 +6,13 @@ import { Command } from "commander";
 import { registerIncidentsCommand } from "./incidents.ts";
 import { registerSandboxCommand } from "./sandbox.ts";
 import { forwarderCommand } from "../forwarder/main.ts";
+import { VERSION } from "../shared/version.ts";
 
 export function buildProgram(): Command {
   const program = new Command()
     .name("oomwatch")
     .description("Kubernetes out-of-memory incidents: forwarder, pipeline, local sandbox and incident queries")
-    .version("0.1.0")
+    .version(VERSION)
     .showHelpAfterError();
   registerSandboxCommand(program);
   registerIncidentsCommand(program);

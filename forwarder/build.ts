@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { BUNDLE_ALIAS, ESM_REQUIRE_SHIM, NODE_TARGET } from "../shared/function-bundling.ts";
 
 export async function buildForwarder(outfile: string): Promise<void> {
   await build({
@@ -12,13 +13,14 @@ export async function buildForwarder(outfile: string): Promise<void> {
     outfile,
     bundle: true,
     platform: "node",
-    target: "node20",
+    target: NODE_TARGET,
     format: "esm",
     minify: false,
     sourcemap: false,
     legalComments: "none",
     logLevel: "warning",
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    banner: { js: ESM_REQUIRE_SHIM },
+    alias: { ...BUNDLE_ALIAS },
   });
 }
 

@@ -9,6 +9,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { createAwsClients, endpointsFromEnv } from "../shared/clients/aws.ts";
+import { VERSION } from "../shared/version.ts";
 import { ConfigError, FORWARDER_DEFAULTS, formatDuration, loadForwarderConfig } from "./config.ts";
 import { startForwarder } from "./forwarder.ts";
 import { createLogger } from "./log.ts";
@@ -16,6 +17,7 @@ import { createLogger } from "./log.ts";
 /** The forwarder's command (also `oomwatch forwarder`): every flag has an env variable. */
 export function forwarderCommand(name = "oomwatch-forwarder"): Command {
   return new Command(name)
+  .version(VERSION)
   .description("Watches pods, events and nodes for memory incidents and sends them to the oomwatch events queue.\nEvery flag has an env variable (in brackets); flags win.")
   .option("--cluster <name>", "cluster name in incidents [OOMWATCH_CLUSTER]")
   .option("--queue-url <url>", "events queue URL [EVENTS_QUEUE_URL]")

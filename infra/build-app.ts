@@ -7,6 +7,7 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import type { FunctionId } from "../shared/resources.ts";
 import { type OomwatchSettingsInput, parseSettings, settingsFromContext } from "./config.ts";
 import { OomwatchStack } from "./oomwatch-stack.ts";
+import { VERSION } from "../shared/version.ts";
 
 export interface BuildAppOptions extends AppProps {
   /** Typed settings; they win over context values of the same name. */
@@ -34,6 +35,9 @@ export function buildOomwatchApp(options: BuildAppOptions = {}): OomwatchApp {
     stackName: namePrefix ? `${namePrefix}-oomwatch` : "oomwatch",
     settings,
     entries,
+    // Stack tags: CloudFormation puts them on the stack and every resource it creates, so a deployed
+    // resource tells which release made it.
+    tags: { "oomwatch:version": VERSION },
   });
   if (!nag) return { app, stack };
   const checks = new AwsSolutionsChecks(app);

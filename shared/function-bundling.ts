@@ -10,6 +10,16 @@ import type { BuildOptions } from "esbuild";
 export const ESM_REQUIRE_SHIM =
   "import { createRequire as __oomwatchCreateRequire } from 'module'; const require = __oomwatchCreateRequire(import.meta.url);";
 
+/**
+ * Module aliases for every bundle (functions, CLI, forwarder). tr46 (under client-node's node-fetch)
+ * requires Node's built-in `punycode`, deprecated with a runtime warning on Node 22 for code outside
+ * node_modules, which a bundle is; the npm package of the same name has the same API and no warning.
+ */
+export const BUNDLE_ALIAS: Readonly<Record<string, string>> = { punycode: "punycode/" };
+
+/** The Node release every bundle targets: the Lambda runtime (nodejs22.x), the forwarder image, the CLI. */
+export const NODE_TARGET = "node22";
+
 /** NodejsFunction `bundling` values, spreadable into its props (set `format: OutputFormat.ESM` there: CDK's enum of "esm"). */
 export interface FunctionBundling {
   format: "esm";
@@ -20,12 +30,13 @@ export interface FunctionBundling {
   sourceMap: boolean;
   sourcesContent: boolean;
   bundleAwsSDK: boolean;
+  /** Extra esbuild flags: BUNDLE_ALIAS as `--alias:name` entries. */
+  esbuildArgs: Record<string, string>;
 }
 
 export const FUNCTION_BUNDLING: Readonly<FunctionBundling> = {
   format: "esm",
-  /** Matches the Lambda runtime (nodejs22.x). */
-  target: "node22",
+  target: NODE_TARGET,
   mainFields: ["module", "main"],
   banner: ESM_REQUIRE_SHIM,
   minify: true,
@@ -33,6 +44,7 @@ export const FUNCTION_BUNDLING: Readonly<FunctionBundling> = {
   sourcesContent: false,
   /** The AWS SDK versions are pinned in package.json: ship those, not the runtime's (so no externals). */
   bundleAwsSDK: true,
+  esbuildArgs: Object.fromEntries(Object.entries(BUNDLE_ALIAS).map(([k, v]) => [`--alias:${k}`, v])),
 };
 
 /** Environment NodejsFunction sets for every function. */
@@ -41,7 +53,7 @@ export const FUNCTION_NODE_OPTIONS = "--enable-source-maps";
 /**
  * The esbuild options NodejsFunction derives from FUNCTION_BUNDLING (aws-cdk-lib's
  * `buildEsbuildArgs`: --bundle --platform=node --target --format --outfile --minify
- * --sourcemap --sources-content=false --banner:js --main-fields), for `esbuild.build`.
+ * --sourcemap --sources-content=false --banner:js --main-fields, plus esbuildArgs), for `esbuild.build`.
  * The output is `index.mjs`, as NodejsFunction names ESM bundles.
  */
 export function functionEsbuildOptions(entry: string, outdir: string): BuildOptions & { outfile: string } {
@@ -58,6 +70,7 @@ export function functionEsbuildOptions(entry: string, outdir: string): BuildOpti
     sourcesContent: b.sourcesContent,
     banner: { js: b.banner },
     mainFields: [...b.mainFields],
+    alias: { ...BUNDLE_ALIAS },
     logLevel: "warning",
   };
 }

@@ -36,8 +36,6 @@ export function chooseBackend(flags: StoreFlags, env: NodeJS.ProcessEnv): "local
 }
 
 export async function openIncidentStore(flags: StoreFlags, env: NodeJS.ProcessEnv, defaultDataDir: string): Promise<IncidentStore> {
-  // The SDK's "Node 22 soon" notice would sit in front of every error line; versions are pinned (docs/design.md "Versions").
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   if (chooseBackend(flags, env) === "aws") {
     const table = flags.table || env.INCIDENTS_TABLE || INCIDENTS_TABLE.name;
     const region = flags.region || env.AWS_REGION || env.AWS_DEFAULT_REGION;

@@ -1,10 +1,10 @@
 /**
  * forwarder/deploy: every manifest validates against the Kubernetes schemas
  * (kubernetes-models), with the security and HA properties the design asks for,
- * and the image's bundle step produces a runnable forwarder.
+ * the image's Dockerfile copies what `npm run build` writes, and that bundle runs.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -14,8 +14,16 @@ import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1";
 import type { IClusterRole, IPolicyRule, IRole } from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import type { IServiceAccount } from "kubernetes-models/v1";
 import { buildForwarder } from "../../forwarder/build.ts";
+import { DIST } from "../../scripts/build.ts";
+import { VERSION } from "../../shared/version.ts";
 
-const DIR = join(import.meta.dirname, "../../forwarder/deploy");
+const ROOT = join(import.meta.dirname, "../..");
+const DIR = join(ROOT, "forwarder/deploy");
+
+/** A Dockerfile's COPY instructions from the build context (not from another stage). */
+function copies(dockerfile: string): { from: string; to: string }[] {
+  return [...dockerfile.matchAll(/^COPY (?!--from)(?:--\S+ )*(\S+) (\S+)$/gm)].map((m) => ({ from: m[1]!, to: m[2]! }));
+}
 
 interface Manifest {
   apiVersion: string;
@@ -88,23 +96,48 @@ describe("forwarder deployment files", () => {
     expect(find<IPodDisruptionBudget>("PodDisruptionBudget").spec?.minAvailable).toBe(1);
   });
 
-  it("Dockerfile: multi-stage on node:20-slim, runs as non-root", () => {
+  it("Dockerfile: distroless Node.js 22, numeric non-root user, only the bundle, node runs it directly", () => {
     const text = readFileSync(join(DIR, "Dockerfile"), "utf8");
-    expect(text.match(/^FROM node:20-slim/gm)).toHaveLength(2);
-    expect(text).toMatch(/^USER 1000:1000$/m);
-    expect(text).toContain("forwarder/build.ts");
+    expect(text.match(/^FROM .*/gm)).toEqual(["FROM gcr.io/distroless/nodejs22-debian12:nonroot"]);
+    // The Deployment's runAsUser, numeric so runAsNonRoot can check it.
+    const runAsUser = find<IDeployment>("Deployment").spec!.template.spec!.securityContext!.runAsUser;
+    expect(text).toMatch(new RegExp(`^USER ${runAsUser}:${runAsUser}$`, "m"));
+    expect(copies(text)).toEqual([{ from: `dist/${DIST.forwarder}`, to: "/app/forwarder.mjs" }]);
+    expect(text).toMatch(/^ENTRYPOINT \["\/nodejs\/bin\/node", "\/app\/forwarder.mjs"\]$/m);
+    expect(text).not.toMatch(/^RUN /m); // nothing executes at build time: the same file serves every architecture
   });
 
-  it("the image's bundle runs and validates its configuration", async () => {
-    const out = join(mkdtempSync(join(tmpdir(), "fwd-bundle-")), "forwarder.mjs");
-    await buildForwarder(out);
-    expect(execFileSync("node", [out, "--help"], { encoding: "utf8" })).toContain("--queue-url");
+  it("the build context lets in exactly what the Dockerfile copies", () => {
+    const ignore = readFileSync(join(ROOT, ".dockerignore"), "utf8")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("#"));
+    const sources = copies(readFileSync(join(DIR, "Dockerfile"), "utf8")).map((c) => c.from);
+    expect(ignore).toEqual(["*", ...sources.map((f) => `!${f}`)]);
+  });
+
+  it("kustomize names the image in one place, at the package version", () => {
+    const k = parseAllDocuments(readFileSync(join(DIR, "kustomization.yaml"), "utf8"))[0]!.toJS() as { images: { name: string; newTag: string }[] };
+    const image = find<IDeployment>("Deployment").spec!.template.spec!.containers[0]!.image;
+    expect(k.images).toEqual([{ name: image, newTag: VERSION }]);
+    expect(image).not.toContain(":"); // the tag lives in kustomization.yaml only
+  });
+
+  it("the bundle the Dockerfile copies is what `npm run build` writes, and it starts and validates its configuration", async () => {
+    const dist = mkdtempSync(join(tmpdir(), "fwd-dist-"));
+    await buildForwarder(join(dist, DIST.forwarder));
+    const bundle = join(dist, copies(readFileSync(join(DIR, "Dockerfile"), "utf8"))[0]!.from.replace(/^dist\//, ""));
+    expect(existsSync(bundle)).toBe(true);
+    // process.execPath: the Node the tests run on (22, as in the image).
+    expect(execFileSync(process.execPath, [bundle, "--help"], { encoding: "utf8" })).toContain("--queue-url");
+    expect(execFileSync(process.execPath, [bundle, "--version"], { encoding: "utf8" }).trim()).toBe(VERSION);
     let stderr = "";
     try {
-      execFileSync("node", [out], { encoding: "utf8", env: { PATH: process.env.PATH }, stdio: "pipe" });
+      execFileSync(process.execPath, [bundle], { encoding: "utf8", env: { PATH: process.env.PATH }, stdio: "pipe" });
     } catch (err) {
       stderr = String((err as { stderr?: string }).stderr);
     }
     expect(stderr).toContain("OOMWATCH_CLUSTER");
+    expect(stderr).not.toContain("Warning"); // e.g. Node's punycode deprecation (see BUNDLE_ALIAS)
   });
 });
