@@ -19,7 +19,7 @@ import { type K8sSimulator, startK8sSimulator } from "../../sandbox/k8s-sim/inde
 import { createQueues, type LocalAws, startLocalAws } from "../../sandbox/local-aws.ts";
 import { DIST } from "../../scripts/build.ts";
 import { receiveAtLeast } from "../support/sqs.ts";
-import { waitFor } from "./support.ts";
+import { waitFor } from "../support/wait.ts";
 
 const DEPLOY = join(import.meta.dirname, "../../forwarder/deploy");
 
@@ -78,7 +78,7 @@ describe("forwarder image entry", () => {
       if (child.exitCode !== null) throw new Error(`forwarder exited ${child.exitCode}: ${stderr.slice(-500)}`);
       return fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
     };
-    await waitFor(ready, 60_000, "/readyz");
+    await waitFor("/readyz", ready, 60_000);
 
     const p = f.pod("shop", "api-0", { nodeName: "node-a", containers: [{ name: "api", limits: { memory: "256Mi", cpu: "100m" } }] });
     sim.apply(p);
