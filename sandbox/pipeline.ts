@@ -119,7 +119,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     const events = await startEventBridgeSink();
     stack.push(() => events.stop());
 
-    const slackSink = opts.slackToken ? undefined : await startSlackSink({ autoCreateChannels: true, stateFile: join(dataDir, "slack-workspace.json") });
+    const slackSink = opts.slackToken ? undefined : await startSlackSink({ autoCreateChannels: true, stateFile: join(dataDir, "slack-workspace.json"), filesDir: join(dataDir, "slack-files") });
     if (slackSink) stack.push(() => slackSink.stop());
     const slackOptions: WebClientOptions = {
       ...(slackSink ? { slackApiUrl: slackSink.url } : {}),
