@@ -24,7 +24,7 @@ import { startEventBridgeSink } from "./eventbridge-sink.ts";
 import { createQueues, createTables, localDynamoPath, startLocalAws, writeSandboxInfo, type LocalAws, type QueueOverrides, type QueueUrls } from "./local-aws.ts";
 import { functionFromResources, startLambdaRunner, type LambdaRunner, type SqsHandler } from "./lambda-runner.ts";
 import { pendingMessages, queueCounts } from "./lambda-runner/queue-counts.ts";
-import { startSlackSink, type SlackSink } from "./slack-sink.ts";
+import { sinkDataPaths, startSlackSink, type SlackSink } from "./slack-sink.ts";
 import { startK8sSimulator, type K8sSimulator } from "./k8s-sim/server.ts";
 import { percentile, occurrenceLatencies, type LatencySample, type SandboxReport } from "./report.ts";
 import type { StatusSnapshot } from "./status.ts";
@@ -119,7 +119,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     const events = await startEventBridgeSink();
     stack.push(() => events.stop());
 
-    const slackSink = opts.slackToken ? undefined : await startSlackSink({ autoCreateChannels: true, stateFile: join(dataDir, "slack-workspace.json"), filesDir: join(dataDir, "slack-files") });
+    const slackSink = opts.slackToken ? undefined : await startSlackSink({ autoCreateChannels: true, ...sinkDataPaths(dataDir) });
     if (slackSink) stack.push(() => slackSink.stop());
     const slackOptions: WebClientOptions = {
       ...(slackSink ? { slackApiUrl: slackSink.url } : {}),

@@ -15,6 +15,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { parse as parseQuery } from "node:querystring";
 import { writeFileAtomic } from "./atomic-file.ts";
 import { SinkFiles } from "./slack-sink/files.ts";
@@ -92,6 +93,11 @@ export interface SlackSink {
 
 type Params = Record<string, unknown>;
 type Answer = { status?: number; headers?: Record<string, string>; body: Record<string, unknown> } | "hang";
+
+/** Where the sandbox keeps the sink's workspace and uploaded files inside its data dir. */
+export function sinkDataPaths(dataDir: string): { stateFile: string; filesDir: string } {
+  return { stateFile: join(dataDir, "slack-workspace.json"), filesDir: join(dataDir, "slack-files") };
+}
 
 const DEFAULT_CHANNELS = ["oom-alerts", "ops", "general"];
 const BOT = { user_id: "U0OOMWATCH", bot_id: "B0OOMWATCH", team_id: "T0SANDBOX", team: "oomwatch sandbox" };

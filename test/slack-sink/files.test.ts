@@ -44,7 +44,7 @@ describe("slack sink file uploads through @slack/web-api files.uploadV2", () => 
       alt_text: "memory chart",
     });
     expect(result.ok).toBe(true);
-    const uploaded = (result.files as Array<{ files?: Array<{ id: string; mimetype: string; size: number; title: string }> }>)[0]?.files?.[0];
+    const uploaded = ((result as { files?: unknown }).files as Array<{ files?: Array<{ id: string; mimetype: string; size: number; title: string }> }>)[0]?.files?.[0];
     expect(uploaded).toMatchObject({ mimetype: "image/png", size: PNG.length, title: "Memory of payments/api" });
     expect(readFileSync(join(dir, "files", uploaded!.id)).equals(PNG)).toBe(true);
     expect(sink.file(uploaded!.id)?.bytes.equals(PNG)).toBe(true);
@@ -74,7 +74,7 @@ describe("slack sink file uploads through @slack/web-api files.uploadV2", () => 
       await expect(c.chat.postMessage({ channel: "#oom-alerts", text: "still allowed" })).resolves.toMatchObject({ ok: true });
       const err = await slackError(c.files.uploadV2({ channel_id: limited.channel("oom-alerts")!.id, file: PNG, filename: "a.png" }));
       expect(errorOf(err)).toBe("missing_scope");
-      expect(err.code === ErrorCode.PlatformError && err.data.needed).toBe("files:write");
+      expect(err.code === ErrorCode.PlatformError && (err.data as { needed?: string }).needed).toBe("files:write");
     } finally {
       await limited.stop();
     }
