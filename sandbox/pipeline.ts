@@ -20,6 +20,7 @@ import { createKubernetesAccess, kubeConfigLoader } from "../shared/clients/kube
 import type { FunctionId, QueueId } from "../shared/resources.ts";
 import { createAwsClients, type AwsClients, type AwsEndpoints } from "../shared/clients/aws.ts";
 import { fromIncidentItem, incidentPk, INCIDENT_SK } from "../shared/storage/incident-item.ts";
+import { releaseDeadLeases } from "../shared/notify/slack-ref.ts";
 import { startEventBridgeSink } from "./eventbridge-sink.ts";
 import { createQueues, createTables, localDynamoPath, startLocalAws, writeSandboxInfo, type LocalAws, type QueueOverrides, type QueueUrls } from "./local-aws.ts";
 import { functionFromResources, startLambdaRunner, type LambdaRunner, type SqsHandler } from "./lambda-runner.ts";
@@ -115,6 +116,9 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     const hooks = opts.faults ?? {};
     const queues = await createQueues(aws.clients.sqs, "", hooks.queueOverrides);
     const tables = await createTables(aws.clients.dynamodb);
+    // A sandbox killed mid-post left its lease behind; this process is the data dir's only user.
+    const released = await releaseDeadLeases(aws.clients.doc, tables.incidents);
+    if (released) opts.log(`released ${released} Slack posting lease(s) left by a sandbox that was killed`);
 
     const events = await startEventBridgeSink();
     stack.push(() => events.stop());
