@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { formatIncident } from "../../cli/incidents/format-show.ts";
+import { makeIncident } from "../queries/fixtures.ts";
 import { parseRoute, permalinkPath, renderApp } from "../../sandbox/slack-view/page.ts";
 import { mrkdwnToHtml, renderBody, type RenderContext } from "../../sandbox/slack-view/render.ts";
 import type { WorkspaceState } from "../../sandbox/slack-sink.ts";
@@ -87,5 +89,14 @@ describe("pages and permalinks", () => {
     expect(channel).not.toContain("secret_marker");
     const thread = renderApp(state, { channel: "C0ALERTS01", ts: "1700000002.000200" });
     expect(thread).toMatch(/<aside class="thread-pane" data-thread-ts="1700000000.000100">[\s\S]*class="msg reply highlight"[\s\S]*a reply/);
+  });
+});
+
+describe("incidents show", () => {
+  it("links a sandbox incident to its message in the local Slack view, and a real one to Slack's permalink", () => {
+    const i = makeIncident({ id: "i-1", firstSeen: "2026-11-29T10:00:00.000Z", slack: { channel: "C0ALERTS01", ts: "1700000002.000200", permalink: "https://acme.slack.com/archives/C0ALERTS01/p1700000002000200" } });
+    const local = formatIncident(i, [], { slackView: { base: "http://127.0.0.1:4410/", hint: "after the sandbox: oomwatch slack-view" } });
+    expect(local).toMatch(/Slack link +http:\/\/127\.0\.0\.1:4410\/archives\/C0ALERTS01\/p1700000002000200 \(after the sandbox: oomwatch slack-view\)/);
+    expect(formatIncident(i)).toMatch(/Slack link +https:\/\/acme\.slack\.com\/archives\/C0ALERTS01\/p1700000002000200/);
   });
 });
