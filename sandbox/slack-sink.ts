@@ -100,7 +100,9 @@ export function sinkDataPaths(dataDir: string): { stateFile: string; filesDir: s
 }
 
 const DEFAULT_CHANNELS = ["oom-alerts", "ops", "general"];
-const BOT = { user_id: "U0OOMWATCH", bot_id: "B0OOMWATCH", team_id: "T0SANDBOX", team: "oomwatch sandbox" };
+/** The bot user the sink answers as (auth.test) and posts as. */
+export const SINK_BOT = { user_id: "U0OOMWATCH", name: "oomwatch", bot_id: "B0OOMWATCH", team_id: "T0SANDBOX", team: "oomwatch sandbox" } as const;
+const BOT = { user_id: SINK_BOT.user_id, bot_id: SINK_BOT.bot_id, team_id: SINK_BOT.team_id, team: SINK_BOT.team };
 
 async function readParams(req: IncomingMessage): Promise<Params> {
   const chunks: Buffer[] = [];

@@ -2,12 +2,12 @@
  * The Slack view's page: channel list, a channel's messages (parents with their reply count) and,
  * for a permalink, the thread pane with the linked message highlighted, like Slack's web client.
  */
+import { SINK_BOT } from "../slack-sink.ts";
 import type { SinkChannel, SinkMessage } from "../slack-sink/types.ts";
 import type { WorkspaceState } from "../slack-sink/workspace.ts";
 import { escapeHtml, renderBody, renderFiles, type RenderContext } from "./render.ts";
 
-/** The bot the sink answers as (sandbox/slack-sink.ts BOT). */
-const USERS: Record<string, string> = { U0OOMWATCH: "oomwatch" };
+const USERS: Record<string, string> = { [SINK_BOT.user_id]: SINK_BOT.name };
 
 export interface Route {
   channel?: string;
@@ -48,7 +48,7 @@ function message(m: SinkMessage, replies: SinkMessage[], ctx: RenderContext, hig
   const cls = ["msg", m.thread_ts ? "reply" : "parent", highlight === m.ts ? "highlight" : ""].filter(Boolean).join(" ");
   return `<article class="${cls}" id="m${m.ts.replace(".", "")}" data-ts="${m.ts}" data-channel="${m.channel}"${m.thread_ts ? ` data-thread-ts="${m.thread_ts}"` : ""}>
 <div class="avatar" aria-hidden="true">OW</div>
-<div class="msg-main"><div class="msg-meta"><span class="author">oomwatch</span><span class="app-badge">APP</span><a class="permalink" href="${link}">${time(m.ts)}</a></div>
+<div class="msg-main"><div class="msg-meta"><span class="author">${SINK_BOT.name}</span><span class="app-badge">APP</span><a class="permalink" href="${link}">${time(m.ts)}</a></div>
 <div class="msg-body">${renderBody(m, ctx)}${edited}</div>${renderFiles(m.files)}
 ${count ? `<div class="thread-summary">${count}</div>` : ""}</div></article>`;
 }
@@ -60,7 +60,7 @@ function sidebar(channels: SinkChannel[], current: string | undefined, messages:
       const n = messages.filter((m) => m.channel === c.id && !m.thread_ts).length;
       return `<li><a class="channel${c.id === current ? " current" : ""}" href="/archives/${c.id}" data-channel-name="${escapeHtml(c.name)}"># ${escapeHtml(c.name)}${n ? ` <span class="count">${n}</span>` : ""}</a></li>`;
     });
-  return `<nav class="sidebar"><div class="workspace">oomwatch sandbox</div><div class="section-label">Channels</div><ul>${items.join("")}</ul></nav>`;
+  return `<nav class="sidebar"><div class="workspace">${SINK_BOT.team}</div><div class="section-label">Channels</div><ul>${items.join("")}</ul></nav>`;
 }
 
 /** The inner HTML of `#app` for a route (the page script swaps it on every change). */

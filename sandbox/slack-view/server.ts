@@ -67,7 +67,12 @@ export interface SlackViewOptions {
 
 const STATIC_DIR = fileURLToPath(new URL("./static/", import.meta.url));
 const STATIC: Record<string, string> = { "view.css": "text/css; charset=utf-8", "view.js": "text/javascript; charset=utf-8" };
-const SECURITY_HEADERS = { "x-content-type-options": "nosniff", "cache-control": "no-store" };
+// Message text comes from the cluster: even if escaping missed something, no script but the view's own runs.
+const SECURITY_HEADERS = {
+  "x-content-type-options": "nosniff",
+  "cache-control": "no-store",
+  "content-security-policy": "default-src 'self'; img-src 'self' https: data:; script-src 'self'; style-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+};
 
 export async function startSlackView(opts: SlackViewOptions): Promise<SlackView> {
   const { source } = opts;
@@ -91,6 +96,12 @@ export async function startSlackView(opts: SlackViewOptions): Promise<SlackView>
       res.write(`retry: 1000\ndata: ${version}\n\n`);
       streams.add(res);
       req.on("close", () => streams.delete(res));
+      return;
+    }
+    // Browsers ask for it on their own; no icon is not an error.
+    if (url.pathname === "/favicon.ico") {
+      res.writeHead(204, SECURITY_HEADERS);
+      res.end();
       return;
     }
     const asset = /^\/static\/([a-z.]+)$/.exec(url.pathname)?.[1];

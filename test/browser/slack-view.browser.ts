@@ -37,6 +37,7 @@ let sinkUrl = "";
 let stop: () => void = () => {};
 let run: Promise<SandboxResult>;
 let output = "";
+const pageErrors: string[] = [];
 
 const state = (): WorkspaceState => JSON.parse(readFileSync(sinkDataPaths(dataDir).stateFile, "utf8")) as WorkspaceState;
 const header = (m: SinkMessage) => {
@@ -80,6 +81,11 @@ beforeAll(async () => {
     viewport: { width: 1400, height: 900 },
   });
   page = context.pages()[0] ?? (await context.newPage());
+  // Script errors and refused resources (CSP, 404) would be invisible in the screenshots.
+  page.on("pageerror", (e) => pageErrors.push(e.message));
+  page.on("console", (m) => {
+    if (m.type() === "error") pageErrors.push(`${m.text()} (${m.location().url})`);
+  });
 });
 
 afterAll(async () => {
@@ -174,6 +180,7 @@ describe("the local Slack view in Chromium", () => {
     expect(await chart.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
     expect(await page.locator(".error-box").count()).toBe(0);
     await page.screenshot({ path: join(SHOTS, "thread-escalation.png") });
+    expect(pageErrors).toEqual([]);
     if (process.env.OOMWATCH_UPDATE_DOCS_IMG === "1") copyFileSync(join(SHOTS, "thread-escalation.png"), join(ROOT, "docs/img/slack-view.png"));
   });
 });
