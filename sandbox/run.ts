@@ -3,8 +3,8 @@
  * recording with live progress, then (with --until-idle) wait for the queues to
  * drain, write the report and stop. Ctrl-C stops everything cleanly at any point.
  */
-import { writeFileSync } from "node:fs";
 import { basename } from "node:path";
+import { writeFileAtomic } from "./atomic-file.ts";
 import { loadRecording, replayRecording, type RecordedEvent } from "./k8s-sim/recording.ts";
 import { checkExpect, loadScenario, playScenario, type Scenario } from "./k8s-sim/scenario.ts";
 import { startPipeline, type Pipeline } from "./pipeline.ts";
@@ -142,7 +142,7 @@ export async function runSandbox(opts: SandboxRunOptions, io: SandboxIo): Promis
     try {
       await refresh(true);
       report = await pipeline.report(input.name);
-      if (opts.report) writeFileSync(opts.report, `${JSON.stringify(report, null, 2)}\n`);
+      if (opts.report) writeFileAtomic(opts.report, `${JSON.stringify(report, null, 2)}\n`);
     } finally {
       await view?.stop();
       await pipeline.stop();
