@@ -161,7 +161,11 @@ describe("the local Slack view in Chromium", () => {
         expect(p.edited).toBe(parent.edits.length > 0);
       }
       expect(await page.locator(".error-box").count(), `error boxes in #${channel.name}`).toBe(0);
-      await page.screenshot({ path: join(SHOTS, `${channel.name}.png`), fullPage: true });
+      // The panes scroll inside a one-screen layout: a window as tall as the channel shows all of it.
+      const height = Number(await page.evaluate('document.querySelector(".channel-pane").scrollHeight'));
+      await page.setViewportSize({ width: 1400, height: Math.min(Math.max(900, height), 12_000) });
+      await page.screenshot({ path: join(SHOTS, `${channel.name}.png`) });
+      await page.setViewportSize({ width: 1400, height: 900 });
     }
 
     // The escalated incident: parent edited to Level 2, the escalation and the chart in its thread.
