@@ -98,7 +98,11 @@ export function mrkdwnToHtml(src: string, ctx: RenderContext): string {
   wrap("*", "b");
   wrap("_", "i");
   wrap("~", "s");
-  text = emoji(text).replace(/\n/g, "<br>");
+  // A line starting with ">" (escaped by now) is a quote; consecutive quote lines form one block.
+  text = emoji(text)
+    .replace(/^&gt; ?(.*)$/gm, "\uE002$1")
+    .replace(/(?:^\uE002.*(?:\n|$))+/gm, (q) => `<blockquote>${q.replace(/\n$/, "").replace(/\uE002/g, "").replace(/\n/g, "<br>")}</blockquote>`)
+    .replace(/\n/g, "<br>");
   // Restore held parts (they may nest only one level: a code span is never inside a link).
   return text.replace(/\uE000(\d+)\uE001/g, (_m, i: string) => held[Number(i)] ?? "");
 }

@@ -13,6 +13,7 @@ describe("mrkdwn to HTML", () => {
     expect(md("*bold* _it_ ~gone~ `x*y*`")).toBe("<b>bold</b> <i>it</i> <s>gone</s> <code>x*y*</code>");
     expect(md("snake_case_name and 2*3*4")).toBe("snake_case_name and 2*3*4");
     expect(md("```\nline <1>\n*not bold*\n```")).toBe('<pre class="code-block">line &lt;1&gt;\n*not bold*</pre>');
+    expect(md("said:\n&gt; first\n&gt; *second*\nafter")).toBe("said:<br><blockquote>first<br><b>second</b></blockquote>after");
   });
 
   it("turns Slack's entities into text and never lets text become markup", () => {
