@@ -6,6 +6,7 @@
  */
 import type { Command } from "commander";
 import { DEFAULT_DATA_DIR, readSandboxInfo } from "../sandbox/local-aws.ts";
+import { DEFAULT_VIEW_PORT } from "../sandbox/slack-view/server.ts";
 import type { IncidentQuery, InvalidItem } from "../shared/storage/queries.ts";
 import { QueryInputError, getIncident, iterateIncidents, listOccurrences, queryIncidents } from "../shared/storage/queries.ts";
 import { LIST_FORMATS, formatList, type ListFormat } from "./incidents/format-list.ts";
@@ -167,7 +168,11 @@ export function registerIncidentsCommand(program: Command, overrides: Partial<In
         const incident = await getIncident(store.doc, store.table, id);
         if (!incident) throw new UsageError(`no incident "${id}" in ${store.describe}`);
         const members = await listOccurrences(store.doc, store.table, id);
-        deps.stdout(format === "json" ? JSON.stringify({ incident, members }, null, 2) : formatIncident(incident, members));
+        // Sandbox data: the link opens the local Slack view (the sandbox serves it; `slack-view` once it has stopped).
+        const dataDir = flags.dataDir || DEFAULT_DATA_DIR;
+        const slackView =
+          chooseBackend(flags, deps.env) === "local" ? { base: `http://127.0.0.1:${DEFAULT_VIEW_PORT}/`, hint: `after the sandbox: oomwatch slack-view --data-dir ${dataDir}` } : undefined;
+        deps.stdout(format === "json" ? JSON.stringify({ incident, members }, null, 2) : formatIncident(incident, members, slackView ? { slackView } : {}));
       }),
     );
 

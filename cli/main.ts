@@ -5,6 +5,7 @@
 import { Command } from "commander";
 import { registerIncidentsCommand } from "./incidents.ts";
 import { registerSandboxCommand } from "./sandbox.ts";
+import { registerSlackViewCommand } from "./slack-view.ts";
 import { forwarderCommand } from "../forwarder/main.ts";
 import { VERSION } from "../shared/version.ts";
 
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerSandboxCommand(program);
   registerIncidentsCommand(program);
+  registerSlackViewCommand(program);
   program.addCommand(forwarderCommand("forwarder").summary("run the in-cluster forwarder (pods, events, nodes -> SQS events queue)"));
   return program;
 }

@@ -1,9 +1,10 @@
 import type { Command } from "commander";
 import { DEFAULT_DATA_DIR } from "../sandbox/local-aws.ts";
 import { runSandbox, type SandboxRunOptions } from "../sandbox/run.ts";
+import { DEFAULT_VIEW_PORT } from "../sandbox/slack-view/server.ts";
 
 /** commander's option values: the run options, with --speed still text. */
-type SandboxFlags = Omit<SandboxRunOptions, "speed" | "drainTimeoutMs"> & { speed: string; scenario: string };
+type SandboxFlags = Omit<SandboxRunOptions, "speed" | "drainTimeoutMs" | "viewPort"> & { speed: string; scenario: string; viewPort?: string };
 
 export function registerSandboxCommand(program: Command): void {
   program
@@ -19,6 +20,8 @@ export function registerSandboxCommand(program: Command): void {
     .option("--report <file>", "write a JSON report of the run")
     .option("--speed <factor>", "time multiplier for scenarios and replays", "1")
     .option("--cluster <name>", "cluster name in incidents (default: the scenario's)")
+    .option("--no-view", "do not serve the local Slack view")
+    .option("--view-port <port>", `port of the local Slack view (default ${DEFAULT_VIEW_PORT}; 0 = any free port)`)
     .addHelpText(
       "after",
       "\nExamples:\n  npm start                                  # = oomwatch sandbox --scenario demo\n  oomwatch sandbox --scenario storm --until-idle --report report.json\n  oomwatch sandbox --replay capture.json --speed 10",
@@ -26,6 +29,8 @@ export function registerSandboxCommand(program: Command): void {
     .action(async (flags: SandboxFlags) => {
       const speed = Number(flags.speed);
       if (!(speed > 0)) throw new Error(`--speed must be a positive number, got "${flags.speed}"`);
+      const viewPort = flags.viewPort === undefined ? undefined : Number(flags.viewPort);
+      if (viewPort !== undefined && !(Number.isInteger(viewPort) && viewPort >= 0 && viewPort < 65536)) throw new Error(`--view-port must be a port number, got "${flags.viewPort}"`);
       let onSignal: () => void = () => {};
       const interrupted = new Promise<void>((resolve) => {
         onSignal = resolve;
@@ -40,7 +45,7 @@ export function registerSandboxCommand(program: Command): void {
       process.on("SIGINT", handler);
       process.on("SIGTERM", handler);
       const result = await runSandbox(
-        { ...flags, slackToken: flags.slackToken ?? process.env.SLACK_TOKEN, speed },
+        { ...flags, slackToken: flags.slackToken ?? process.env.SLACK_TOKEN, speed, viewPort },
         { out: { write: (t) => process.stdout.write(t), isTTY: Boolean(process.stdout.isTTY), columns: process.stdout.columns }, interrupted },
       );
       process.off("SIGINT", handler);

@@ -4,7 +4,7 @@
  * shared/resources.ts. Application code reaches them through the normal SDK
  * clients with an endpoint override (shared/clients/aws.ts).
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
@@ -17,6 +17,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { createSqsServer } from "local-aws-sqs";
+import { writeFileAtomic } from "./atomic-file.ts";
 import { createAwsClients, type AwsClients } from "../shared/clients/aws.ts";
 import { INCIDENTS_TABLE, QUEUES, resourceName, type QueueId } from "../shared/resources.ts";
 
@@ -212,7 +213,7 @@ export interface SandboxInfo {
 const SANDBOX_INFO = "sandbox.json";
 
 export function writeSandboxInfo(dataDir: string, info: SandboxInfo): void {
-  writeFileSync(`${dataDir.replace(/\/+$/, "")}/${SANDBOX_INFO}`, `${JSON.stringify(info, null, 2)}\n`);
+  writeFileAtomic(`${dataDir.replace(/\/+$/, "")}/${SANDBOX_INFO}`, `${JSON.stringify(info, null, 2)}\n`);
 }
 
 export function readSandboxInfo(dataDir: string): SandboxInfo | undefined {

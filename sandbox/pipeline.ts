@@ -15,13 +15,14 @@ import { createLogger as createForwarderLogger } from "../forwarder/log.ts";
 import { createAwsClients, type AwsEndpoints } from "../shared/clients/aws.ts";
 import type { FunctionId } from "../shared/resources.ts";
 import { startEventBridgeSink } from "./eventbridge-sink.ts";
+import { releaseDeadLeases } from "../functions/notify/slack-ref.ts";
 import { startK8sSimulator, type K8sSimulator } from "./k8s-sim/server.ts";
 import { functionFromResources, startLambdaRunner, type SqsHandler } from "./lambda-runner.ts";
 import { createQueues, createTables, localDynamoPath, startLocalAws, writeSandboxInfo } from "./local-aws.ts";
 import { StatusQueries } from "./pipeline/status-queries.ts";
 import type { PartClients, Pipeline, PipelineClientUser, PipelineOptions } from "./pipeline/types.ts";
 import { createSandboxHandlers, sandboxFunctionEnv, sandboxSlackClient } from "./pipeline/wiring.ts";
-import { startSlackSink } from "./slack-sink.ts";
+import { sinkDataPaths, startSlackSink } from "./slack-sink.ts";
 
 export type { Pipeline, PipelineClientUser, PipelineFaultHooks, PipelineOptions } from "./pipeline/types.ts";
 
@@ -43,11 +44,14 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     const hooks = opts.faults ?? {};
     const queues = await createQueues(aws.clients.sqs, "", hooks.queueOverrides);
     const tables = await createTables(aws.clients.dynamodb);
+    // A sandbox killed mid-post left its lease behind; this process is the data dir's only user.
+    const released = await releaseDeadLeases(aws.clients.doc, tables.incidents);
+    if (released) opts.log(`released ${released} Slack posting lease(s) left by a sandbox that was killed`);
 
     const events = await startEventBridgeSink();
     stack.push(() => events.stop());
 
-    const slackSink = opts.slackToken ? undefined : await startSlackSink({ autoCreateChannels: true, stateFile: join(dataDir, "slack-workspace.json") });
+    const slackSink = opts.slackToken ? undefined : await startSlackSink({ autoCreateChannels: true, ...sinkDataPaths(dataDir) });
     if (slackSink) stack.push(() => slackSink.stop());
     const endpoints: AwsEndpoints = { ...aws.endpoints, eventbridge: events.endpoint };
     const clientsFor = (user: PipelineClientUser): PartClients => ({ sqs: aws.clients.sqs, doc: aws.clients.doc, ...hooks.clients?.(user, aws, endpoints) });

@@ -3,12 +3,13 @@
  * recording with live progress, then (with --until-idle) wait for the queues to
  * drain, write the report and stop. Ctrl-C stops everything cleanly at any point.
  */
-import { writeFileSync } from "node:fs";
 import { basename } from "node:path";
+import { writeFileAtomic } from "./atomic-file.ts";
 import { loadRecording, replayRecording, type RecordedEvent } from "./k8s-sim/recording.ts";
 import { checkExpect, loadScenario, playScenario, type Scenario } from "./k8s-sim/scenario.ts";
 import { startPipeline, type Pipeline } from "./pipeline.ts";
 import type { SandboxReport } from "./report.ts";
+import { sinkSource, startSlackView, type SlackView } from "./slack-view/server.ts";
 import { StatusDisplay, type StatusOutput } from "./status.ts";
 
 export interface SandboxRunOptions {
@@ -25,6 +26,10 @@ export interface SandboxRunOptions {
   cluster?: string;
   /** Longest wait for the queues to drain with --until-idle (default 120 s). */
   drainTimeoutMs?: number;
+  /** Serve the local Slack view (default true; only with the Slack sink). */
+  view?: boolean;
+  /** Port of the Slack view (default DEFAULT_VIEW_PORT; 0 for any free port). */
+  viewPort?: number;
 }
 
 export interface SandboxIo {
@@ -80,6 +85,15 @@ export async function runSandbox(opts: SandboxRunOptions, io: SandboxIo): Promis
       (pipeline.sim ? `, Kubernetes simulator ${pipeline.sim.url}` : `, cluster from ${opts.kubeconfig}`) +
       (pipeline.slackSink ? `, Slack sink ${pipeline.slackSink.url}` : ", real Slack"),
   );
+  let view: SlackView | undefined;
+  if (pipeline.slackSink && opts.view !== false) {
+    view = await startSlackView({ source: sinkSource(pipeline.slackSink), port: opts.viewPort }).catch(async (err: unknown) => {
+      await pipeline.stop();
+      throw err;
+    });
+    pipeline.slackSink.setPermalinkBase(view.url);
+    display.log(`Slack view: ${view.url}${view.portFallback ? " (the default port was taken)" : ""}`);
+  }
 
   let refreshing = false;
   const refresh = async (force = false) => {
@@ -128,8 +142,9 @@ export async function runSandbox(opts: SandboxRunOptions, io: SandboxIo): Promis
     try {
       await refresh(true);
       report = await pipeline.report(input.name);
-      if (opts.report) writeFileSync(opts.report, `${JSON.stringify(report, null, 2)}\n`);
+      if (opts.report) writeFileAtomic(opts.report, `${JSON.stringify(report, null, 2)}\n`);
     } finally {
+      await view?.stop();
       await pipeline.stop();
     }
   }

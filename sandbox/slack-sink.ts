@@ -6,18 +6,26 @@
  * `@slack/web-api` WebClient talks to it through `slackApiUrl: sink.url`.
  *
  * Methods: auth.test, chat.postMessage, chat.update, chat.delete, chat.getPermalink,
- * conversations.history, conversations.replies, conversations.list.
+ * conversations.history, conversations.replies, conversations.list, and the upload flow of
+ * `files.uploadV2` (files.getUploadURLExternal, an upload URL, files.completeUploadExternal).
+ *
+ * The workspace is written to its state file (atomically) after every change and before the
+ * answer, so a sandbox killed at any moment never holds a message ts the next run cannot find.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { parse as parseQuery } from "node:querystring";
+import { writeFileAtomic } from "./atomic-file.ts";
+import { SinkFiles } from "./slack-sink/files.ts";
 import { renderMessage } from "./slack-sink/render.ts";
-import type { SinkChannel, SinkCounters, SinkFault, SinkMessage, SinkMetadata } from "./slack-sink/types.ts";
+import type { SinkChannel, SinkCounters, SinkFault, SinkFile, SinkMessage, SinkMetadata } from "./slack-sink/types.ts";
 import { SLACK_LIMITS, validateBlocks } from "./slack-sink/validate.ts";
 import { Workspace, type WorkspaceState } from "./slack-sink/workspace.ts";
 
-export type { SinkChannel, SinkCounters, SinkFault, SinkMessage, SinkMetadata } from "./slack-sink/types.ts";
+export type { SinkChannel, SinkCounters, SinkFault, SinkFile, SinkMessage, SinkMetadata } from "./slack-sink/types.ts";
+export type { WorkspaceState } from "./slack-sink/workspace.ts";
 export { mrkdwnToText } from "./slack-sink/render.ts";
 
 export interface SlackSinkOptions {
@@ -36,7 +44,26 @@ export interface SlackSinkOptions {
   stateFile?: string;
   /** The bot token the sink accepts (default `xoxb-oomwatch-sandbox`). */
   token?: string;
+  /** OAuth scopes granted to the token (default: every scope the methods need); others answer `missing_scope`. */
+  scopes?: string[];
+  /** Where uploaded files are kept (one file per id); in memory when absent. */
+  filesDir?: string;
 }
+
+/** Scope each method needs, as Slack documents it for bot tokens. */
+const METHOD_SCOPES: Readonly<Record<string, string>> = {
+  "chat.postMessage": "chat:write",
+  "chat.update": "chat:write",
+  "chat.delete": "chat:write",
+  "conversations.history": "channels:history",
+  "conversations.replies": "channels:history",
+  "conversations.list": "channels:read",
+  "files.getUploadURLExternal": "files:write",
+  "files.completeUploadExternal": "files:write",
+};
+export const SINK_SCOPES: readonly string[] = [...new Set(Object.values(METHOD_SCOPES))];
+
+export type SinkChange = "posted" | "updated" | "deleted";
 
 export interface SlackSink {
   /** Base for `slackApiUrl`, ending in `/api/`. */
@@ -49,8 +76,17 @@ export interface SlackSink {
   /** Looks a channel up by id or name. */
   channel(ref: string): SinkChannel | undefined;
   render(message: SinkMessage): string;
-  /** Calls `listener` for every new message and every update (sandbox display). */
-  subscribe(listener: (message: SinkMessage, change: "posted" | "updated") => void): () => void;
+  /** Calls `listener` for every new message, update and deletion (sandbox display, Slack view). */
+  subscribe(listener: (message: SinkMessage, change: SinkChange) => void): () => void;
+  /** Channels, messages and the ts clock, as kept in the state file. */
+  snapshot(): WorkspaceState;
+  /** A shared file and its bytes. */
+  file(id: string): { file: SinkFile; bytes: Buffer } | undefined;
+  /**
+   * Where `chat.getPermalink` points: Slack's permalinks open the workspace's web client, the
+   * sandbox's is the Slack view. Until set, they point at the sink itself.
+   */
+  setPermalinkBase(base: string): void;
   inject(fault: SinkFault): void;
   stop(): Promise<void>;
 }
@@ -58,8 +94,15 @@ export interface SlackSink {
 type Params = Record<string, unknown>;
 type Answer = { status?: number; headers?: Record<string, string>; body: Record<string, unknown> } | "hang";
 
+/** Where the sandbox keeps the sink's workspace and uploaded files inside its data dir. */
+export function sinkDataPaths(dataDir: string): { stateFile: string; filesDir: string } {
+  return { stateFile: join(dataDir, "slack-workspace.json"), filesDir: join(dataDir, "slack-files") };
+}
+
 const DEFAULT_CHANNELS = ["oom-alerts", "ops", "general"];
-const BOT = { user_id: "U0OOMWATCH", bot_id: "B0OOMWATCH", team_id: "T0SANDBOX", team: "oomwatch sandbox" };
+/** The bot user the sink answers as (auth.test) and posts as. */
+export const SINK_BOT = { user_id: "U0OOMWATCH", name: "oomwatch", bot_id: "B0OOMWATCH", team_id: "T0SANDBOX", team: "oomwatch sandbox" } as const;
+const BOT = { user_id: SINK_BOT.user_id, bot_id: SINK_BOT.bot_id, team_id: SINK_BOT.team_id, team: SINK_BOT.team };
 
 async function readParams(req: IncomingMessage): Promise<Params> {
   const chunks: Buffer[] = [];
@@ -86,20 +129,32 @@ function jsonParam(v: unknown): { ok: true; value: unknown } | { ok: false } {
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined);
 const truthy = (v: unknown) => v === true || v === "true" || v === "1" || v === 1;
+/** Slack's file object, the fields a client reads. */
+const fileObject = (f: SinkFile) => ({ id: f.id, name: f.name, title: f.title, mimetype: f.mimetype, size: f.size, ...(f.alt_txt ? { alt_txt: f.alt_txt } : {}) });
 const fail = (error: string, extra: Record<string, unknown> = {}): Answer => ({ body: { ok: false, error, ...extra } });
 
 export async function startSlackSink(opts: SlackSinkOptions = {}): Promise<SlackSink> {
   const token = opts.token ?? "xoxb-oomwatch-sandbox";
+  const scopes = new Set(opts.scopes ?? SINK_SCOPES);
   const ws = new Workspace(opts.channels ?? DEFAULT_CHANNELS, opts.autoCreateChannels ?? false);
   if (opts.stateFile && existsSync(opts.stateFile)) ws.restore(JSON.parse(readFileSync(opts.stateFile, "utf8")) as WorkspaceState);
+  const files = new SinkFiles(opts.filesDir);
+  // Channels created from the defaults must be in the file before any ts referring to them is answered.
+  const persist = () => {
+    if (opts.stateFile) writeFileAtomic(opts.stateFile, JSON.stringify(ws.snapshot()));
+  };
+  persist();
+  let permalinkBase: string | undefined;
   const counters: SinkCounters = { posted: 0, updated: 0, threadReplies: 0, deleted: 0, rateLimited: 0 };
   const faults: Array<SinkFault & { left: number }> = [];
-  const listeners = new Set<(m: SinkMessage, change: "posted" | "updated") => void>();
+  const listeners = new Set<(m: SinkMessage, change: SinkChange) => void>();
   const lastPost = new Map<string, number>();
   const intervalMs = 1000 / (opts.rateLimitPerSecond ?? 1);
   let base = "";
 
-  const notify = (m: SinkMessage, change: "posted" | "updated") => {
+  /** Every change is on disk before anyone (the client, a listener) learns of it. */
+  const changed = (m: SinkMessage, change: SinkChange) => {
+    persist();
     for (const l of listeners) l(m, change);
   };
 
@@ -151,6 +206,7 @@ export async function startSlackSink(opts: SlackSinkOptions = {}): Promise<Slack
       text: m.text,
       ts: m.ts,
       ...(m.blocks ? { blocks: m.blocks } : {}),
+      ...(m.files ? { files: m.files.map(fileObject), upload: true } : {}),
       ...(m.thread_ts ? { thread_ts: m.thread_ts } : replies.length ? { thread_ts: m.ts, reply_count: replies.length } : {}),
       ...(m.edits.length ? { edited: { user: BOT.user_id, ts: m.edits.at(-1)?.at } } : {}),
       ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
@@ -189,7 +245,7 @@ export async function startSlackSink(opts: SlackSinkOptions = {}): Promise<Slack
       ws.add(m);
       if (threadTs) counters.threadReplies += 1;
       else counters.posted += 1;
-      notify(m, "posted");
+      changed(m, "posted");
       return { body: { ok: true, channel: ch.id, ts: m.ts, message: slackMessage(m, true) } };
     },
 
@@ -205,7 +261,7 @@ export async function startSlackSink(opts: SlackSinkOptions = {}): Promise<Slack
       if (c.blocks) m.blocks = c.blocks;
       if (c.metadata) m.metadata = c.metadata;
       counters.updated += 1;
-      notify(m, "updated");
+      changed(m, "updated");
       return { body: { ok: true, channel: ch.id, ts: m.ts, text: m.text, message: slackMessage(m, true) } };
     },
 
@@ -213,8 +269,10 @@ export async function startSlackSink(opts: SlackSinkOptions = {}): Promise<Slack
       const ch = ws.channel(str(p.channel) ?? "");
       if (!ch) return fail("channel_not_found");
       const ts = str(p.ts) ?? "";
-      if (!ws.remove(ch.id, ts)) return fail("message_not_found");
+      const gone = ws.find(ch.id, ts);
+      if (!gone || !ws.remove(ch.id, ts)) return fail("message_not_found");
       counters.deleted += 1;
+      changed(gone, "deleted");
       return { body: { ok: true, channel: ch.id, ts } };
     },
 
@@ -222,8 +280,11 @@ export async function startSlackSink(opts: SlackSinkOptions = {}): Promise<Slack
       const ch = ws.channel(str(p.channel) ?? "");
       if (!ch) return fail("channel_not_found");
       const ts = str(p.message_ts) ?? "";
-      if (!ws.find(ch.id, ts)) return fail("message_not_found");
-      return { body: { ok: true, channel: ch.id, permalink: `${base.replace(/api\/$/, "")}archives/${ch.id}/p${ts.replace(".", "")}` } };
+      const m = ws.find(ch.id, ts);
+      if (!m) return fail("message_not_found");
+      // Slack's form: a reply's permalink names its thread, so the web client opens the thread.
+      const thread = m.thread_ts ? `?thread_ts=${m.thread_ts}&cid=${ch.id}` : "";
+      return { body: { ok: true, channel: ch.id, permalink: `${permalinkBase ?? base.replace(/api\/$/, "")}archives/${ch.id}/p${ts.replace(".", "")}${thread}` } };
     },
 
     "conversations.history": (p) => {
@@ -253,6 +314,55 @@ export async function startSlackSink(opts: SlackSinkOptions = {}): Promise<Slack
       return { body: { ok: true, messages: items.map((m) => slackMessage(m, withMeta)), has_more: next !== "", response_metadata: { next_cursor: next } } };
     },
 
+    "files.getUploadURLExternal": (p) => {
+      const filename = str(p.filename) ?? "";
+      const length = Number(str(p.length));
+      if (!filename || !Number.isInteger(length) || length < 1) return fail("invalid_arguments", { response_metadata: { messages: ["[ERROR] missing or invalid filename or length"] } });
+      const alt = str(p.alt_txt) ?? str(p.alt_text);
+      const { id, secret } = files.reserve(filename, length, alt);
+      return { body: { ok: true, upload_url: `${base.replace(/api\/$/, "")}upload/v1/${secret}`, file_id: id } };
+    },
+
+    "files.completeUploadExternal": (p) => {
+      const list = jsonParam(p.files);
+      const wanted = list.ok && Array.isArray(list.value) ? (list.value as Array<{ id?: unknown; title?: unknown }>) : undefined;
+      if (!wanted?.length || wanted.some((f) => typeof f?.id !== "string")) return fail("invalid_arguments", { response_metadata: { messages: ["[ERROR] files must be a non-empty array of {id, title}"] } });
+      const channelRef = str(p.channel_id) ?? str(p.channels);
+      const ch = channelRef ? ws.channel(channelRef) : undefined;
+      if (channelRef && !ch) return fail("channel_not_found");
+      const threadTs = str(p.thread_ts);
+      if (threadTs && ch) {
+        const parent = ws.find(ch.id, threadTs);
+        if (!parent || parent.thread_ts) return fail("thread_not_found");
+      }
+      const done: SinkFile[] = [];
+      for (const f of wanted) {
+        const r = files.complete(f.id as string, typeof f.title === "string" ? f.title : undefined);
+        if (r === "file_not_found") return fail("file_not_found");
+        done.push(r);
+      }
+      // Without a channel Slack keeps the file private: nothing appears in any conversation.
+      if (ch) {
+        const blocks = jsonParam(p.blocks);
+        const comment = str(p.initial_comment);
+        const m: SinkMessage = {
+          channel: ch.id,
+          channelName: ch.name,
+          ts: ws.nextTs(),
+          text: comment ?? "",
+          ...(!comment && blocks.ok && Array.isArray(blocks.value) ? { blocks: blocks.value } : {}),
+          files: done,
+          ...(threadTs ? { thread_ts: threadTs } : {}),
+          edits: [],
+        };
+        ws.add(m);
+        if (threadTs) counters.threadReplies += 1;
+        else counters.posted += 1;
+        changed(m, "posted");
+      }
+      return { body: { ok: true, files: done.map(fileObject) } };
+    },
+
     "conversations.list": (p) => {
       const { items, next } = page(ws.channels(), p, 1000);
       return {
@@ -269,6 +379,8 @@ export async function startSlackSink(opts: SlackSinkOptions = {}): Promise<Slack
     const given = auth?.replace(/^Bearer\s+/i, "") || str(p.token);
     if (!given) return fail("not_authed");
     if (given !== token) return fail("invalid_auth");
+    const needed = METHOD_SCOPES[method];
+    if (needed && !scopes.has(needed)) return fail("missing_scope", { needed, provided: [...scopes].join(",") });
     const fault = takeFault(method);
     if (fault?.kind === "hang") return "hang";
     if (fault?.kind === "status") return { status: fault.status, body: { ok: false, error: "fatal_error" } };
@@ -278,7 +390,31 @@ export async function startSlackSink(opts: SlackSinkOptions = {}): Promise<Slack
     return impl ? impl(p) : fail("unknown_method");
   }
 
+  /** The upload URL of `files.getUploadURLExternal`: raw bytes, or multipart as `files.uploadV2` sends them. */
+  async function upload(req: IncomingMessage, res: ServerResponse, secret: string): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    let bytes = Buffer.concat(chunks);
+    const type = req.headers["content-type"] ?? "";
+    if (type.startsWith("multipart/form-data")) {
+      const form = await new Request("http://x/", { method: "POST", headers: { "content-type": type }, body: bytes }).formData();
+      const part = [...form.values()].find((v) => typeof v !== "string");
+      bytes = part && typeof part !== "string" ? Buffer.from(await part.arrayBuffer()) : Buffer.alloc(0);
+    }
+    const ok = files.receive(secret, bytes);
+    res.writeHead(ok ? 200 : 404, { "content-type": "text/plain; charset=utf-8" });
+    res.end(ok ? `OK - ${bytes.length}` : "not found");
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const uploadPath = /^\/upload\/v1\/([a-f0-9]+)$/.exec(new URL(req.url ?? "/", "http://x").pathname);
+    if (uploadPath) {
+      await upload(req, res, uploadPath[1]!).catch(() => {
+        if (!res.headersSent) res.writeHead(400);
+        res.end();
+      });
+      return;
+    }
     const method = new URL(req.url ?? "/", "http://x").pathname.replace(/^\/api\//, "");
     let a: Answer;
     try {
@@ -310,12 +446,24 @@ export async function startSlackSink(opts: SlackSinkOptions = {}): Promise<Slack
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    snapshot: () => ws.snapshot(),
+    file(id) {
+      const file = ws
+        .messages()
+        .flatMap((m) => m.files ?? [])
+        .find((f) => f.id === id);
+      const bytes = file && files.read(id);
+      return file && bytes ? { file, bytes } : undefined;
+    },
+    setPermalinkBase(url) {
+      permalinkBase = url.endsWith("/") ? url : `${url}/`;
+    },
     inject(fault) {
       faults.push({ ...fault, left: fault.count ?? 1 });
     },
     stop: () =>
       new Promise<void>((resolve) => {
-        if (opts.stateFile) writeFileSync(opts.stateFile, JSON.stringify(ws.snapshot()));
+        persist();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

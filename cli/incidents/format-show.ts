@@ -6,6 +6,7 @@ import { formatBytes } from "../../shared/quantity.ts";
 import { responseMinutes, type Incident } from "../../shared/schema/incident.ts";
 import type { ContainerSnapshot, NodeSnapshot, PodSnapshot, Resources } from "../../shared/schema/occurrence.ts";
 import type { Member } from "../../shared/domain/members.ts";
+import { permalinkPath } from "../../sandbox/slack-view/page.ts";
 import { clean, longTime } from "./text.ts";
 
 type Lines = string[];
@@ -163,19 +164,25 @@ function node(n: NodeSnapshot, out: Lines): void {
   }
 }
 
-function footer(i: Incident, out: Lines): void {
+/** Where the Slack link points: the local Slack view for sandbox data, Slack's own permalink otherwise. */
+export interface ShowOptions {
+  slackView?: { base: string; hint: string };
+}
+
+function footer(i: Incident, out: Lines, opts: ShowOptions): void {
   section(out, "Enrichment and notification");
   field(out, "Enrichment", i.enrichment + (i.enrichmentError ? ` (${i.enrichmentError})` : ""));
   if (i.slack) {
     field(out, "Slack", `${i.slack.channel} ts ${i.slack.ts}`);
-    field(out, "Slack link", i.slack.permalink);
+    const view = opts.slackView;
+    field(out, "Slack link", view ? `${view.base.replace(/\/$/, "")}${permalinkPath(i.slack.channel, i.slack.ts)} (${view.hint})` : i.slack.permalink);
   } else {
     field(out, "Slack", "not posted yet");
   }
 }
 
 /** The incident and its occurrences (members, oldest first) as text. */
-export function formatIncident(i: Incident, members: Member[] = []): string {
+export function formatIncident(i: Incident, members: Member[] = [], opts: ShowOptions = {}): string {
   const out: Lines = [];
   header(i, out);
   occurrences(i, members, out);
@@ -184,6 +191,6 @@ export function formatIncident(i: Incident, members: Member[] = []): string {
   escalation(i, out);
   if (i.snapshot.pod) pod(i.snapshot.pod, out);
   if (i.snapshot.node) node(i.snapshot.node, out);
-  footer(i, out);
+  footer(i, out, opts);
   return out.join("\n");
 }

@@ -14,6 +14,10 @@ export const SLACK_LIMITS = {
   headerText: 150,
   contextElements: 10,
   blockId: 255,
+  imageUrl: 3000,
+  altText: 2000,
+  actionsElements: 25,
+  buttonText: 75,
   /** `text` of chat.postMessage; longer is `msg_too_long`. */
   messageText: 40_000,
 } as const;

@@ -8,7 +8,7 @@
  * victim posted only as a reply in the node incident's thread, channel/ts are that reply's.
  * `slackLease` = { by, until }: who is posting right now (epoch ms).
  */
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { type Incident, LevelSchema } from "../../shared/schema/incident.ts";
 import { isConditionFailure } from "../../shared/storage/conditions.ts";
@@ -176,4 +176,32 @@ export class SlackRefStore {
       throw e;
     }
   }
+}
+
+/**
+ * Drops every posting lease in the table. Only for a pipeline that is the table's single user and
+ * has just started (the sandbox on its data dir): every lease then belongs to a process that was
+ * killed, and waiting for it to expire would hold that incident's notifications back by a whole
+ * visibility timeout. A parent the dead process did post is found by the recovery lookup.
+ */
+export async function releaseDeadLeases(doc: DynamoDBDocumentClient, tableName: string): Promise<number> {
+  let released = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(
+      new ScanCommand({ TableName: tableName, FilterExpression: "attribute_exists(slackLease)", ProjectionExpression: "pk, sk", ExclusiveStartKey: start }),
+    );
+    for (const key of page.Items ?? []) {
+      try {
+        await doc.send(
+          new UpdateCommand({ TableName: tableName, Key: { pk: key.pk, sk: key.sk }, UpdateExpression: "REMOVE slackLease", ConditionExpression: "attribute_exists(slackLease)" }),
+        );
+        released += 1;
+      } catch (e) {
+        if (!isConditionFailure(e)) throw e;
+      }
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return released;
 }

@@ -12,6 +12,16 @@ export interface SinkEdit {
   blocks?: unknown[];
 }
 
+/** A file shared with files.completeUploadExternal (the bytes live in the sink's files dir). */
+export interface SinkFile {
+  id: string;
+  name: string;
+  title: string;
+  mimetype: string;
+  size: number;
+  alt_txt?: string;
+}
+
 export interface SinkMessage {
   /** Channel id (`C...`), as Slack returns it. */
   channel: string;
@@ -22,6 +32,8 @@ export interface SinkMessage {
   text: string;
   blocks?: unknown[];
   metadata?: SinkMetadata;
+  /** Files shared with this message (an upload's message), in upload order. */
+  files?: SinkFile[];
   /** Previous versions, oldest first; the fields above hold the current one. */
   edits: SinkEdit[];
 }

@@ -34,6 +34,9 @@ function checkBlock(block: unknown, i: number): string[] {
       errors.push(...textObject(block.text, `${path}/text`, SLACK_LIMITS.headerText, true));
       break;
     case "section": {
+      if (block.accessory !== undefined && (!isObj(block.accessory) || typeof block.accessory.type !== "string")) {
+        errors.push(`must be an element object [json-pointer:${path}/accessory]`);
+      }
       if (block.text === undefined && block.fields === undefined) errors.push(`must provide text or fields [json-pointer:${path}]`);
       if (block.text !== undefined) errors.push(...textObject(block.text, `${path}/text`, SLACK_LIMITS.sectionText));
       if (block.fields !== undefined) {
@@ -42,6 +45,27 @@ function checkBlock(block: unknown, i: number): string[] {
         } else {
           errors.push(...block.fields.flatMap((f, j) => textObject(f, `${path}/fields/${j}`, SLACK_LIMITS.fieldText)));
         }
+      }
+      break;
+    }
+    case "image": {
+      const hasUrl = typeof block.image_url === "string" && block.image_url.length > 0;
+      if (!hasUrl && !isObj(block.slack_file)) errors.push(`must provide either image_url or slack_file [json-pointer:${path}]`);
+      if (hasUrl && (block.image_url as string).length > SLACK_LIMITS.imageUrl) errors.push(`must be less than ${SLACK_LIMITS.imageUrl + 1} characters [json-pointer:${path}/image_url]`);
+      if (typeof block.alt_text !== "string" || block.alt_text.length === 0) errors.push(`must be more than 0 characters [json-pointer:${path}/alt_text]`);
+      else if (block.alt_text.length > SLACK_LIMITS.altText) errors.push(`must be less than ${SLACK_LIMITS.altText + 1} characters [json-pointer:${path}/alt_text]`);
+      if (block.title !== undefined) errors.push(...textObject(block.title, `${path}/title`, SLACK_LIMITS.altText, true));
+      break;
+    }
+    case "actions": {
+      const els = block.elements;
+      if (!Array.isArray(els) || els.length === 0 || els.length > SLACK_LIMITS.actionsElements) {
+        errors.push(`must provide 1..${SLACK_LIMITS.actionsElements} elements [json-pointer:${path}/elements]`);
+      } else {
+        els.forEach((e, j) => {
+          if (!isObj(e) || typeof e.type !== "string") errors.push(`must be an element object [json-pointer:${path}/elements/${j}]`);
+          else if (e.type === "button") errors.push(...textObject(e.text, `${path}/elements/${j}/text`, SLACK_LIMITS.buttonText, true));
+        });
       }
       break;
     }
