@@ -72,6 +72,7 @@ export class OomwatchStack extends Stack {
       incidentsTable: this.tables.incidents.tableName,
       eventsDlqUrl: q.events.dlq.queueUrl,
       analyzeQueueUrl: q.analyze.queue.queueUrl,
+      analyzeDlqUrl: q.analyze.dlq.queueUrl,
       notifyQueueUrl: q.notify.queue.queueUrl,
       notifyDlqUrl: q.notify.dlq.queueUrl,
       eventBusName: this.severityEvents.bus.eventBusName,
@@ -122,8 +123,9 @@ export class OomwatchStack extends Stack {
         reason: "Only the incidents table's own secondary indexes (byCluster/byNamespace/byWorkload/byNode/byLevel), which grantReadWriteData names with the index/* suffix.",
       });
     }
-    // ingest and notify move poison records straight to their input DLQ, with the reason.
+    // Each function moves poison records straight to its input DLQ, with the reason.
     q.events.dlq.grantSendMessages(ingest.role);
+    q.analyze.dlq.grantSendMessages(analyze.role);
     q.analyze.queue.grantSendMessages(ingest.role);
     q.analyze.queue.grantSendMessages(analyze.role); // correlation re-analysis
     q.notify.queue.grantSendMessages(analyze.role);
