@@ -25,7 +25,7 @@ interface Import {
 }
 
 /** Static and dynamic imports and re-exports of a file; `import type` / `export type` are type-only. */
-export function importsIn(text: string): Import[] {
+function importsIn(text: string): Import[] {
   const out: Import[] = [];
   for (const m of text.matchAll(/^\s*(import|export)\s+(type\s+)?[^"';]*?\bfrom\s*["']([^"']+)["']/gms)) out.push({ spec: m[3]!, typeOnly: Boolean(m[2]) });
   for (const m of text.matchAll(/^\s*import\s*["']([^"']+)["']/gm)) out.push({ spec: m[1]!, typeOnly: false });
@@ -34,7 +34,7 @@ export function importsIn(text: string): Import[] {
 }
 
 /** `@scope/name/sub` -> `@scope/name`, `name/sub` -> `name`; undefined for relative paths and Node built-ins. */
-export function packageOf(spec: string): string | undefined {
+function packageOf(spec: string): string | undefined {
   if (spec.startsWith(".") || spec.startsWith("/") || spec.startsWith("node:")) return undefined;
   const parts = spec.split("/");
   const name = spec.startsWith("@") ? `${parts[0]}/${parts[1]}` : parts[0]!;
