@@ -15,7 +15,7 @@ import { createLogger as createForwarderLogger } from "../forwarder/log.ts";
 import { createAwsClients, type AwsEndpoints } from "../shared/clients/aws.ts";
 import type { FunctionId } from "../shared/resources.ts";
 import { startEventBridgeSink } from "./eventbridge-sink.ts";
-import { startK8sSimulator, type K8sSimulator } from "./k8s-sim/server.ts";
+import { ANALYZE, FORWARDER, startK8sSimulator, type K8sSimulator } from "./k8s-sim/server.ts";
 import { functionFromResources, startLambdaRunner, type SqsHandler } from "./lambda-runner.ts";
 import { createQueues, createTables, localDynamoPath, startLocalAws, writeSandboxInfo } from "./local-aws.ts";
 import { StatusQueries } from "./pipeline/status-queries.ts";
@@ -53,18 +53,22 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     const clientsFor = (user: PipelineClientUser): PartClients => ({ sqs: aws.clients.sqs, doc: aws.clients.doc, ...hooks.clients?.(user, aws, endpoints) });
     const wrap = (fn: FunctionId, handler: SqsHandler) => (hooks.wrapHandler ? hooks.wrapHandler(fn, handler) : handler);
 
-    // Kubernetes: the simulator serves a kubeconfig file, so the forwarder and analyze
-    // load credentials exactly as they would for a real cluster.
+    // Kubernetes: the simulator serves kubeconfig files, so the forwarder and analyze load
+    // credentials exactly as they would for a real cluster: each its own identity, held to
+    // the RBAC manifests the project ships.
     let sim: K8sSimulator | undefined;
     let kubeconfigPath = opts.kubeconfig;
+    let forwarderKubeconfigPath = opts.kubeconfig;
     if (!kubeconfigPath) {
       sim = await startK8sSimulator();
       stack.push(() => sim!.stop());
       kubeconfigPath = join(dataDir, "kubeconfig.yaml");
-      sim.writeKubeconfig(kubeconfigPath);
+      sim.writeKubeconfig(kubeconfigPath, ANALYZE);
+      forwarderKubeconfigPath = join(dataDir, "forwarder-kubeconfig.yaml");
+      sim.writeKubeconfig(forwarderKubeconfigPath, FORWARDER);
     }
     const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromFile(kubeconfigPath);
+    kubeConfig.loadFromFile(forwarderKubeconfigPath!);
 
     const env = sandboxFunctionEnv({
       cluster: opts.cluster,
