@@ -26,7 +26,9 @@ const UNIT = [
   "test/k8s-sim/factories.test.ts",
   "test/notify/runbooks.test.ts",
   "test/notify/units.test.ts",
+  "test/package-imports.test.ts",
   "test/queries/plan.test.ts",
+  "test/readme-configuration.test.ts",
   "test/runner/batch-response.test.ts",
 ];
 const FAULTS = ["test/faults/**/*.test.ts"];

@@ -1,7 +1,8 @@
 /**
  * The API lookups behind a snapshot, all bounded by a timeout and cached, all
  * optional: a failed lookup costs evidence, never the occurrence.
- * - top owner: Deployment through its ReplicaSet, CronJob through its Job (a GET each, cached)
+ * - top owner: Deployment through its ReplicaSet, CronJob through its Job (a GET each, cached);
+ *   an unreadable ReplicaSet named `<deployment>-<pod-template-hash>` still names its Deployment
  * - metrics API: node and pod working sets (cached for a few seconds)
  * - previous container log tail (opt-in), redacted
  */
@@ -62,7 +63,7 @@ export function createEvidence(opts: EvidenceOptions): Evidence {
   const metrics = new TtlCache<NodeMetricsInput>(opts.metricsCacheMs ?? 5_000, 10, true);
 
   /** Controller of a ReplicaSet or Job, or undefined when it has none. */
-  async function parentOf(namespace: string, ref: OwnerRef): Promise<OwnerRef | undefined> {
+  async function parentOf(namespace: string, ref: OwnerRef, templateHash: string | undefined): Promise<OwnerRef | undefined> {
     return owners.get(`${namespace}/${ref.kind}/${ref.name}`, async () => {
       try {
         const obj =
@@ -74,7 +75,7 @@ export function createEvidence(opts: EvidenceOptions): Evidence {
         logger.debug("owner lookup failed", { namespace, owner: `${ref.kind}/${ref.name}`, error: String(err) });
         throw err;
       }
-    }).catch(() => fallbackParent(ref));
+    }).catch(() => deploymentByTemplateHash(ref, templateHash));
   }
 
   return {
@@ -83,7 +84,7 @@ export function createEvidence(opts: EvidenceOptions): Evidence {
       const namespace = pod.metadata?.namespace ?? "";
       if (!owner) return { workload: { kind: "Pod", name: pod.metadata?.name ?? "" } };
       if (owner.kind !== "ReplicaSet" && owner.kind !== "Job") return { owner, workload: owner };
-      const parent = await parentOf(namespace, owner);
+      const parent = await parentOf(namespace, owner, pod.metadata?.labels?.["pod-template-hash"]);
       return { owner, workload: parent ?? owner };
     },
 
@@ -133,10 +134,13 @@ export function createEvidence(opts: EvidenceOptions): Evidence {
 }
 
 /**
- * Without read access to ReplicaSets, `<deployment>-<pod-template-hash>` still names
- * the Deployment; a Job keeps its own name (a CronJob's suffix is not reliable).
+ * Without the ReplicaSet (no read access, or gone), the Deployment controller's naming still
+ * tells: it names a ReplicaSet `<deployment>-<pod-template-hash>` and labels its pods with that
+ * hash. A name without the pod's hash as suffix is not guessed at; a Job without its object
+ * keeps its own name (a CronJob's suffix is a schedule time, not a label).
  */
-function fallbackParent(ref: OwnerRef): OwnerRef | undefined {
-  const m = /^(.+)-[bcdfghjklmnpqrstvwxz2456789]{6,10}$/.exec(ref.name);
-  return ref.kind === "ReplicaSet" && m?.[1] ? { kind: "Deployment", name: m[1] } : undefined;
+function deploymentByTemplateHash(ref: OwnerRef, templateHash: string | undefined): OwnerRef | undefined {
+  const suffix = `-${templateHash}`;
+  if (ref.kind !== "ReplicaSet" || !templateHash || !ref.name.endsWith(suffix) || ref.name.length === suffix.length) return undefined;
+  return { kind: "Deployment", name: ref.name.slice(0, -suffix.length) };
 }

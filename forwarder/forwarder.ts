@@ -269,7 +269,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
           port: opts.metricsPort,
           registry: metrics.registry,
           healthy: () => !stopping,
-          ready: () => informers.synced(),
+          notReadyReason: () => informers.notReadyReason(),
         });
 
   return {

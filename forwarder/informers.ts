@@ -61,6 +61,8 @@ export interface InformerSet {
   node(name: string): V1Node | undefined;
   namespace(name: string): V1Namespace | undefined;
   synced(): boolean;
+  /** Why the caches cannot be trusted: an informer the API server refuses (RBAC), or not listed yet. */
+  notReadyReason(): string | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -126,6 +128,7 @@ export function createInformers(opts: InformerSetOptions): InformerSet {
     node: (name) => nodes.get(name),
     namespace: (name) => namespaces.get(name),
     synced: () => all.every((i) => i.synced),
+    notReadyReason: () => all.find((i) => i.forbiddenReason)?.forbiddenReason ?? (all.every((i) => i.synced) ? undefined : "caches not synced yet"),
     async start() {
       await Promise.all(all.map((i) => i.start()));
     },

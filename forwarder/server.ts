@@ -14,19 +14,22 @@ export interface OpsServerOptions {
   registry: Registry;
   /** Liveness: false only when the process should be restarted. */
   healthy(): boolean;
-  /** Readiness: caches synced. Non-leaders are ready too (they are warm standbys). */
-  ready(): boolean;
+  /** Readiness: undefined when ready (caches synced and not refused; non-leaders are ready too, as warm standbys), else why not. */
+  notReadyReason(): string | undefined;
 }
 
 export function startOpsServer(opts: OpsServerOptions): Promise<OpsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
-    const probe = (ok: boolean) => {
+    const probe = (ok: boolean, reason?: string) => {
       res.writeHead(ok ? 200 : 503, { "Content-Type": "text/plain" });
-      res.end(ok ? "ok\n" : "not ok\n");
+      res.end(ok ? "ok\n" : `not ok${reason ? `: ${reason}` : ""}\n`);
     };
     if (path === "/healthz") return probe(opts.healthy());
-    if (path === "/readyz") return probe(opts.ready());
+    if (path === "/readyz") {
+      const reason = opts.notReadyReason();
+      return probe(reason === undefined, reason);
+    }
     if (path === "/metrics") {
       opts.registry
         .metrics()

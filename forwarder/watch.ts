@@ -41,6 +41,24 @@ export interface InformerOptions<T extends KubernetesObject> {
 type WatchCallback = (phase: string, obj: { code?: number }, watchObj?: unknown) => void;
 type DoneCallback = (err: unknown) => void;
 
+/**
+ * A 403 from the API server: the RBAC the forwarder runs with lacks a permission. Retrying
+ * cannot fix it, so it is named (log and /readyz) until a list succeeds again.
+ */
+export function forbiddenReason(resource: string, err: unknown): string | undefined {
+  const e = err as { statusCode?: number; code?: number; body?: unknown } | null | undefined;
+  if (e?.statusCode !== 403 && e?.code !== 403) return undefined;
+  let message: string | undefined;
+  try {
+    const body = typeof e.body === "string" ? (JSON.parse(e.body) as { message?: unknown }) : (e.body as { message?: unknown } | undefined);
+    if (typeof body?.message === "string") message = body.message;
+  } catch {
+    // Not a Status body: the reason names the resource only.
+  }
+  const verb = /cannot (\w+) resource/.exec(message ?? "")?.[1] ?? "list";
+  return `forbidden: cannot ${verb} ${resource}${message ? ` (${message})` : ""}`;
+}
+
 const isGone = (err: unknown) => {
   const e = err as { statusCode?: number; code?: number } | null | undefined;
   return e?.statusCode === 410 || e?.code === 410;
@@ -69,6 +87,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   private shortWatches = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private syncedOnce = false;
+  private forbidden: string | undefined;
 
   constructor(private readonly opts: InformerOptions<T>) {
     const real = new Watch(opts.kubeConfig);
@@ -103,6 +122,11 @@ export class ResilientInformer<T extends KubernetesObject> {
     return this.syncedOnce;
   }
 
+  /** Why the API server refuses this informer (RBAC), until a list succeeds again. */
+  get forbiddenReason(): string | undefined {
+    return this.forbidden;
+  }
+
   list(): readonly T[] {
     return this.informer.list();
   }
@@ -114,6 +138,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   private async watch(real: Watch, path: string, params: Record<string, unknown>, cb: WatchCallback, done: DoneCallback) {
     // ListWatch calls watch() right after a list has been applied to its cache.
     this.syncedOnce = true;
+    this.forbidden = undefined;
     const started = Date.now();
     let finished = false;
     const finish = (err: unknown) => {
@@ -168,6 +193,14 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.attempts++;
     const delay = Math.max(this.opts.backoff.baseMs / 2, fullJitter(this.attempts, this.opts.backoff));
     this.opts.onRestart(this.opts.resource, "error");
+    const forbidden = forbiddenReason(this.opts.resource, err);
+    if (forbidden && forbidden !== this.forbidden) {
+      this.opts.logger.error("the API server refuses the forwarder's ServiceAccount (RBAC): grant it as forwarder/deploy/clusterrole.yaml does", {
+        resource: this.opts.resource,
+        reason: forbidden,
+      });
+    }
+    this.forbidden = forbidden;
     this.opts.logger.warn("watch failed: restarting", {
       resource: this.opts.resource,
       error: err instanceof Error ? err.message : String((err as { message?: unknown })?.message ?? err),

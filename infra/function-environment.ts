@@ -4,7 +4,7 @@
  * Only names, URLs and settings go here; secrets are referenced by ARN and read at run time.
  */
 import type { FunctionEnv } from "../shared/config.ts";
-import type { FunctionId } from "../shared/resources.ts";
+import { type FunctionId, METRICS_NAMESPACE } from "../shared/resources.ts";
 import { eksClusterName, type OomwatchSettings } from "./config.ts";
 
 type EnvKey = keyof FunctionEnv | "POWERTOOLS_SERVICE_NAME" | "POWERTOOLS_METRICS_NAMESPACE" | "POWERTOOLS_LOG_LEVEL" | "POWERTOOLS_PARAMETERS_MAX_AGE";
@@ -15,6 +15,7 @@ export interface DeployedResources {
   readonly incidentsTable: string;
   readonly eventsDlqUrl: string;
   readonly analyzeQueueUrl: string;
+  readonly analyzeDlqUrl: string;
   readonly notifyQueueUrl: string;
   readonly notifyDlqUrl: string;
   readonly eventBusName: string;
@@ -22,8 +23,6 @@ export interface DeployedResources {
   readonly kubeconfigSecretArn?: string;
 }
 
-/** Metrics of all three functions land in one namespace, split by the `service` dimension. */
-export const METRICS_NAMESPACE = "oomwatch";
 
 /** Secrets are cached this long (seconds) by Powertools Parameters: a rotated token is picked up within 5 minutes. */
 const SECRET_CACHE_SECONDS = "300";
@@ -67,6 +66,7 @@ export function functionEnvironments(settings: OomwatchSettings, resources: Depl
       ...common("analyze"),
       // Correlation re-queues the related incident for another analysis.
       ANALYZE_QUEUE_URL: resources.analyzeQueueUrl,
+      ANALYZE_DLQ_URL: resources.analyzeDlqUrl,
       NOTIFY_QUEUE_URL: resources.notifyQueueUrl,
       ESCALATION_POLICY: escalation,
       POWERTOOLS_PARAMETERS_MAX_AGE: SECRET_CACHE_SECONDS,

@@ -12,13 +12,14 @@ import { join, resolve } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { startForwarder, type Forwarder } from "../forwarder/forwarder.ts";
 import { createLogger as createForwarderLogger } from "../forwarder/log.ts";
-import { createAwsClients, type AwsEndpoints } from "../shared/clients/aws.ts";
+import type { AwsClients, AwsEndpoints } from "../shared/clients/aws.ts";
 import type { FunctionId } from "../shared/resources.ts";
 import { startEventBridgeSink } from "./eventbridge-sink.ts";
 import { releaseDeadLeases } from "../functions/notify/slack-ref.ts";
-import { startK8sSimulator, type K8sSimulator } from "./k8s-sim/server.ts";
+import { ANALYZE, FORWARDER, startK8sSimulator, type K8sSimulator } from "./k8s-sim/server.ts";
 import { functionFromResources, startLambdaRunner, type SqsHandler } from "./lambda-runner.ts";
 import { createQueues, createTables, localDynamoPath, startLocalAws, writeSandboxInfo } from "./local-aws.ts";
+import { AwsCallLog } from "./pipeline/aws-calls.ts";
 import { StatusQueries } from "./pipeline/status-queries.ts";
 import type { PartClients, Pipeline, PipelineClientUser, PipelineOptions } from "./pipeline/types.ts";
 import { createSandboxHandlers, sandboxFunctionEnv, sandboxSlackClient } from "./pipeline/wiring.ts";
@@ -54,21 +55,35 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     const slackSink = opts.slackToken ? undefined : await startSlackSink({ autoCreateChannels: true, ...sinkDataPaths(dataDir) });
     if (slackSink) stack.push(() => slackSink.stop());
     const endpoints: AwsEndpoints = { ...aws.endpoints, eventbridge: events.endpoint };
-    const clientsFor = (user: PipelineClientUser): PartClients => ({ sqs: aws.clients.sqs, doc: aws.clients.doc, ...hooks.clients?.(user, aws, endpoints) });
+    // Each part has its own clients, recording every call (IAM proven by use); a fault hook may replace them.
+    const awsCalls = new AwsCallLog();
+    const recorded = new Map<PipelineClientUser, AwsClients>();
+    const recordedFor = (user: PipelineClientUser): AwsClients => {
+      if (!recorded.has(user)) recorded.set(user, awsCalls.clientsFor(user, endpoints));
+      return recorded.get(user)!;
+    };
+    const clientsFor = (user: PipelineClientUser): PartClients => {
+      const own = recordedFor(user);
+      return { sqs: own.sqs, doc: own.doc, eventbridge: own.eventbridge, ...hooks.clients?.(user, aws, endpoints) };
+    };
     const wrap = (fn: FunctionId, handler: SqsHandler) => (hooks.wrapHandler ? hooks.wrapHandler(fn, handler) : handler);
 
-    // Kubernetes: the simulator serves a kubeconfig file, so the forwarder and analyze
-    // load credentials exactly as they would for a real cluster.
+    // Kubernetes: the simulator serves kubeconfig files, so the forwarder and analyze load
+    // credentials exactly as they would for a real cluster: each its own identity, held to
+    // the RBAC manifests the project ships.
     let sim: K8sSimulator | undefined;
     let kubeconfigPath = opts.kubeconfig;
+    let forwarderKubeconfigPath = opts.kubeconfig;
     if (!kubeconfigPath) {
       sim = await startK8sSimulator();
       stack.push(() => sim!.stop());
       kubeconfigPath = join(dataDir, "kubeconfig.yaml");
-      sim.writeKubeconfig(kubeconfigPath);
+      sim.writeKubeconfig(kubeconfigPath, ANALYZE);
+      forwarderKubeconfigPath = join(dataDir, "forwarder-kubeconfig.yaml");
+      sim.writeKubeconfig(forwarderKubeconfigPath, FORWARDER);
     }
     const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromFile(kubeconfigPath);
+    kubeConfig.loadFromFile(forwarderKubeconfigPath!);
 
     const env = sandboxFunctionEnv({
       cluster: opts.cluster,
@@ -82,8 +97,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     const handlers = createSandboxHandlers({
       env,
       clientsFor,
-      secrets: aws.clients.secrets,
-      eventbridge: createAwsClients({ endpoints: { eventbridge: events.endpoint } }).eventbridge,
+      secrets: recordedFor("analyze").secrets,
+      eventbridge: recordedFor("notify").eventbridge,
       slack: await sandboxSlackClient(env, hooks),
       queues,
       logLevel: opts.handlerLogLevel ?? "ERROR",
@@ -171,6 +186,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
         throw new Error(`the pipeline did not drain within ${timeoutMs / 1000} s`);
       },
       report: (scenario) => queries.report(scenario),
+      awsCalls: () => awsCalls.calls(),
       stop: unwind,
     };
   } catch (err) {

@@ -5,7 +5,8 @@
  */
 import { basename } from "node:path";
 import { writeFileAtomic } from "./atomic-file.ts";
-import { loadRecording, replayRecording, type RecordedEvent } from "./k8s-sim/recording.ts";
+import { loadRecording, replayRecording, replaySchedule, type RecordedEvent } from "./k8s-sim/recording.ts";
+import { FORWARDER_DEFAULTS } from "../forwarder/config.ts";
 import { checkExpect, loadScenario, playScenario, type Scenario } from "./k8s-sim/scenario.ts";
 import { startPipeline, type Pipeline } from "./pipeline.ts";
 import type { SandboxReport } from "./report.ts";
@@ -78,6 +79,8 @@ export async function runSandbox(opts: SandboxRunOptions, io: SandboxIo): Promis
     kubeconfig: opts.kubeconfig,
     slackToken: opts.slackToken,
     slackChannel: opts.slackChannel,
+    // A replay compresses pacing, not timestamps: the forwarder looks back further by as much, so it ignores what it would have ignored live.
+    ...(input.kind === "replay" ? { lookbackMs: FORWARDER_DEFAULTS.lookbackMs + replaySchedule(input.events, { speed }).compressedMs } : {}),
     log: (text) => display.log(text),
   });
   display.log(

@@ -48,7 +48,8 @@ export async function buildCli(outfile: string): Promise<void> {
   });
 }
 
-/** What the npm package runs: the CLI bundle and the scenarios beside it. */
+/** What the npm package runs: the CLI bundle and the scenarios beside it (package.json `files` adds the
+ * shipped RBAC manifests, which the bundled Kubernetes simulator enforces). */
 export async function buildPackageDist(outdir: string): Promise<void> {
   mkdirSync(join(outdir, DIST.scenarios), { recursive: true });
   await buildCli(join(outdir, DIST.cli));

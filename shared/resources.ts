@@ -143,3 +143,6 @@ export const MAX_MESSAGE_BYTES = 200 * 1024;
 
 /** EventBridge source of severity events. */
 export const EVENT_SOURCE = "oomwatch";
+
+/** CloudWatch namespace of every function's metrics (split by the `service` dimension): set by the stack and used at each cold start. */
+export const METRICS_NAMESPACE = "oomwatch";

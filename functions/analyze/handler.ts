@@ -4,7 +4,7 @@
  * runner, tests); `handler` is the Lambda entry, built from the environment once.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
-import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { SQSRecord } from "aws-lambda";
@@ -12,6 +12,9 @@ import { type AwsClients, createAwsClients, endpointsFromEnv } from "../../share
 import { createKubernetesAccess, type KubernetesAccess, kubeConfigLoader } from "../../shared/clients/kubernetes.ts";
 import { type FunctionEnv, loadFunctionEnv } from "../../shared/config.ts";
 import { type EscalationPolicy, type EscalationPolicyInput, parsePolicy } from "../../shared/domain/policy.ts";
+import { type DeadLetterTarget, sendToDeadLetter } from "../../shared/dead-letter.ts";
+import { parseRecordBody } from "../../shared/record-body.ts";
+import { METRICS_NAMESPACE } from "../../shared/resources.ts";
 import { AnalyzeRequestSchema } from "../../shared/schema/incident.ts";
 import { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 import { analyzeIncident } from "./analyze-incident.ts";
@@ -22,6 +25,8 @@ export interface AnalyzeDeps {
   doc: DynamoDBDocumentClient;
   tableName: string;
   notifyQueueUrl: string;
+  /** ANALYZE_DLQ_URL: where a record that can never be analysed (not JSON, not an analyze request) goes with its reason. Without it such a record fails until SQS redrives it to the DLQ, without a reason. */
+  dlq?: DeadLetterTarget;
   /** For re-analysing node-OOM victims; without it victims are only escalated on their next occurrence. */
   analyzeQueueUrl?: string;
   k8s?: KubernetesAccess | undefined;
@@ -48,8 +53,16 @@ export function createAnalyzeHandler(deps: AnalyzeDeps): SqsHandler {
   };
 
   async function processRecord(record: SQSRecord): Promise<void> {
-    // ingest wrote this message: a bad one is a bug, so it is retried and ends in the analyze DLQ.
-    const req = AnalyzeRequestSchema.parse(JSON.parse(record.body));
+    const parsed = parseRecordBody(record.body, AnalyzeRequestSchema);
+    if (!parsed.ok) {
+      // Never retried: it would fail the same way every time.
+      logger.error("malformed analyze request", { messageId: record.messageId, error: parsed.code, reason: parsed.reason });
+      deps.metrics?.addMetric("AnalyzePoison", MetricUnit.Count, 1);
+      if (!deps.dlq) throw new Error(`malformed analyze request: ${parsed.reason}`);
+      await sendToDeadLetter(deps.dlq, record, parsed.code, parsed.reason);
+      return;
+    }
+    const req = parsed.value;
     const outcome = await analyzeIncident(ctx, req);
     if (outcome.status === "stale") logger.warn("analyze request skipped", { incidentId: req.incidentId, reason: outcome.reason });
     else {
@@ -81,16 +94,26 @@ export function analyzeDepsFromEnv(env: FunctionEnv, aws: Pick<AwsClients, "sqs"
     tableName: env.INCIDENTS_TABLE,
     notifyQueueUrl: env.NOTIFY_QUEUE_URL,
     analyzeQueueUrl: env.ANALYZE_QUEUE_URL,
+    ...(env.ANALYZE_DLQ_URL ? { dlq: { sqs: aws.sqs, url: env.ANALYZE_DLQ_URL } } : {}),
     k8s: kubernetesFromEnv(env, aws),
     cluster: env.OOMWATCH_CLUSTER,
     policy: env.ESCALATION_POLICY,
   };
 }
 
+/** The handler as Lambda builds it at cold start: clients, logger and metrics from the environment (metrics go to stdout as EMF). */
+export function analyzeHandlerFromEnv(processEnv: NodeJS.ProcessEnv = process.env): SqsHandler {
+  return createAnalyzeHandler({
+    ...analyzeDepsFromEnv(loadFunctionEnv(processEnv), createAwsClients({ endpoints: endpointsFromEnv(processEnv) })),
+    logger: new Logger({ serviceName: "oomwatch-analyze" }),
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: "analyze" }),
+  });
+}
+
 let cold: SqsHandler | undefined;
 
 /** Lambda entry point. */
 export const handler: SqsHandler = async (event, context) => {
-  cold ??= createAnalyzeHandler(analyzeDepsFromEnv(loadFunctionEnv(), createAwsClients({ endpoints: endpointsFromEnv() })));
+  cold ??= analyzeHandlerFromEnv();
   return cold(event, context);
 };

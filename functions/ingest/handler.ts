@@ -4,7 +4,7 @@
  * `handler` is the Lambda entry, built from the environment once per cold start.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
-import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { SQSRecord } from "aws-lambda";
@@ -13,6 +13,7 @@ import { type FunctionEnv, loadFunctionEnv } from "../../shared/config.ts";
 import { type EscalationPolicy, type EscalationPolicyInput, parsePolicy } from "../../shared/domain/policy.ts";
 import { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 import { sendToDeadLetter } from "../../shared/dead-letter.ts";
+import { METRICS_NAMESPACE } from "../../shared/resources.ts";
 import { ingestOccurrence } from "./ingest-occurrence.ts";
 import { validateOccurrence } from "./validate.ts";
 import { type SqsHandler, sqsBatchHandler } from "../../shared/sqs-batch.ts";
@@ -75,10 +76,19 @@ export function ingestDepsFromEnv(env: FunctionEnv, aws: Pick<AwsClients, "sqs" 
   };
 }
 
+/** The handler as Lambda builds it at cold start: clients, logger and metrics from the environment (metrics go to stdout as EMF). */
+export function ingestHandlerFromEnv(processEnv: NodeJS.ProcessEnv = process.env): SqsHandler {
+  return createIngestHandler({
+    ...ingestDepsFromEnv(loadFunctionEnv(processEnv), createAwsClients({ endpoints: endpointsFromEnv(processEnv) })),
+    logger: new Logger({ serviceName: "oomwatch-ingest" }),
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: "ingest" }),
+  });
+}
+
 let cold: SqsHandler | undefined;
 
 /** Lambda entry point. */
 export const handler: SqsHandler = async (event, context) => {
-  cold ??= createIngestHandler(ingestDepsFromEnv(loadFunctionEnv(), createAwsClients({ endpoints: endpointsFromEnv() })));
+  cold ??= ingestHandlerFromEnv();
   return cold(event, context);
 };

@@ -5,6 +5,7 @@ import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import type { WebClient } from "@slack/web-api";
 import { type AwsClients, createAwsClients, endpointsFromEnv } from "../../shared/clients/aws.ts";
 import { loadFunctionEnv, type FunctionEnv } from "../../shared/config.ts";
+import { METRICS_NAMESPACE } from "../../shared/resources.ts";
 import type { SqsHandler } from "../../shared/sqs-batch.ts";
 import { createNotifyHandler, type NotifyDeps } from "./handler.ts";
 import { createSlackClient } from "./slack-poster.ts";
@@ -59,6 +60,6 @@ export async function notifyHandlerFromEnv(processEnv: NodeJS.ProcessEnv = proce
   return createNotifyHandler({
     ...notifyDepsFromEnv(env, aws, createSlackClient(await slackToken(env), env.SLACK_API_URL)),
     logger: new Logger({ serviceName: "oomwatch-notify" }),
-    metrics: new Metrics({ namespace: "oomwatch", serviceName: "notify" }),
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: "notify" }),
   });
 }

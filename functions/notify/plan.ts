@@ -4,6 +4,7 @@
  * (the parent shows the latest state anyway), so a storm makes a few posts.
  */
 import type { SQSRecord } from "aws-lambda";
+import { parseRecordBody } from "../../shared/record-body.ts";
 import { NotifyRequestSchema, type NotifyRequest } from "../../shared/schema/incident.ts";
 
 export type RecordPlan =
@@ -12,21 +13,8 @@ export type RecordPlan =
   | { action: "poison"; code: "INVALID_JSON" | "SCHEMA"; reason: string };
 
 function parse(record: SQSRecord): RecordPlan {
-  let body: unknown;
-  try {
-    body = JSON.parse(record.body);
-  } catch (e) {
-    return { action: "poison", code: "INVALID_JSON", reason: e instanceof Error ? e.message : "not JSON" };
-  }
-  const parsed = NotifyRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    const reason = parsed.error.issues
-      .slice(0, 5)
-      .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
-      .join("; ");
-    return { action: "poison", code: "SCHEMA", reason };
-  }
-  return { action: "notify", request: parsed.data };
+  const parsed = parseRecordBody(record.body, NotifyRequestSchema);
+  return parsed.ok ? { action: "notify", request: parsed.value } : { action: "poison", code: parsed.code, reason: parsed.reason };
 }
 
 /** Newer wins: higher revision, then higher level, then more node-OOM victims, then later in the batch. */

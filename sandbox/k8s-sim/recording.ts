@@ -153,20 +153,68 @@ function shiftTimes<T>(value: T, shiftMs: number): T {
   return value;
 }
 
-export interface ReplayOptions {
+export interface PacingOptions {
   /** Time multiplier for the gaps between recorded changes (default 1). */
   speed?: number;
-  signal?: AbortSignal;
   /** Gap when a change has no timestamp (default 50 ms, before speed). */
   gapMs?: number;
   /** Longest wait between two changes (default 5 s, before speed): idle stretches are skipped. */
   maxGapMs?: number;
+}
+
+export interface ReplayOptions extends PacingOptions {
+  signal?: AbortSignal;
   /**
-   * Move each change's timestamps so its latest one is the moment it is applied (default true):
-   * the replay then looks live to a forwarder that ignores old terminations.
+   * Move every timestamp of the recording by one constant (default true), so the last
+   * recorded change is applied when its timestamps say and the rest keep their recorded
+   * distances to it: windows and correlations see the recording's time structure, while
+   * pacing is compressed. With false, the recorded timestamps are kept as they are.
    */
   retime?: boolean;
   onEvent?: (e: RecordedEvent, index: number) => void;
+}
+
+export interface ReplaySchedule {
+  /** When each change is applied, in ms after the replay starts. */
+  offsetsMs: number[];
+  /**
+   * How much older than when it was seen live a change can look when it is applied (pacing
+   * compressed by --speed and skipped idle stretches, timestamps not): a forwarder's lookback
+   * must grow by this much to ignore what it would have ignored live, and nothing more.
+   */
+  compressedMs: number;
+  /** The one shift of every timestamp, given when the replay starts (epoch ms). */
+  shiftMs(startedAt: number): number;
+}
+
+/** When each recorded change is applied, and the one shift of the recording's timestamps. */
+export function replaySchedule(events: RecordedEvent[], opts: PacingOptions = {}): ReplaySchedule {
+  const speed = opts.speed ?? 1;
+  if (!(speed > 0)) throw new Error(`replayRecording: speed must be > 0, got ${speed}`);
+  const gapMs = opts.gapMs ?? 50;
+  const maxGapMs = opts.maxGapMs ?? 5000;
+  const times = events.map(eventTime);
+  const offsetsMs: number[] = [];
+  let offset = 0;
+  let previous: number | undefined;
+  let latest: { time: number; offset: number } | undefined;
+  for (const [index, time] of times.entries()) {
+    if (index > 0) offset += (time !== undefined && previous !== undefined ? Math.min(Math.max(0, time - previous), maxGapMs) : gapMs) / speed;
+    offsetsMs.push(offset);
+    if (time === undefined) continue;
+    previous = Math.max(previous ?? time, time);
+    if (!latest || time > latest.time) latest = { time, offset };
+  }
+  // A change applied at offset o with timestamps up to t looks (latest.time - t) - (latest.offset - o) older than live.
+  let compressedMs = 0;
+  for (const [index, time] of times.entries()) {
+    if (time !== undefined && latest) compressedMs = Math.max(compressedMs, latest.time - time - (latest.offset - (offsetsMs[index] ?? 0)));
+  }
+  return {
+    offsetsMs,
+    compressedMs,
+    shiftMs: (startedAt) => (latest ? startedAt + latest.offset - latest.time : 0),
+  };
 }
 
 export interface ReplayResult {
@@ -176,30 +224,24 @@ export interface ReplayResult {
   skipped: Record<string, number>;
 }
 
-/** Applies recorded changes to the simulator with their original pacing (scaled by speed). */
+/** Applies recorded changes to the simulator with their original pacing (scaled by speed) and time structure. */
 export async function replayRecording(sim: K8sSimulator, events: RecordedEvent[], opts: ReplayOptions = {}): Promise<ReplayResult> {
-  const speed = opts.speed ?? 1;
-  if (!(speed > 0)) throw new Error(`replayRecording: speed must be > 0, got ${speed}`);
-  const gapMs = opts.gapMs ?? 50;
-  const maxGapMs = opts.maxGapMs ?? 5000;
-  const times = events.map(eventTime);
+  const schedule = replaySchedule(events, opts);
+  const startedAt = Date.now();
+  const shiftMs = opts.retime !== false ? schedule.shiftMs(startedAt) : 0;
   const result: ReplayResult = { applied: 0, deleted: 0, skipped: {} };
-  let previous: number | undefined;
   for (const [index, e] of events.entries()) {
-    const time = times[index];
-    if (index > 0) {
-      const gap = time !== undefined && previous !== undefined ? Math.min(Math.max(0, time - previous), maxGapMs) : gapMs;
-      if (gap > 0) await sleep(gap / speed, undefined, opts.signal ? { signal: opts.signal } : {});
-    }
+    // Against the start, not the previous change: time spent applying does not add up into drift.
+    const wait = startedAt + (schedule.offsetsMs[index] ?? 0) - Date.now();
+    if (wait > 0) await sleep(wait, undefined, opts.signal ? { signal: opts.signal } : {});
     opts.signal?.throwIfAborted();
-    if (time !== undefined) previous = Math.max(previous ?? time, time);
     if (e.type === "BOOKMARK" || e.type === "ERROR") continue;
     const kind = e.object.kind ?? "";
     if (!findByKind(kind, e.object.apiVersion) && !findByKind(kind)) {
       result.skipped[kind] = (result.skipped[kind] ?? 0) + 1;
       continue;
     }
-    const object = opts.retime !== false && time !== undefined ? shiftTimes(e.object, Date.now() - time) : e.object;
+    const object = shiftMs !== 0 ? shiftTimes(e.object, shiftMs) : e.object;
     if (e.type === "DELETED") {
       const existing = sim.get(kind, object.metadata?.namespace, object.metadata?.name ?? "", object.apiVersion);
       if (existing) {

@@ -23,6 +23,8 @@ export class ApiError extends Error {
     readonly code: number,
     readonly reason: string,
     message: string,
+    /** The Status's `details` (e.g. which resource a 403 is about). */
+    readonly details?: Record<string, string>,
   ) {
     super(message);
   }

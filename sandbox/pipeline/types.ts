@@ -32,6 +32,8 @@ export interface PipelineOptions {
 }
 
 /** A part of the pipeline that talks to AWS with its own clients when a fault hook gives it some. */
+import type { AwsCall } from "./aws-calls.ts";
+
 export type PipelineClientUser = "forwarder" | FunctionId;
 
 /** The AWS clients one part of the pipeline uses. */
@@ -75,5 +77,7 @@ export interface Pipeline {
   /** Waits until the forwarder's outbox and every queue stay empty for `quietMs`. */
   waitUntilDrained(opts?: { timeoutMs?: number; quietMs?: number }): Promise<void>;
   report(scenario: string): Promise<SandboxReport>;
+  /** Every AWS API call each function and the forwarder made so far (pipeline/aws-calls.ts). */
+  awsCalls(): AwsCall[];
   stop(): Promise<void>;
 }

@@ -7,7 +7,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { type Forwarder, type ForwarderOptions, startForwarder } from "../../forwarder/forwarder.ts";
 import type { Logger } from "../../forwarder/log.ts";
-import { type K8sSimulator, startK8sSimulator } from "../../sandbox/k8s-sim/server.ts";
+import { FORWARDER, type K8sSimulator, startK8sSimulator } from "../../sandbox/k8s-sim/server.ts";
 import { type Occurrence, OccurrenceSchema } from "../../shared/schema/occurrence.ts";
 import { createTestAws, type TestAws } from "../support/aws.ts";
 
@@ -58,7 +58,8 @@ export async function createHarness(name: string): Promise<Harness> {
     received,
     async start(opts = {}) {
       const f = await startForwarder({
-        kubeConfig: sim.kubeConfig(),
+        // As in a cluster: the forwarder's ServiceAccount, held to the shipped RBAC manifests.
+        kubeConfig: sim.kubeConfig(FORWARDER),
         sqs: aws.clients.sqs,
         queueUrl,
         cluster: "test",
@@ -166,7 +167,7 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
 
 /** The simulator's kubeconfig pointed at another server URL (e.g. a proxy in front of it). */
 export function kubeConfigVia(sim: K8sSimulator, server: string): KubeConfig {
-  const base = sim.kubeConfig();
+  const base = sim.kubeConfig(FORWARDER);
   const kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: base.clusters.map((c) => ({ ...c, server })),

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { CoreV1Api, makeInformer, type V1Pod } from "@kubernetes/client-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as f from "../../sandbox/k8s-sim/factories.ts";
-import { eventTime, loadRecording, parseRecording, replayRecording } from "../../sandbox/k8s-sim/recording.ts";
+import { eventTime, loadRecording, parseRecording, replayRecording, replaySchedule } from "../../sandbox/k8s-sim/recording.ts";
 import { startK8sSimulator, type K8sSimulator } from "../../sandbox/k8s-sim/server.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -74,7 +74,7 @@ describe("replay", () => {
     await sim.stop();
   });
 
-  it("applies the recorded changes so a watching client sees them, retimed to now", async () => {
+  it("applies the recorded changes so a watching client sees them, all shifted by one constant to now", async () => {
     const kc = sim.kubeConfig();
     const core = kc.makeApiClient(CoreV1Api);
     const seen: string[] = [];
@@ -91,11 +91,32 @@ describe("replay", () => {
     expect(seen[0]).toBe("add 0");
     expect(seen[2]).toBe("delete");
     const finishedAt = Date.parse(seen[1]?.replace("update ", "") ?? "");
-    // Retimed: the change's latest timestamp (the OOM's finishedAt) is the moment it was replayed.
-    expect(finishedAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
-    expect(finishedAt).toBeLessThanOrEqual(Date.now());
-    const events = sim.list("Event");
+    const events = sim.list<typeof sysOOM>("Event");
     expect(events).toHaveLength(1);
+    const systemOomAt = Date.parse(events[0]?.lastTimestamp ?? "");
+    // The recording's latest timestamp (the SystemOOM) lands when the replay applies it...
+    expect(systemOomAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    expect(systemOomAt).toBeLessThanOrEqual(Date.now());
+    // ...and the OOM keeps its recorded distance to it (one second), however fast the replay ran.
+    expect(systemOomAt - finishedAt).toBe(1000);
+  });
+
+  it("keeps the recording's time structure: an OOM 7 minutes before a node OOM stays 7 minutes before it", async () => {
+    const early = f.podOomKilled(pod, "app", { finishedAt: "2024-11-04T10:00:00Z" });
+    const later = f.systemOOMEvent("node-a", { process: "java", pid: 4343, at: "2024-11-04T10:07:00Z" });
+    const events = parseRecording([early, later].map((o) => JSON.stringify({ type: "ADDED", object: o })).join("\n"), "r.jsonl");
+    // Pacing is compressed (the 7-minute gap is capped at 5 s, then sped up 100 times); timestamps are not.
+    const schedule = replaySchedule(events, { speed: 100 });
+    expect(schedule.offsetsMs).toEqual([0, 50]);
+    expect(schedule.compressedMs).toBe(7 * 60_000 - 50);
+    const before = Date.now();
+    await replayRecording(sim, events, { speed: 100 });
+    const stored = sim.get<typeof early>("Pod", "shop", pod.metadata?.name ?? "");
+    const oomAt = Date.parse(stored?.status?.containerStatuses?.[0]?.lastState?.terminated?.finishedAt ?? "");
+    const nodeOomAt = Date.parse(sim.list<typeof later>("Event")[0]?.lastTimestamp ?? "");
+    expect(nodeOomAt - oomAt).toBe(7 * 60_000);
+    expect(nodeOomAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    expect(nodeOomAt).toBeLessThanOrEqual(Date.now());
   });
 
   it("skips kinds the simulator does not serve and keeps timestamps with retime off", async () => {

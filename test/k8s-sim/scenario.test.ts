@@ -121,7 +121,9 @@ describe("built-in scenarios", () => {
     // The scenario clock: 4 distinct finishedAt values even at speed 100.
     expect(new Set(steps.filter((s) => s.action === "oomKill").map((s) => s.at)).size).toBe(4);
     expect(sim.get("Pod", "payments", "nope")).toBeUndefined();
-    expect(await fetch(`${sim.url}/api/v1/namespaces/payments/pods/${jvm?.metadata?.name}/log?container=app&previous=true&tailLines=1`).then((r) => r.text())).toContain("G1 Humongous Allocation");
+    const admin = { authorization: `Bearer ${sim.kubeConfig().getCurrentUser()?.token}` };
+    const log = await fetch(`${sim.url}/api/v1/namespaces/payments/pods/${jvm?.metadata?.name}/log?container=app&previous=true&tailLines=1`, { headers: admin });
+    expect(await log.text()).toContain("G1 Humongous Allocation");
   });
 
   it("storm: 300 evictions on 5 nodes and 200 OOMs across 20 workloads", async () => {

@@ -2,8 +2,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ApiError } from "../store.ts";
 
-function status(code: number, reason: string, message: string) {
-  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code };
+function status(code: number, reason: string, message: string, details?: Record<string, string>) {
+  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, ...(details ? { details } : {}), code };
 }
 
 export function sendJson(res: ServerResponse, code: number, body: unknown): void {
@@ -12,7 +12,7 @@ export function sendJson(res: ServerResponse, code: number, body: unknown): void
 }
 
 export function sendError(res: ServerResponse, err: ApiError): void {
-  sendJson(res, err.code, status(err.code, err.reason, err.message));
+  sendJson(res, err.code, status(err.code, err.reason, err.message, err.details));
 }
 
 export async function readBody(req: IncomingMessage): Promise<unknown> {

@@ -1,5 +1,5 @@
 /**
- * Request routing: recording, outage and auth checks, discovery documents, then the
+ * Request routing: recording, outage, authentication and RBAC checks, discovery documents, then the
  * resource path (/api/v1/..., /apis/{group}/{version}/...) to a get, list, watch, log or write.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -8,7 +8,8 @@ import { type Matcher, selectorMatcher } from "../selectors.ts";
 import { ApiError } from "../store.ts";
 import { openWatch } from "../watch.ts";
 import { serveList } from "./lists.ts";
-import { parseResourcePath } from "./resource-path.ts";
+import type { RequestAttributes } from "../rbac.ts";
+import { parseResourcePath, type ResourcePath } from "./resource-path.ts";
 import { servePodLog } from "./logs.ts";
 import { sendError, sendJson } from "./respond.ts";
 import type { SimState } from "./state.ts";
@@ -33,6 +34,24 @@ function serveDiscovery(res: ServerResponse, segments: string[], host: string): 
   return true;
 }
 
+const WRITE_VERBS: Record<string, string> = { POST: "create", PUT: "update", PATCH: "patch" };
+
+/** The verb a request is authorized as (kube-apiserver's RequestInfo). */
+function requestAttributes(method: string, path: ResourcePath, query: URLSearchParams): RequestAttributes {
+  const watching = query.get("watch") === "true" || query.get("watch") === "1";
+  let verb = WRITE_VERBS[method] ?? method.toLowerCase();
+  if (method === "GET") verb = path.name ? "get" : watching ? "watch" : "list";
+  else if (method === "DELETE") verb = path.name ? "delete" : "deletecollection";
+  return {
+    verb,
+    apiGroup: path.resource.group,
+    resource: path.resource.plural,
+    ...(path.subresource ? { subresource: path.subresource } : {}),
+    ...(path.name ? { name: path.name } : {}),
+    ...(path.namespace !== undefined ? { namespace: path.namespace } : {}),
+  };
+}
+
 async function handle(state: SimState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { store } = state;
   const url = new URL(req.url ?? "/", "http://localhost");
@@ -42,12 +61,15 @@ async function handle(state: SimState, req: IncomingMessage, res: ServerResponse
     return;
   }
   if (state.outage === "503") throw new ApiError(503, "ServiceUnavailable", "the server is currently unable to handle the request");
-  if (state.token && req.headers.authorization !== `Bearer ${state.token}`) throw new ApiError(401, "Unauthorized", "Unauthorized");
+  const identity = state.identities.get(/^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "");
+  if (!identity) throw new ApiError(401, "Unauthorized", "Unauthorized");
   const segments = url.pathname.split("/").filter((s) => s.length > 0).map(decodeURIComponent);
+  // Discovery and health are open to every authenticated identity (system:discovery, system:public-info-viewer).
   if (req.method === "GET" && serveDiscovery(res, segments, req.headers.host ?? "")) return;
   const path = parseResourcePath(segments);
   if (!path) throw new ApiError(404, "NotFound", "the server could not find the requested resource");
   const query = url.searchParams;
+  state.rbac.authorize(identity, requestAttributes(req.method ?? "GET", path, query));
   if (req.method === "GET") {
     if (path.subresource === "log" && path.resource.kind === "Pod") return servePodLog(store, state.logs, res, path, query);
     if (path.name) {

@@ -1,4 +1,5 @@
-/** What one simulator process holds besides the objects' store: pod logs, open watches, recorded requests and the outage switch. */
+/** What one simulator process holds besides the objects' store: pod logs, open watches, recorded requests, the outage switch, tokens and RBAC. */
+import type { Identity, RbacPolicy } from "../rbac.ts";
 import type { ObjectStore } from "../store.ts";
 import type { WatchConnection } from "../watch.ts";
 import type { PodLogs } from "./logs.ts";
@@ -38,6 +39,8 @@ export interface SimState {
   outage: "reset" | "503" | undefined;
   /** Bookmark interval for watches that ask for bookmarks. */
   bookmarkIntervalMs: number;
-  /** When set, every request must carry `Authorization: Bearer <token>`. */
-  token: string | undefined;
+  /** Bearer token -> who it authenticates: a request without a known token gets 401. */
+  identities: Map<string, Identity>;
+  /** What each identity may do: anything not granted gets 403. */
+  rbac: RbacPolicy;
 }
