@@ -34,9 +34,14 @@ function copy<T extends object, K extends keyof T>(from: T | undefined, keys: re
 
 function filterKeys(source: Record<string, string> | undefined, keep: (k: string) => boolean): Record<string, string> | undefined {
   if (!source) return undefined;
-  let out: Record<string, string> | undefined;
-  for (const [k, v] of Object.entries(source)) if (keep(k)) (out ??= {})[k] = v;
-  return out;
+  const out: Record<string, string> = {};
+  let kept = 0;
+  for (const [k, v] of Object.entries(source)) {
+    if (!keep(k)) continue;
+    out[k] = v;
+    kept++;
+  }
+  return kept ? out : undefined;
 }
 
 function projectMeta(meta: V1ObjectMeta | undefined, labels: (k: string) => boolean): V1ObjectMeta {
