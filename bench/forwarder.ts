@@ -3,7 +3,9 @@
  * 100 OOM kills a second. The forwarder runs as it ships: the container image's esbuild
  * bundle (forwarder/build.ts) in its own `node` process with the Deployment's
  * NODE_OPTIONS, configured by env, sending to the local SQS emulator. Its RSS and CPU
- * are read from /proc; its counters from its own /metrics endpoint.
+ * are read from /proc; its counters from its own /metrics endpoint. A second run at half the
+ * pods gives the RSS per cached pod (the slope), and the memory history is measured in-process
+ * (bench/memory-history-cost.ts).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -14,6 +16,7 @@ import { parse } from "yaml";
 import { buildForwarder } from "../forwarder/build.ts";
 import { startK8sSimulator } from "../sandbox/k8s-sim/server.ts";
 import { createQueues, startLocalAws } from "../sandbox/local-aws.ts";
+import { measureHistoryCost } from "./memory-history-cost.ts";
 import { sampleProcess, type ProcessSample } from "./process-stats.ts";
 import { measured, type BenchOptions, type BenchResult } from "./results.ts";
 import { oomKillAtRate, populateCluster, type ClusterSize } from "./scale-cluster.ts";
@@ -43,7 +46,8 @@ export async function freePort(): Promise<number> {
 /** `oomwatch_forwarder_sent_total` from the forwarder's /metrics (0 while it is not answering yet). */
 async function sentTotal(port: number): Promise<number | undefined> {
   try {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+    // Generous: on a loaded machine a busy forwarder answers late, and a late answer is not zero.
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
     const match = /^oomwatch_forwarder_sent_total (\d+)/m.exec(text);
     return match ? Number(match[1]) : 0;
   } catch {
@@ -68,71 +72,131 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
   }
 }
 
+interface ForwarderRun {
+  syncMs: number;
+  atReady: ProcessSample;
+  atEnd: ProcessSample;
+  kills: number;
+  sent: number;
+}
+
+/**
+ * One forwarder process against a simulator of `size`: RSS once the initial lists are cached,
+ * then (when `seconds` > 0) OOM kills at RATE_PER_SECOND and the process at the end.
+ */
+async function runForwarder(opts: BenchOptions, bundle: string, size: ClusterSize, seconds: number): Promise<ForwarderRun> {
+  const aws = await startLocalAws();
+  const sim = await startK8sSimulator({ historyLimit: 100_000 });
+  let child: ChildProcess | undefined;
+  try {
+    const queues = await createQueues(aws.clients.sqs, "bench-forwarder");
+    const pods = populateCluster(sim, size);
+    const kubeconfig = join(opts.workDir, "forwarder-kubeconfig.yaml");
+    sim.writeKubeconfig(kubeconfig);
+    const port = await freePort();
+
+    const started = Date.now();
+    child = spawn(process.execPath, [bundle], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: {
+        PATH: process.env.PATH,
+        NODE_OPTIONS,
+        KUBECONFIG: kubeconfig,
+        AWS_REGION: "us-east-1",
+        AWS_ENDPOINT_URL_SQS: aws.endpoints.sqs,
+        OOMWATCH_CLUSTER: "bench-forwarder",
+        EVENTS_QUEUE_URL: queues.events.url,
+        OOMWATCH_LEADER_ELECTION: "false",
+        OOMWATCH_METRICS_PORT: String(port),
+        LOG_LEVEL: "ERROR",
+      },
+    });
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    const pid = child.pid!;
+    const proc = child;
+    await until("ready (initial list synced)", 60_000, () => ready(port), proc, () => stderr);
+    const syncMs = Date.now() - started;
+    const atReady = sampleProcess(pid);
+    if (seconds === 0) return { syncMs, atReady, atEnd: atReady, kills: 0, sent: 0 };
+
+    const kills = await oomKillAtRate(sim, pods, RATE_PER_SECOND, seconds);
+    await until("every kill sent", 60_000, async () => ((await sentTotal(port)) ?? 0) >= kills, proc, () => stderr).catch(() => {});
+    const sent = await sentTotal(port);
+    if (sent === undefined) throw new Error("forwarder /metrics did not answer after the storm");
+    return { syncMs, atReady, atEnd: sampleProcess(pid), kills, sent };
+  } finally {
+    if (child && child.exitCode === null) {
+      const exited = once(child, "exit");
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child?.kill("SIGKILL"), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await sim.stop();
+    await aws.stop();
+  }
+}
+
 export function forwarderBench(opts: BenchOptions): Promise<BenchResult> {
   const seconds = opts.quick ? 3 : 30;
-  const params = { pods: CLUSTER.pods, nodes: CLUSTER.nodes, occurrencesPerSecond: RATE_PER_SECOND, seconds, nodeOptions: NODE_OPTIONS };
+  // The per-pod slope comes from a second, half-size cluster (same nodes, same shape).
+  const full: ClusterSize = opts.quick ? { ...CLUSTER, pods: 2_000 } : CLUSTER;
+  const half: ClusterSize = { ...full, pods: full.pods / 2 };
+  const historyContainers = opts.quick ? 4_000 : 20_000;
+  const params = { pods: full.pods, slopeFromPods: half.pods, nodes: full.nodes, occurrencesPerSecond: RATE_PER_SECOND, seconds, nodeOptions: NODE_OPTIONS, historyContainers };
 
   return measured("forwarder", "Forwarder at scale", params, async (out) => {
     const bundle = join(opts.workDir, "forwarder.mjs");
     await buildForwarder(bundle);
-    const aws = await startLocalAws();
-    const sim = await startK8sSimulator({ historyLimit: 100_000 });
-    let child: ChildProcess | undefined;
-    try {
-      const queues = await createQueues(aws.clients.sqs, "bench-forwarder");
-      const pods = populateCluster(sim, CLUSTER);
-      const kubeconfig = join(opts.workDir, "forwarder-kubeconfig.yaml");
-      sim.writeKubeconfig(kubeconfig);
-      const port = await freePort();
+    const small = await runForwarder(opts, bundle, half, 0);
+    const big = await runForwarder(opts, bundle, full, seconds);
+    const { atReady, atEnd, sent, kills } = big;
+    const cpuMs = atEnd.cpuMs - atReady.cpuMs;
+    const bytesPerPod = ((big.atReady.rssMiB - small.atReady.rssMiB) * 2 ** 20) / (full.pods - half.pods);
 
-      const started = Date.now();
-      child = spawn(process.execPath, [bundle], {
-        stdio: ["ignore", "ignore", "pipe"],
-        env: {
-          PATH: process.env.PATH,
-          NODE_OPTIONS,
-          KUBECONFIG: kubeconfig,
-          AWS_REGION: "us-east-1",
-          AWS_ENDPOINT_URL_SQS: aws.endpoints.sqs,
-          OOMWATCH_CLUSTER: "bench-forwarder",
-          EVENTS_QUEUE_URL: queues.events.url,
-          OOMWATCH_LEADER_ELECTION: "false",
-          OOMWATCH_METRICS_PORT: String(port),
-          LOG_LEVEL: "ERROR",
-        },
-      });
-      let stderr = "";
-      child.stderr?.on("data", (d: Buffer) => {
-        stderr = (stderr + d.toString()).slice(-4000);
-      });
-      const pid = child.pid!;
-      await until("ready (initial list synced)", 60_000, () => ready(port), child, () => stderr);
-      const syncMs = Date.now() - started;
-      const atReady = sampleProcess(pid);
+    out.figures.push(
+      { id: "forwarder.peakRssMiB", name: "peak RSS", value: atEnd.peakRssMiB, unit: "MiB", target: { op: "<=", value: 100 }, note: `${full.pods} pods on ${full.nodes} nodes` },
+      {
+        id: "forwarder.bytesPerPod",
+        name: "RSS per cached pod",
+        value: bytesPerPod / 1024,
+        unit: "KiB",
+        target: { op: "<=", value: 4 },
+        note: `slope of RSS after sync: ${small.atReady.rssMiB.toFixed(0)} MiB at ${half.pods} pods, ${big.atReady.rssMiB.toFixed(0)} MiB at ${full.pods}`,
+      },
+      {
+        id: "forwarder.rssAnonMiB",
+        name: "anonymous RSS at the end",
+        value: atEnd.anonMiB,
+        unit: "MiB",
+        note: `RSS ${atEnd.rssMiB.toFixed(0)} MiB minus ${(atEnd.rssMiB - atEnd.anonMiB).toFixed(0)} MiB of file-backed pages (the node binary)`,
+      },
+      { id: "forwarder.rssAfterSyncMiB", name: "RSS after initial sync", value: atReady.rssMiB, unit: "MiB", note: `ready ${(big.syncMs / 1000).toFixed(1)} s after start` },
+      { id: "forwarder.cpuPer1000OccurrencesMs", name: "CPU per 1,000 occurrences", value: (cpuMs / Math.max(1, sent)) * 1000, unit: "ms", note: `${sent} sent in ${seconds} s` },
+      { id: "forwarder.rssGrowthMiB", name: "memory growth over the storm", value: atEnd.rssMiB - atReady.rssMiB, unit: "MiB", note: `RSS ${atReady.rssMiB.toFixed(0)} → ${atEnd.rssMiB.toFixed(0)} MiB` },
+    );
+    out.checks.push({ name: "every kill sent", ok: sent === kills, detail: `${kills} OOM kills, ${sent} sent to SQS` });
 
-      const kills = await oomKillAtRate(sim, pods, RATE_PER_SECOND, seconds);
-      await until("every kill sent", 20_000, async () => ((await sentTotal(port)) ?? 0) >= kills, child, () => stderr).catch(() => {});
-      const sent = (await sentTotal(port)) ?? 0;
-      const atEnd: ProcessSample = sampleProcess(pid);
-      const cpuMs = atEnd.cpuMs - atReady.cpuMs;
-
-      out.figures.push(
-        { name: "peak RSS", value: atEnd.peakRssMiB, unit: "MiB", target: { op: "<=", value: 100 }, note: `${CLUSTER.pods} pods on ${CLUSTER.nodes} nodes` },
-        { name: "RSS after initial sync", value: atReady.rssMiB, unit: "MiB", note: `ready ${(syncMs / 1000).toFixed(1)} s after start` },
-        { name: "CPU per 1,000 occurrences", value: (cpuMs / Math.max(1, sent)) * 1000, unit: "ms", note: `${sent} sent in ${seconds} s` },
-        { name: "memory growth over the storm", value: atEnd.rssMiB - atReady.rssMiB, unit: "MiB", note: `RSS ${atReady.rssMiB.toFixed(0)} → ${atEnd.rssMiB.toFixed(0)} MiB` },
-      );
-      out.checks.push({ name: "every kill sent", ok: sent === kills, detail: `${kills} OOM kills, ${sent} sent to SQS` });
-    } finally {
-      if (child && child.exitCode === null) {
-        const exited = once(child, "exit");
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child?.kill("SIGKILL"), 15_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      await sim.stop();
-      await aws.stop();
-    }
+    const history = measureHistoryCost(historyContainers);
+    out.figures.push(
+      {
+        id: "forwarder.sampler.historyMiB",
+        name: "memory history held",
+        value: history.heapMiB,
+        unit: "MiB",
+        target: { op: "<=", value: 12 },
+        note: `${history.containers} containers × ${history.samplesPerContainer} samples (30 min at 30 s), heap after GC; class accounts ${history.accountedMiB.toFixed(1)} MiB`,
+      },
+      {
+        id: "forwarder.sampler.roundCpuMs",
+        name: "CPU per sampling round",
+        value: history.roundCpuMs,
+        unit: "ms",
+        note: `parse a metrics list of ${history.containers} containers + record each; median of ${history.rounds - 5} steady rounds`,
+      },
+    );
   });
 }

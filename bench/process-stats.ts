@@ -12,6 +12,11 @@ export interface ProcessSample {
   rssMiB: number;
   /** Peak RSS since the process started (VmHWM). */
   peakRssMiB: number;
+  /**
+   * Anonymous part of the RSS (heap, buffers): RSS also counts the pages of the node binary
+   * mapped from disk (about 50 MiB for Node 22), which are shared and reclaimable.
+   */
+  anonMiB: number;
   /** user + system CPU time. */
   cpuMs: number;
 }
@@ -31,6 +36,7 @@ export function sampleProcess(pid: number): ProcessSample {
   return {
     rssMiB: (statusKb(status, "VmRSS") * 1024) / MiB,
     peakRssMiB: (statusKb(status, "VmHWM") * 1024) / MiB,
+    anonMiB: (statusKb(status, "RssAnon") * 1024) / MiB,
     cpuMs: (ticks * 1000) / TICKS_PER_SECOND,
   };
 }

@@ -19,6 +19,8 @@ export interface Target {
 }
 
 export interface Figure {
+  /** Stable identifier across versions (e.g. `forwarder.peakRssMiB`), for comparing runs. */
+  id?: string;
   name: string;
   value: number;
   unit: string;

@@ -15,7 +15,10 @@ export async function buildForwarder(outfile: string): Promise<void> {
     platform: "node",
     target: NODE_TARGET,
     format: "esm",
-    minify: false,
+    // The source text stays in memory for the process's life (8.8 MB unminified): whitespace and
+    // syntax minification halve it; identifiers are kept so stack traces stay readable.
+    minifyWhitespace: true,
+    minifySyntax: true,
     sourcemap: false,
     legalComments: "none",
     logLevel: "warning",

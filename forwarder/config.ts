@@ -4,7 +4,7 @@
  * the reason. Flags use the same names in kebab case (see main.ts --help).
  */
 import { hostname } from "node:os";
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Defaults of the forwarder's settings, in one place: the env schema, the flags'

@@ -8,8 +8,9 @@
 import type { CoreV1Api, CoreV1Event, KubeConfig, KubernetesObject, V1Namespace, V1Node, V1Pod } from "@kubernetes/client-node";
 import type { BackoffOptions } from "./backoff.ts";
 import type { Logger } from "./log.ts";
+import { projectNode, projectPod } from "./cache-projection.ts";
 import { EvictedEventIndex, PodIndex } from "./pod-index.ts";
-import { type ChangeVerb, ResilientInformer, slim } from "./watch.ts";
+import { type ChangeVerb, ResilientInformer } from "./watch.ts";
 
 type ListPage<T> = { items: T[]; metadata?: { resourceVersion?: string; _continue?: string } };
 
@@ -17,12 +18,14 @@ type ListPage<T> = { items: T[]; metadata?: { resourceVersion?: string; _continu
 export const LIST_PAGE_SIZE = 500;
 
 /**
- * Lists in pages and slims each page before the next one is fetched, so a large cluster's
- * pods never sit in memory as one huge response (that response set the forwarder's peak RSS).
- * The first page's resourceVersion is the snapshot every continue token reads from.
+ * Lists in pages and transforms each page (the cache projection) before the next one is fetched,
+ * so a large cluster's pods never sit in memory as one huge response or as full objects (that
+ * response set the forwarder's peak RSS). The first page's resourceVersion is the snapshot every
+ * continue token reads from.
  */
 export async function listInPages<T extends KubernetesObject>(
   page: (p: { limit: number; _continue?: string }) => Promise<ListPage<T>>,
+  transform: (obj: T) => T,
   limit = LIST_PAGE_SIZE,
 ): Promise<{ items: T[]; metadata: { resourceVersion?: string } }> {
   const items: T[] = [];
@@ -30,7 +33,7 @@ export async function listInPages<T extends KubernetesObject>(
   let cont: string | undefined;
   do {
     const l = await page({ limit, ...(cont ? { _continue: cont } : {}) });
-    for (const item of l.items ?? []) items.push(slim(item));
+    for (const item of l.items ?? []) items.push(transform(item));
     resourceVersion ??= l.metadata?.resourceVersion;
     cont = l.metadata?._continue || undefined;
   } while (cont);
@@ -72,16 +75,17 @@ export function createInformers(opts: InformerSetOptions): InformerSet {
   const make = <T extends KubernetesObject>(
     resource: string,
     path: string,
-    list: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>,
+    list: (transform: (obj: T) => T) => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>,
     onChange: (obj: T, verb: ChangeVerb) => void,
-    fieldSelector?: string,
+    opt: { fieldSelector?: string; transform?: (obj: T) => T } = {},
   ) =>
     new ResilientInformer<T>({
       kubeConfig: opts.kubeConfig,
       resource,
       path,
       list: list as never,
-      fieldSelector,
+      fieldSelector: opt.fieldSelector,
+      transform: opt.transform,
       backoff: opts.backoff,
       watchTimeoutSeconds: opts.watchTimeoutSeconds,
       listTimeoutMs: opts.listTimeoutMs,
@@ -103,19 +107,19 @@ export function createInformers(opts: InformerSetOptions): InformerSet {
   };
   const scoped = opts.namespaces?.length ? opts.namespaces : undefined;
   const pods = scoped
-    ? scoped.map((ns) => make<V1Pod>(`pods/${ns}`, `/api/v1/namespaces/${ns}/pods`, () => listInPages((p) => core.listNamespacedPod({ namespace: ns, ...p })), onPod))
-    : [make<V1Pod>("pods", "/api/v1/pods", () => listInPages((p) => core.listPodForAllNamespaces(p)), onPod)];
+    ? scoped.map((ns) => make<V1Pod>(`pods/${ns}`, `/api/v1/namespaces/${ns}/pods`, (t) => listInPages((p) => core.listNamespacedPod({ namespace: ns, ...p }), t), onPod, { transform: projectPod }))
+    : [make<V1Pod>("pods", "/api/v1/pods", (t) => listInPages((p) => core.listPodForAllNamespaces(p), t), onPod, { transform: projectPod })];
   const nodeEvents = "involvedObject.kind=Node";
   const events = scoped
     ? [
         ...scoped.map((ns) =>
-          make<CoreV1Event>(`events/${ns}`, `/api/v1/namespaces/${ns}/events`, () => listInPages((p) => core.listNamespacedEvent({ namespace: ns, ...p })), onEvent),
+          make<CoreV1Event>(`events/${ns}`, `/api/v1/namespaces/${ns}/events`, (t) => listInPages((p) => core.listNamespacedEvent({ namespace: ns, ...p }), t), onEvent),
         ),
-        make<CoreV1Event>("events/nodes", "/api/v1/events", () => listInPages((p) => core.listEventForAllNamespaces({ fieldSelector: nodeEvents, ...p })), onEvent, nodeEvents),
+        make<CoreV1Event>("events/nodes", "/api/v1/events", (t) => listInPages((p) => core.listEventForAllNamespaces({ fieldSelector: nodeEvents, ...p }), t), onEvent, { fieldSelector: nodeEvents }),
       ]
-    : [make<CoreV1Event>("events", "/api/v1/events", () => listInPages((p) => core.listEventForAllNamespaces(p)), onEvent)];
-  const nodes = make<V1Node>("nodes", "/api/v1/nodes", () => listInPages((p) => core.listNode(p)), opts.onNode);
-  const namespaces = make<V1Namespace>("namespaces", "/api/v1/namespaces", () => core.listNamespace(), () => {});
+    : [make<CoreV1Event>("events", "/api/v1/events", (t) => listInPages((p) => core.listEventForAllNamespaces(p), t), onEvent)];
+  const nodes = make<V1Node>("nodes", "/api/v1/nodes", (t) => listInPages((p) => core.listNode(p), t), opts.onNode, { transform: projectNode });
+  const namespaces = make<V1Namespace>("namespaces", "/api/v1/namespaces", (t) => core.listNamespace().then((l) => ({ ...l, items: l.items.map(t) })), () => {});
   const all: ResilientInformer<KubernetesObject>[] = [...pods, ...events, nodes, namespaces] as never;
 
   return {

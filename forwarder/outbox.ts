@@ -45,12 +45,16 @@ export class Outbox {
     return out;
   }
 
-  /** Settles in-flight entries; `retry` ones go back to the front, keeping their order. */
+  /**
+   * Settles in-flight entries; `retry` ones go back to the front, keeping their order: they were
+   * taken before anything pushed while they were in flight, so the front stays the oldest end and
+   * shedding from it drops the oldest, as push() does.
+   */
   settle(count: number, retry: OutboxEntry[] = []): void {
     this.inFlight -= count;
     this.queue.unshift(...retry);
     while (this.queue.length > this.capacity) {
-      const shed = this.queue.pop();
+      const shed = this.queue.shift();
       if (shed) this.onShed(shed);
     }
   }

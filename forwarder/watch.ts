@@ -25,7 +25,16 @@ export interface InformerOptions<T extends KubernetesObject> {
   resource: string;
   /** Watch path, e.g. `/api/v1/pods` or `/api/v1/namespaces/shop/events`. */
   path: string;
-  list: () => Promise<KubernetesListObject<T>>;
+  /**
+   * Lists the resource; applies `transform` to each item as it arrives (a paged list
+   * transforms each page before fetching the next).
+   */
+  list: (transform: (obj: T) => T) => Promise<KubernetesListObject<T>>;
+  /**
+   * What the cache keeps of each listed or watched object (client-go's informer transform);
+   * defaults to slim(). Must be idempotent.
+   */
+  transform?: (obj: T) => T;
   fieldSelector?: string;
   backoff: BackoffOptions;
   /** Server-side watch timeout; randomised in [t, 2t) like client-go. */
@@ -77,6 +86,8 @@ export function slim<T extends KubernetesObject>(obj: T): T {
   return obj;
 }
 
+const CHANGES = new Set(["ADDED", "MODIFIED", "DELETED"]);
+
 /** Watches that end sooner than this without an error count as "short" and are paced. */
 const SHORT_WATCH_MS = 1000;
 
@@ -91,13 +102,10 @@ export class ResilientInformer<T extends KubernetesObject> {
 
   constructor(private readonly opts: InformerOptions<T>) {
     const real = new Watch(opts.kubeConfig);
+    const transform = opts.transform ?? slim;
     const watcher = { watch: (path: string, params: Record<string, unknown>, cb: WatchCallback, done: DoneCallback) =>
-      this.watch(real, path, params, cb, done) };
-    const list = () =>
-      withTimeout(opts.list(), opts.listTimeoutMs, `list ${opts.resource}`).then((l) => {
-        for (const item of l.items ?? []) slim(item);
-        return l;
-      });
+      this.watch(real, path, params, cb, done, transform) };
+    const list = () => withTimeout(opts.list(transform), opts.listTimeoutMs, `list ${opts.resource}`);
     this.informer = new ListWatch<T>(opts.path, watcher as unknown as Watch, list, false, undefined, opts.fieldSelector);
     this.informer.on("add", (o) => opts.onChange(o, "add"));
     this.informer.on("update", (o) => opts.onChange(o, "update"));
@@ -135,7 +143,7 @@ export class ResilientInformer<T extends KubernetesObject> {
     return this.informer.get(name, namespace);
   }
 
-  private async watch(real: Watch, path: string, params: Record<string, unknown>, cb: WatchCallback, done: DoneCallback) {
+  private async watch(real: Watch, path: string, params: Record<string, unknown>, cb: WatchCallback, done: DoneCallback, transform: (obj: T) => T) {
     // ListWatch calls watch() right after a list has been applied to its cache.
     this.syncedOnce = true;
     this.forbidden = undefined;
@@ -166,8 +174,8 @@ export class ResilientInformer<T extends KubernetesObject> {
       query,
       (phase, obj, raw) => {
         if (phase === "ERROR" && obj?.code === 410) return finish({ code: 410 });
-        slim(obj as KubernetesObject);
-        cb(phase, obj, raw);
+        // BOOKMARK and ERROR objects are not resources (a resourceVersion, a Status): passed as they are.
+        cb(phase, CHANGES.has(phase) ? (transform(obj as T) as typeof obj) : obj, raw);
       },
       finish,
     );

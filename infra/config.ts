@@ -4,7 +4,7 @@
  * long before CloudFormation or a cold start would.
  */
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
-import { z } from "zod";
+import * as z from "zod";
 import { SLACK_CHANNEL_REF } from "../shared/slack-ids.ts";
 
 /** Prefix of every context key, e.g. `-c oomwatch:clusterName=prod-eks`. */

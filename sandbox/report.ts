@@ -2,7 +2,7 @@
  * The sandbox report (`oomwatch sandbox --report FILE`): what the run observed,
  * forwarded, stored and posted. Field names are a contract (issue 6).
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const SandboxReportSchema = z.object({
   scenario: z.string(),

@@ -3,7 +3,7 @@
  * CDK app (which sets them), the sandbox (which sets them for local runs) and
  * the handlers. Parsed once per cold start; a bad value fails fast with its name.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const jsonRecord = z
   .string()

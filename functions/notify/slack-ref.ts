@@ -9,7 +9,7 @@
  * `slackLease` = { by, until }: who is posting right now (epoch ms).
  */
 import { GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { type Incident, LevelSchema } from "../../shared/schema/incident.ts";
 import { isConditionFailure } from "../../shared/storage/conditions.ts";
 import { fromIncidentItem, INCIDENT_SK, incidentPk } from "../../shared/storage/incident-item.ts";

@@ -7,7 +7,7 @@
  *   steps: [{ at, every?, repeat?, <action>: {...} }]              timed changes
  *   expect: { observed, incidents, deadLetters, ... }              what the pipeline must report
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** `2s`, `1500ms`, `1m`, `1m30s`, or a number of seconds. Parsed to milliseconds. */
 export const DurationSchema = z.union([z.number().nonnegative(), z.string()]).transform((value, ctx) => {

@@ -2,7 +2,7 @@
  * Escalation and grouping policy. Defaults are those of docs/design.md "Severity and
  * escalation"; ESCALATION_POLICY (JSON) overrides any subset, e.g. `{"frequentOom":{"count":5}}`.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const CRITICAL_PRIORITY_CLASSES = ["system-node-critical", "system-cluster-critical"];
 /** Processes whose death takes the node's workloads with it. */

@@ -42,6 +42,23 @@ const MEMORY_FLAG =
 
 const SCALAR_VALUE = /^[\w.%+-]{1,32}$/;
 
+/**
+ * The env entries memorySettings() reads, option strings already reduced to their memory
+ * flags: what a cache must keep of a container's env for memorySettings() to give the same result.
+ */
+export function memoryEnv(env: readonly V1EnvVar[] | undefined): V1EnvVar[] {
+  const out: V1EnvVar[] = [];
+  for (const e of env ?? []) {
+    if (OPTION_VARS.has(e.name)) {
+      const reduced: V1EnvVar = { name: e.name };
+      if (e.valueFrom) reduced.valueFrom = e.valueFrom;
+      else if (e.value !== undefined) reduced.value = memoryFlags(e.value).join(" ");
+      out.push(reduced);
+    } else if (SCALAR_VARS.has(e.name)) out.push(e);
+  }
+  return out;
+}
+
 /** Memory flags found in a whitespace-separated option string. */
 export function memoryFlags(text: string | undefined): string[] {
   if (!text) return [];

@@ -57,8 +57,10 @@ function pick(source: Record<string, string> | undefined, keep: (k: string) => b
   return out;
 }
 
-const isRoutingKey = (k: string) => k.startsWith("oomwatch.io/");
-const isPodLabel = (k: string) => k === "app" || k === "team" || k.startsWith("app.kubernetes.io/") || isRoutingKey(k);
+/** Routing keys (`oomwatch.io/*`): the only annotations a snapshot keeps. */
+export const isRoutingKey = (k: string) => k.startsWith("oomwatch.io/");
+/** The pod labels a snapshot keeps (the forwarder's cache projection keeps the same, and no more). */
+export const isPodLabel = (k: string) => k === "app" || k === "team" || k.startsWith("app.kubernetes.io/") || isRoutingKey(k);
 
 function containerSnapshot(pod: V1Pod, c: V1Container, type: ContainerType): PodSnapshot["containers"][number] {
   const statuses = [

@@ -7,7 +7,7 @@
  * run spans at least D (newest minus oldest sample of the run). A gap longer than `maxGapSeconds`
  * between two samples breaks the run: nobody saw what happened in between.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { formatBytes } from "../quantity.ts";
 import { formatDuration } from "./sparkline.ts";
 import type { MemorySample, MemoryTrace } from "./trace.ts";

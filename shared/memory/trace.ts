@@ -2,7 +2,7 @@
  * The `memoryTrace` carried by occurrences and incidents: working-set bytes from metrics-server,
  * newest last, each sample with the metrics API's own timestamp (gaps stay visible as gaps).
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const MemorySampleSchema = z.tuple([z.number(), z.number().nonnegative()]);
 /** [epochSeconds, bytes] */

@@ -2,7 +2,7 @@
  * The incident record (stored by analyze, read by notify and `oomwatch incidents`)
  * and the messages that travel between the functions.
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   IncidentKindSchema,
   NodeSnapshotSchema,

@@ -4,7 +4,7 @@
  * Level 0 early warning. Kept apart from occurrence.ts so the trace contract has one owner
  * (shared/memory/trace.ts) and the occurrence schema only composes it.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export { type MemoryTrace, MemoryTraceSchema } from "../memory/trace.ts";
 

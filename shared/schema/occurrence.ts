@@ -6,7 +6,7 @@
  *
  * Memory quantities are bytes (numbers); the original quantity strings are not kept.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { EarlyWarningDetailSchema, MemoryTraceSchema, TopContainerSchema } from "./memory.ts";
 
 export const OCCURRENCE_VERSION = 1;

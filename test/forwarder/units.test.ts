@@ -89,6 +89,21 @@ describe("outbox", () => {
     expect(o.take(10, 500)).toEqual([]);
     expect(o.nextDueIn(500)).toBe(500);
   });
+
+  it("sheds the oldest, not the newest, when a failed batch comes back to a full outbox", () => {
+    const shed: string[] = [];
+    const o = new Outbox(3, (e) => shed.push(e.key));
+    o.push(entry("a"));
+    o.push(entry("b"));
+    const batch = o.take(10, 0);
+    // While a and b are in flight, newer entries fill the waiting queue.
+    o.push(entry("c"));
+    o.push(entry("d"));
+    o.push(entry("e"));
+    o.settle(batch.length, batch);
+    expect(shed).toEqual(["a", "b"]);
+    expect(o.take(10, 0).map((e) => e.key)).toEqual(["c", "d", "e"]);
+  });
 });
 
 describe("backoff", () => {
