@@ -49,6 +49,7 @@ async function handle(state: SimState, req: IncomingMessage, res: ServerResponse
   if (!path) throw new ApiError(404, "NotFound", "the server could not find the requested resource");
   const query = url.searchParams;
   if (req.method === "GET") {
+    if (path.resource.group === "metrics.k8s.io") return state.metrics.serve(res, path);
     if (path.subresource === "log" && path.resource.kind === "Pod") return servePodLog(store, state.logs, res, path, query);
     if (path.name) {
       const obj = store.get(path.resource, path.namespace, path.name);

@@ -2,6 +2,7 @@
 import type { ObjectStore } from "../store.ts";
 import type { WatchConnection } from "../watch.ts";
 import type { PodLogs } from "./logs.ts";
+import type { MetricsBoard } from "./metrics.ts";
 
 export interface RecordedRequest {
   method: string;
@@ -32,6 +33,8 @@ export class RequestLog {
 export interface SimState {
   store: ObjectStore;
   logs: PodLogs;
+  /** metrics.k8s.io: evaluated per request, not stored objects. */
+  metrics: MetricsBoard;
   watches: Set<WatchConnection>;
   requests: RequestLog;
   /** When set, every request fails this way (see `setAvailable`). */
