@@ -73,6 +73,8 @@ export async function runSandbox(opts: SandboxRunOptions, io: SandboxIo): Promis
     kubeconfig: opts.kubeconfig,
     slackToken: opts.slackToken,
     slackChannel: opts.slackChannel,
+    speed,
+    ...(input.kind === "scenario" && input.scenario.policy ? { policy: input.scenario.policy } : {}),
     log: (text) => display.log(text),
   });
   display.log(
