@@ -67,7 +67,8 @@ describe("sandbox end to end", { timeout: 240_000 }, () => {
   it("replays a kubectl watch recording (concatenated pretty JSON) through the whole pipeline", async () => {
     const { result, report, output } = await run("replay", { replay: "sandbox/recordings/go-oom.watch.json" });
     // One Deployment's Go container OOM-killed twice: one Level 1 incident, diagnosed from GOMEMLIMIT.
-    expect(report.observedByKind).toEqual({ ContainerOOM: 2, PodEviction: 0, NodeMemoryPressure: 0, NodeOOM: 0 });
+    // A recording has no metrics API data: no memory samples, so no Level 0 warnings.
+    expect(report.observedByKind).toEqual({ ContainerOOM: 2, PodEviction: 0, NodeMemoryPressure: 0, NodeOOM: 0, MemoryNearLimit: 0, NodeMemoryHigh: 0 });
     expect(report.incidents).toEqual({ "1": 1, "2": 0, "3": 0 });
     expect(report.slack.posted).toBe(1);
     expect(report.deadLetters).toEqual({ events: 0, analyze: 0, notify: 0 });
