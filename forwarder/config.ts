@@ -5,6 +5,7 @@
  */
 import { hostname } from "node:os";
 import * as z from "zod";
+import { type EarlyWarningPolicy, EarlyWarningPolicySchema } from "../shared/memory/early-warning.ts";
 
 /**
  * Defaults of the forwarder's settings, in one place: the env schema, the flags'
@@ -23,6 +24,8 @@ export const FORWARDER_DEFAULTS = {
   metricsPort: 8080,
   flushTimeoutMs: 10_000,
   logLevel: "INFO",
+  /** metrics.k8s.io sampling interval: metrics-server resolves 15-60 s, so faster adds nothing. */
+  metricsIntervalMs: 30_000,
 } as const;
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -86,6 +89,27 @@ export const ForwarderEnvSchema = z.object({
   POD_NAME: z.string().optional(),
   POD_NAMESPACE: z.string().optional(),
   LOG_LEVEL: z.enum(["DEBUG", "INFO", "WARN", "ERROR", "SILENT"]).default(FORWARDER_DEFAULTS.logLevel),
+  METRICS_INTERVAL: duration(FORWARDER_DEFAULTS.metricsIntervalMs),
+  /** JSON, validated with EarlyWarningPolicySchema; every field optional (defaults: the reference rules). */
+  EARLY_WARNING_POLICY: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s?.trim()) return EarlyWarningPolicySchema.parse({});
+      let raw: unknown;
+      try {
+        raw = JSON.parse(s);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: `is not JSON: ${(err as Error).message}` });
+        return z.NEVER;
+      }
+      const parsed = EarlyWarningPolicySchema.safeParse(raw);
+      if (!parsed.success) {
+        for (const i of parsed.error.issues) ctx.addIssue({ code: "custom", message: `${i.path.join(".")}: ${i.message}` });
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
 });
 
 export interface ForwarderConfig {
@@ -100,6 +124,8 @@ export interface ForwarderConfig {
   metricsPort: number;
   flushTimeoutMs: number;
   logLevel: "DEBUG" | "INFO" | "WARN" | "ERROR" | "SILENT";
+  metricsIntervalMs: number;
+  earlyWarningPolicy: EarlyWarningPolicy;
 }
 
 /** Flag name (kebab case, as given to commander) → env name. */
@@ -119,6 +145,8 @@ export const FLAG_ENV: Record<string, keyof z.input<typeof ForwarderEnvSchema>> 
   flushTimeout: "OOMWATCH_FLUSH_TIMEOUT",
   identity: "OOMWATCH_IDENTITY",
   logLevel: "LOG_LEVEL",
+  metricsInterval: "METRICS_INTERVAL",
+  earlyWarningPolicy: "EARLY_WARNING_POLICY",
 };
 
 export class ConfigError extends Error {}
@@ -158,5 +186,7 @@ export function loadForwarderConfig(env: NodeJS.ProcessEnv, flags: Record<string
     metricsPort: c.OOMWATCH_METRICS_PORT,
     flushTimeoutMs: c.OOMWATCH_FLUSH_TIMEOUT,
     logLevel: c.LOG_LEVEL,
+    metricsIntervalMs: c.METRICS_INTERVAL,
+    earlyWarningPolicy: c.EARLY_WARNING_POLICY,
   };
 }

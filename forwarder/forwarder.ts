@@ -11,19 +11,24 @@ import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { AppsV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, type KubeConfig, Metrics } from "@kubernetes/client-node";
+import { DEFAULT_EARLY_WARNING_POLICY, type EarlyWarningPolicy } from "../shared/memory/early-warning.ts";
 import type { IncidentKind, Occurrence, OccurrenceInput } from "../shared/schema/occurrence.ts";
 import type { BackoffOptions } from "./backoff.ts";
 import { bareOccurrence, createAssembler } from "./assemble.ts";
 import { FORWARDER_DEFAULTS } from "./config.ts";
 import { type Detection, detectFromEvent, detectFromNode, detectFromPod } from "./detect/index.ts";
+import { detectEarlyWarnings, WarningEpisodes } from "./detect/early-warning.ts";
 import { createEvidence, type Evidence } from "./evidence.ts";
 import { createInformers, type InformerSet } from "./informers.ts";
 import { KeyMemory } from "./key-memory.ts";
 import { startLeaderElection, type LeaderElector } from "./leader.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { allocatableBytes, memoryEvidence } from "./memory-evidence.ts";
+import { MemoryHistory } from "./memory-history.ts";
 import { toMessage, validationProblems } from "./message.ts";
 import { ForwarderMetrics, type ForwarderStats } from "./metrics.ts";
 import { Outbox } from "./outbox.ts";
+import { createSampler, type Sampler } from "./sampler.ts";
 import { type Sender, startSender } from "./sender.ts";
 import { type OpsServer, startOpsServer } from "./server.ts";
 
@@ -68,6 +73,16 @@ export interface ForwarderOptions {
   flushTimeoutMs?: number;
   /** Timeout of each evidence API call (default 3 s). */
   apiTimeoutMs?: number;
+  /** metrics.k8s.io sampling interval in the metrics API's time (default 30 s); 0 turns sampling off. */
+  metricsIntervalMs?: number;
+  /**
+   * How much faster than the wall clock the metrics API's timestamps run (default 1). The sandbox
+   * plays scenarios at --speed N on a scenario clock: polling every interval / N gives the same
+   * samples, and so the same incidents, as at 1x.
+   */
+  metricsClockSpeed?: number;
+  /** Level 0 rules (default: the reference rules, DEFAULT_EARLY_WARNING_POLICY). */
+  earlyWarningPolicy?: EarlyWarningPolicy;
 }
 
 export interface Forwarder {
@@ -79,6 +94,10 @@ export interface Forwarder {
   readonly identity: string;
   /** Every informer has listed once (what /readyz reports). */
   synced(): boolean;
+  /** Runs one sampling round (and, on the leader, Level 0 detection) now; the timer runs them too. */
+  sampleNow(): Promise<void>;
+  /** The working-set history (both replicas keep one). */
+  readonly history: MemoryHistory;
 }
 
 const DEFAULT_LEASE: LeaderElectionSettings = { namespace: "oomwatch", name: "oomwatch-forwarder" };
@@ -91,8 +110,13 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
   const emitter = new EventEmitter();
   const kc = opts.kubeConfig;
   const core = kc.makeApiClient(CoreV1Api);
+  const metricsApi = new Metrics(kc);
+  const metricsIntervalMs = opts.metricsIntervalMs ?? FORWARDER_DEFAULTS.metricsIntervalMs;
+  const history = new MemoryHistory({ intervalSeconds: Math.max(1, metricsIntervalMs / 1000) });
+  const policy = opts.earlyWarningPolicy ?? DEFAULT_EARLY_WARNING_POLICY;
+  const episodes = new WarningEpisodes();
   const evidence: Evidence = createEvidence({
-    apis: { core, apps: kc.makeApiClient(AppsV1Api), batch: kc.makeApiClient(BatchV1Api), metrics: new Metrics(kc) },
+    apis: { core, apps: kc.makeApiClient(AppsV1Api), batch: kc.makeApiClient(BatchV1Api), metrics: metricsApi },
     logger,
     timeoutMs: opts.apiTimeoutMs,
   });
@@ -148,6 +172,13 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
 
   async function processDetection(d: Detection, firstSeen: boolean, send: boolean): Promise<void> {
     const o = d.occurrence;
+    // Before any await: a pod deletion right after an eviction drops the history this needs.
+    const memory = memoryEvidence(o, {
+      history,
+      pod: (uid) => informers.pod(uid),
+      node: (name) => informers.node(name),
+      topContainers: (node) => sampler.topContainers(node),
+    });
     let input: OccurrenceInput;
     try {
       input = await assemble(d);
@@ -155,6 +186,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
       logger.warn("evidence failed: sending without snapshot", { key: o.key, error: String(err) });
       input = bareOccurrence(d, opts.cluster);
     }
+    Object.assign(input, memory);
     const message = toMessage(input);
     if (!message) {
       logger.error("invalid occurrence: not sent", { key: o.key, problems: validationProblems(input) });
@@ -224,11 +256,47 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     watchTimeoutSeconds: opts.watchTimeoutSeconds ?? 300,
     listTimeoutMs: opts.listTimeoutMs ?? 60_000,
     logger,
-    onPod: (pod, verb) => verb !== "delete" && handle(detectFromPod(pod)),
+    onPod: (pod, verb) => {
+      // A deleted pod's containers will not come back under its UID: forget their history.
+      if (verb === "delete") history.drop(pod.metadata?.uid ?? "");
+      else handle(detectFromPod(pod));
+    },
     onEvent: (ev, verb) => verb !== "delete" && handle(detectFromEvent(ev)),
     onNode: (node, verb) => verb !== "delete" && handle(detectFromNode(node)),
     onRestart: (resource, reason) => metrics.restart(resource, reason),
   });
+
+  // ---- memory sampling and Level 0 -------------------------------------------------------
+
+  const sampler: Sampler = createSampler({
+    metrics: metricsApi,
+    history,
+    pods: () => informers.pods(),
+    logger,
+    counters: metrics,
+    timeoutMs: opts.apiTimeoutMs ?? 3000,
+  });
+
+  async function sampleRound(): Promise<void> {
+    const round = await sampler.round();
+    if (!round || stopping) return;
+    // Every replica evaluates (so episodes survive a failover); handle() sends only on the leader.
+    handle(detectEarlyWarnings({ round, history, policy, episodes, allocatable: (node) => allocatableBytes(informers.node(node)) }));
+  }
+
+  let sampling: Promise<void> = Promise.resolve();
+  /** Rounds never overlap: a slow metrics API delays the next round instead of stacking them. */
+  const sampleNow = (): Promise<void> => {
+    sampling = sampling.then(sampleRound).catch((err) => logger.error("sampling round failed", { error: String(err) }));
+    return sampling;
+  };
+  let samplerTimer: NodeJS.Timeout | undefined;
+  const samplerWallMs = metricsIntervalMs / Math.max(opts.metricsClockSpeed ?? 1, 1e-6);
+  const scheduleSampling = () => {
+    if (stopping || !(metricsIntervalMs > 0)) return;
+    samplerTimer = setTimeout(() => void sampleNow().then(scheduleSampling), samplerWallMs);
+    samplerTimer.unref();
+  };
 
   // ---- leadership -----------------------------------------------------------------------
 
@@ -260,6 +328,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
   }
 
   await informers.start();
+  if (metricsIntervalMs > 0) void sampleNow().then(scheduleSampling);
   logger.info("forwarder started", { identity, cluster: opts.cluster, namespaces: opts.namespaces ?? "all", leader });
 
   const server: OpsServer | undefined =
@@ -277,13 +346,17 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     metricsPort: server?.port,
     stats: () => ({ ...metrics.stats(), outbox: outbox.depth }),
     synced: () => informers.synced(),
+    history,
+    sampleNow,
     on(event, fn) {
       emitter.on(event, fn);
     },
     async stop() {
       if (stopping) return;
       stopping = true;
+      clearTimeout(samplerTimer);
       await informers.stop();
+      await sampling;
       await Promise.allSettled([...building]);
       const flushed = await sender.flush(opts.flushTimeoutMs ?? FORWARDER_DEFAULTS.flushTimeoutMs);
       if (!flushed) logger.warn("shutdown: outbox not empty after flush timeout", { outbox: outbox.depth });

@@ -33,6 +33,8 @@ export function forwarderCommand(name = "oomwatch-forwarder"): Command {
   .option("--metrics-port <port>", `/healthz, /readyz, /metrics port, default ${FORWARDER_DEFAULTS.metricsPort} [OOMWATCH_METRICS_PORT]`)
   .option("--flush-timeout <duration>", `time to flush the outbox on shutdown, default ${formatDuration(FORWARDER_DEFAULTS.flushTimeoutMs)} [OOMWATCH_FLUSH_TIMEOUT]`)
   .option("--identity <id>", "replica identity, default the pod name [OOMWATCH_IDENTITY]")
+  .option("--metrics-interval <duration>", `metrics.k8s.io sampling interval, default ${formatDuration(FORWARDER_DEFAULTS.metricsIntervalMs)} [METRICS_INTERVAL]`)
+  .option("--early-warning-policy <json>", "Level 0 early-warning rules as JSON, default the reference rules [EARLY_WARNING_POLICY]")
   .option("--log-level <level>", `DEBUG, INFO, WARN, ERROR, default ${FORWARDER_DEFAULTS.logLevel} [LOG_LEVEL]`)
   .action((flags: Record<string, string | boolean | undefined>) => runForwarder(flags));
 }

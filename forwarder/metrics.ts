@@ -30,6 +30,8 @@ export class ForwarderMetrics {
   private readonly failuresTotal = this.counter("oomwatch_forwarder_send_failures_total", "Failed send attempts of an occurrence (retried unless dropped)", ["dropped"]);
   private readonly shedTotal = this.counter("oomwatch_forwarder_shed_total", "Occurrences shed because the outbox was full");
   private readonly restartsTotal = this.counter("oomwatch_forwarder_watch_restarts_total", "Watch restarts after errors and relists after 410 Gone", ["resource", "reason"]);
+  private readonly metricsErrorsTotal = this.counter("oomwatch_forwarder_metrics_errors_total", "Sampling rounds in which the metrics API (metrics.k8s.io) failed, by reason", ["reason"]);
+  private readonly memorySamplesTotal = this.counter("oomwatch_forwarder_memory_samples_total", "Working-set samples recorded into the memory history (containers and nodes)");
   private readonly outboxDepth = new Gauge({ name: "oomwatch_forwarder_outbox_depth", help: "Occurrences waiting for or in delivery", registers: [this.registry] });
   private readonly leaderGauge = new Gauge({ name: "oomwatch_forwarder_leader", help: "1 when this replica holds the lease", registers: [this.registry] });
 
@@ -58,6 +60,12 @@ export class ForwarderMetrics {
   }
   restart(resource: string, reason: "error" | "gone"): void {
     this.restartsTotal.inc({ resource, reason });
+  }
+  metricsError(reason: string): void {
+    this.metricsErrorsTotal.inc({ reason });
+  }
+  memorySamples(n: number): void {
+    if (n > 0) this.memorySamplesTotal.inc(n);
   }
   outbox(depth: number): void {
     this.counts.outbox = depth;

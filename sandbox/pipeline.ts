@@ -93,6 +93,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       slackToken: opts.slackToken ?? slackSink!.token,
       ...(slackSink ? { slackApiUrl: slackSink.url } : {}),
       ...(opts.slackChannel ? { slackChannel: opts.slackChannel } : {}),
+      ...(opts.policy?.escalation ? { escalationPolicy: JSON.stringify(opts.policy.escalation) } : {}),
     });
     const handlers = createSandboxHandlers({
       env,
@@ -139,6 +140,9 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
         logger: createForwarderLogger("ERROR"),
         sendBackoff: { baseMs: 100, capMs: 2000 },
         watchBackoff: { baseMs: 200, capMs: 5000 },
+        metricsClockSpeed: opts.speed ?? 1,
+        ...(opts.policy?.metricsInterval ? { metricsIntervalMs: opts.policy.metricsInterval } : {}),
+        ...(opts.policy?.earlyWarning ? { earlyWarningPolicy: opts.policy.earlyWarning } : {}),
         ...hooks.forwarder,
       });
       started.on("observed", (o) => queries.recordObserved(o));

@@ -81,6 +81,8 @@ export async function runSandbox(opts: SandboxRunOptions, io: SandboxIo): Promis
     slackChannel: opts.slackChannel,
     // A replay compresses pacing, not timestamps: the forwarder looks back further by as much, so it ignores what it would have ignored live.
     ...(input.kind === "replay" ? { lookbackMs: FORWARDER_DEFAULTS.lookbackMs + replaySchedule(input.events, { speed }).compressedMs } : {}),
+    speed,
+    ...(input.kind === "scenario" && input.scenario.policy ? { policy: input.scenario.policy } : {}),
     log: (text) => display.log(text),
   });
   display.log(

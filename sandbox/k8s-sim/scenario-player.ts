@@ -57,6 +57,9 @@ export async function playScenario(sim: K8sSimulator, scenario: Scenario, opts: 
   opts.signal?.throwIfAborted();
   runtime.setup();
   const started = Date.now();
+  // metrics-server stamps each scrape: on the scenario clock, so samples (and the incidents drawn
+  // from them) are the same at any speed.
+  sim.setMetricsClock(() => origin + (Date.now() - started) * speed);
   for (const step of schedule(scenario)) {
     const wait = started + step.at / speed - Date.now();
     if (wait > 0) await sleep(wait, undefined, opts.signal ? { signal: opts.signal } : {});

@@ -8,6 +8,8 @@
  *   expect: { observed, incidents, deadLetters, ... }              what the pipeline must report
  */
 import * as z from "zod";
+import { EscalationPolicySchema } from "../../shared/domain/policy.ts";
+import { EarlyWarningPolicySchema } from "../../shared/memory/early-warning.ts";
 
 /** `2s`, `1500ms`, `1m`, `1m30s`, or a number of seconds. Parsed to milliseconds. */
 export const DurationSchema = z.union([z.number().nonnegative(), z.string()]).transform((value, ctx) => {
@@ -171,8 +173,19 @@ export const ActionSchemas = {
   cronRun: z.strictObject({ cronJob: z.string().regex(/^[^/]+\/[^/]+$/), node: z.string().optional(), complete: z.boolean().default(false) }),
   /** Set a container's log lines. */
   log: z.strictObject({ ...PodTarget, container: z.string().optional(), lines: z.array(z.string()), previous: z.boolean().default(false) }),
-  /** Set metrics-API usage for a pod's container or a node. */
-  metrics: z.strictObject({ pod: PodTarget.pod.optional(), replica: PodTarget.replica, node: z.string().optional(), container: z.string().optional(), memory: z.string(), cpu: z.string().optional() }),
+  /**
+   * Set metrics-API usage for a pod's container or a node; with `over`, a linear ramp from the
+   * current value to `memory` on the scenario clock (a leak), else a step (a spike).
+   */
+  metrics: z.strictObject({
+    pod: PodTarget.pod.optional(),
+    replica: PodTarget.replica,
+    node: z.string().optional(),
+    container: z.string().optional(),
+    memory: z.string(),
+    cpu: z.string().optional(),
+    over: DurationSchema.optional(),
+  }),
   /** Apply raw objects (create or replace). */
   apply: z.union([RawObject, z.array(RawObject)]),
   /** Delete an object. */
@@ -216,14 +229,27 @@ export const ExpectationSchema = z.union([z.number().int().nonnegative(), z.stri
 export type Expectation = z.output<typeof ExpectationSchema>;
 
 export const ExpectSchema = z.strictObject({
-  /** Occurrences the forwarder observes, by kind (ContainerOOM, PodEviction, NodeOOM, NodeMemoryPressure). */
-  observed: z.partialRecord(z.enum(["ContainerOOM", "PodEviction", "NodeOOM", "NodeMemoryPressure"]), ExpectationSchema).optional(),
+  /** Occurrences the forwarder observes, by kind (Level 0 early warnings included). */
+  observed: z.partialRecord(z.enum(["ContainerOOM", "PodEviction", "NodeOOM", "NodeMemoryPressure", "MemoryNearLimit", "NodeMemoryHigh"]), ExpectationSchema).optional(),
   /** Incidents by level ("1", "2", "3"). */
   incidents: z.partialRecord(z.enum(["1", "2", "3"]), ExpectationSchema).optional(),
   /** Messages in all dead-letter queues together. */
   deadLetters: ExpectationSchema.optional(),
 });
 export type Expect = z.output<typeof ExpectSchema>;
+
+/**
+ * A scenario's own policy, so a minute-long demo can show rules made for half an hour: the early-warning
+ * rules (the forwarder's EARLY_WARNING_POLICY) and the escalation policy (the functions'
+ * ESCALATION_POLICY), each validated with its own schema; `metricsInterval` is the sampling interval
+ * on the scenario clock (the forwarder's METRICS_INTERVAL).
+ */
+export const ScenarioPolicySchema = z.strictObject({
+  earlyWarning: EarlyWarningPolicySchema.optional(),
+  escalation: EscalationPolicySchema.optional(),
+  metricsInterval: DurationSchema.optional(),
+});
+export type ScenarioPolicy = z.output<typeof ScenarioPolicySchema>;
 
 export const ScenarioSchema = z.strictObject({
   name: z.string().min(1),
@@ -240,6 +266,7 @@ export const ScenarioSchema = z.strictObject({
   objects: z.array(RawObject).default([]),
   steps: z.array(StepSchema).default([]),
   expect: ExpectSchema.optional(),
+  policy: ScenarioPolicySchema.optional(),
 });
 
 export type ScenarioSpec = z.output<typeof ScenarioSchema>;

@@ -22,6 +22,7 @@ import { randomBytes } from "node:crypto";
 import { KubeConfig } from "@kubernetes/client-node";
 import { dropWatches, type SimulatorControls, simulatorControls } from "./server/controls.ts";
 import { PodLogs } from "./server/logs.ts";
+import { MetricsBoard } from "./server/metrics.ts";
 import { requestListener } from "./server/routes.ts";
 import { RequestLog, type SimState } from "./server/state.ts";
 import { ADMIN, type Identity, RbacPolicy } from "./rbac.ts";
@@ -58,6 +59,7 @@ export async function startK8sSimulator(opts: K8sSimulatorOptions = {}): Promise
   const state: SimState = {
     store: new ObjectStore(opts.historyLimit ?? 1000),
     logs: new PodLogs(),
+    metrics: new MetricsBoard(),
     watches: new Set(),
     requests: new RequestLog(),
     outage: undefined,

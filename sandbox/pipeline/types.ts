@@ -3,6 +3,7 @@ import type { WebClient, WebClientOptions } from "@slack/web-api";
 import type { Forwarder, ForwarderOptions } from "../../forwarder/forwarder.ts";
 import type { AwsClients, AwsEndpoints } from "../../shared/clients/aws.ts";
 import type { FunctionId, QueueId } from "../../shared/resources.ts";
+import type { ScenarioPolicy } from "../k8s-sim/scenario-schema.ts";
 import type { K8sSimulator } from "../k8s-sim/server.ts";
 import type { LambdaRunner, SqsHandler } from "../lambda-runner.ts";
 import type { LocalAws, QueueOverrides, QueueUrls } from "../local-aws.ts";
@@ -23,6 +24,13 @@ export interface PipelineOptions {
   slackChannel?: string;
   /** Forwarder lookback (default 1 h). */
   lookbackMs?: number;
+  /**
+   * Time multiplier of the scenario or replay (default 1). The metrics API's timestamps follow the
+   * scenario clock, so the forwarder samples every interval / speed of wall time.
+   */
+  speed?: number;
+  /** The scenario's `policy:` (early-warning rules, escalation, sampling interval). */
+  policy?: ScenarioPolicy;
   /** Where notices go (Slack messages, warnings). */
   log: (text: string) => void;
   /** Powertools log level of the handlers (default ERROR: the terminal shows the status instead). */

@@ -35,6 +35,8 @@ export interface SandboxEnvInput {
   /** The Slack sink's URL; absent for real Slack. */
   slackApiUrl?: string;
   slackChannel?: string;
+  /** ESCALATION_POLICY JSON (a scenario's `policy.escalation`). */
+  escalationPolicy?: string;
 }
 
 /** The function environment (shared/config.ts) of a sandbox run: every function reads the parts it needs. */
@@ -56,6 +58,7 @@ export function sandboxFunctionEnv(input: SandboxEnvInput): FunctionEnv {
     SLACK_OPS_CHANNEL: OPS_CHANNEL,
     SLACK_OPS_MENTION: OPS_MENTION,
     KUBECONFIG: input.kubeconfigPath,
+    ...(input.escalationPolicy ? { ESCALATION_POLICY: input.escalationPolicy } : {}),
   });
 }
 

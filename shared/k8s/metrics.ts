@@ -8,6 +8,8 @@ import { parseBytes } from "../quantity.ts";
 /** The part of a NodeMetrics/PodMetrics item we read (client-node's typed and untyped lists both fit). */
 export interface MetricsItem {
   metadata?: { name?: string; namespace?: string };
+  /** When metrics-server scraped the value (RFC 3339); the forwarder's history is keyed on it. */
+  timestamp?: string | Date;
   usage?: { memory?: string };
   containers?: { name?: string; usage?: { memory?: string } }[];
 }
@@ -37,4 +39,51 @@ export function memoryUsageOf(node: string, nodes: { items?: MetricsItem[] }, po
   }
   const nodeMemory = parseBytes(nodes.items?.find((n) => n.metadata?.name === node)?.usage?.memory);
   return { nodeMemory, podMemory, containerMemory };
+}
+
+/** One working-set reading with the metrics API's own time (epoch seconds), not the arrival time. */
+export interface ContainerReading {
+  namespace: string;
+  pod: string;
+  container: string;
+  bytes: number;
+  epochSeconds: number;
+}
+
+export interface NodeReading {
+  node: string;
+  bytes: number;
+  epochSeconds: number;
+}
+
+const epochOf = (t: string | Date | undefined): number | undefined => {
+  const ms = t instanceof Date ? t.getTime() : t ? Date.parse(t) : Number.NaN;
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : undefined;
+};
+
+/** Every container's working set from a pod metrics list; items without a time or a memory value are skipped. */
+export function containerReadings(pods: { items?: MetricsItem[] }): ContainerReading[] {
+  const out: ContainerReading[] = [];
+  for (const p of pods.items ?? []) {
+    const epochSeconds = epochOf(p.timestamp);
+    const namespace = p.metadata?.namespace;
+    const pod = p.metadata?.name;
+    if (epochSeconds === undefined || !namespace || !pod) continue;
+    for (const c of p.containers ?? []) {
+      const bytes = parseBytes(c.usage?.memory);
+      if (bytes !== undefined && c.name) out.push({ namespace, pod, container: c.name, bytes, epochSeconds });
+    }
+  }
+  return out;
+}
+
+/** Every node's working set from a node metrics list. */
+export function nodeReadings(nodes: { items?: MetricsItem[] }): NodeReading[] {
+  const out: NodeReading[] = [];
+  for (const n of nodes.items ?? []) {
+    const epochSeconds = epochOf(n.timestamp);
+    const bytes = parseBytes(n.usage?.memory);
+    if (epochSeconds !== undefined && bytes !== undefined && n.metadata?.name) out.push({ node: n.metadata.name, bytes, epochSeconds });
+  }
+  return out;
 }

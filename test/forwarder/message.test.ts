@@ -181,3 +181,39 @@ describe("toMessage: what it keeps", () => {
     expect(toMessage({ ...bigOccurrence(), occurredAt: "yesterday" })).toBeUndefined();
   });
 });
+
+describe("toMessage: the memory trace", () => {
+  // Two days at 10 s: far more than a 30-min history ever holds, so the trace alone overflows the limit.
+  const longTrace = () => ({
+    source: "metrics-server" as const,
+    stepSeconds: 10,
+    samples: Array.from({ length: 17_280 }, (_, i) => [1_767_000_000 + i * 10, (500 + (i % 400)) * 2 ** 20] as [number, number]),
+    limitBytes: 1024 * 2 ** 20,
+  });
+
+  it("trims the trace before any other evidence, keeping the newest sample and the peak", () => {
+    const input = { ...bigOccurrence(), memoryTrace: longTrace() };
+    const withoutTrace = toMessage(bigOccurrence(), 10_000_000)!;
+    const limit = size(withoutTrace.body) + 2_000;
+    const m = toMessage(input, limit)!;
+    expect(m.trimmed).toEqual(["memoryTrace"]);
+    expect(size(m.body)).toBeLessThanOrEqual(limit);
+    expect(m.occurrence.snapshot).toEqual(withoutTrace.occurrence.snapshot);
+    const samples = m.occurrence.memoryTrace?.samples ?? [];
+    expect(samples.length).toBeGreaterThanOrEqual(12);
+    expect(samples.at(-1)?.[0]).toBe(input.memoryTrace.samples.at(-1)?.[0]);
+    expect(Math.max(...samples.map(([, b]) => b))).toBe(899 * 2 ** 20);
+    expect(m.occurrence.memoryTrace?.limitBytes).toBe(1024 * 2 ** 20);
+  });
+
+  it("keeps a downsampled trace while other evidence goes, and never fails", () => {
+    const input = { ...bigOccurrence(), memoryTrace: longTrace() };
+    const m = toMessage(input, 5_000)!;
+    expect(m.trimmed.slice(0, 2)).toEqual(["memoryTrace", "logTail"]);
+    expect(size(m.body)).toBeLessThanOrEqual(5_000);
+    expect(m.occurrence.memoryTrace?.samples.length).toBeGreaterThan(0);
+    const tiny = toMessage(input, 300)!;
+    expect(tiny.occurrence.memoryTrace?.samples ?? []).toEqual([]);
+    expect(tiny.occurrence.key).toBe("oom:u:app:t");
+  });
+});

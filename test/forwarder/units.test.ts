@@ -7,6 +7,7 @@ import { memorySettings } from "../../shared/k8s/memory-settings.ts";
 import { Outbox, type OutboxEntry } from "../../forwarder/outbox.ts";
 import { PodIndex } from "../../forwarder/pod-index.ts";
 import { redact } from "../../forwarder/redact.ts";
+import { DEFAULT_EARLY_WARNING_POLICY } from "../../shared/memory/early-warning.ts";
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
 
 describe("memory settings", () => {
@@ -129,7 +130,18 @@ describe("config", () => {
       metricsPort: 8080,
       flushTimeoutMs: 10_000,
       logLevel: "INFO",
+      metricsIntervalMs: 30_000,
+      earlyWarningPolicy: DEFAULT_EARLY_WARNING_POLICY,
     });
+  });
+
+  it("reads the sampling interval and the early-warning policy, naming a bad one", () => {
+    const c = loadForwarderConfig({ ...env, METRICS_INTERVAL: "15s", EARLY_WARNING_POLICY: '{"container":{"warning":{"percent":80}},"trend":{"enabled":false}}' });
+    expect(c.metricsIntervalMs).toBe(15_000);
+    expect(c.earlyWarningPolicy.container.warning).toEqual({ percent: 80, forSeconds: 300 });
+    expect(c.earlyWarningPolicy.trend.enabled).toBe(false);
+    expect(() => loadForwarderConfig({ ...env, EARLY_WARNING_POLICY: "{oops" })).toThrow(/EARLY_WARNING_POLICY: is not JSON/);
+    expect(() => loadForwarderConfig({ ...env, EARLY_WARNING_POLICY: '{"node":{"critical":{"percent":-5}}}' })).toThrow(/EARLY_WARNING_POLICY: node\.critical\.percent/);
   });
 
   it("lets flags override env", () => {

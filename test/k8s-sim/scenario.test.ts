@@ -2,6 +2,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Metrics } from "@kubernetes/client-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkExpect, loadScenario, parseScenario, playScenario, type StepInfo } from "../../sandbox/k8s-sim/scenario.ts";
 import { startK8sSimulator, type K8sSimulator } from "../../sandbox/k8s-sim/server.ts";
@@ -76,11 +77,13 @@ describe("loading", () => {
 
   it("checks run figures against expect", () => {
     const s = loadScenario("demo");
-    expect(checkExpect(s.expect, { observed: { ContainerOOM: 5, PodEviction: 1, NodeOOM: 1, NodeMemoryPressure: 2 }, incidents: { "2": 2, "3": 1 }, deadLetters: { events: 0 } })).toEqual([]);
-    expect(checkExpect(s.expect, { observed: { ContainerOOM: 4, PodEviction: 1, NodeOOM: 1 }, incidents: { "1": 1, "2": 2, "3": 1 }, deadLetters: 0 })).toEqual([
-      "observed ContainerOOM: expected 5, got 4",
+    const observed = { ContainerOOM: 7, PodEviction: 1, NodeOOM: 1, NodeMemoryPressure: 2, MemoryNearLimit: 1, NodeMemoryHigh: 2 };
+    expect(checkExpect(s.expect, { observed, incidents: { "1": 2, "2": 2, "3": 1 }, deadLetters: { events: 0 } })).toEqual([]);
+    expect(checkExpect(s.expect, { observed: { ...observed, ContainerOOM: 6, NodeMemoryPressure: 0, MemoryNearLimit: 3 }, incidents: { "1": 1, "2": 2, "3": 1 }, deadLetters: 0 })).toEqual([
+      "observed ContainerOOM: expected 7, got 6",
       "observed NodeMemoryPressure: expected >= 1, got 0",
-      "incidents level 1: expected 0, got 1",
+      "observed MemoryNearLimit: expected >= 1 and <= 2, got 3",
+      "incidents level 1: expected 2, got 1",
     ]);
   });
 });
@@ -101,7 +104,11 @@ describe("built-in scenarios", () => {
     const scenario = loadScenario("demo");
     const steps: StepInfo[] = [];
     await playScenario(sim, scenario, { speed: 100, onStep: (s) => steps.push(s) });
-    expect(steps.map((s) => s.action)).toEqual(["oomKill", "memoryPressure", "evict", "oomKill", "oomKill", "systemOOM", "oomKill", "memoryPressure"]);
+    // Sorted by time; same-time steps in file order (the leak starts at 2 s, the spike at 29 s).
+    expect(steps.map((s) => s.action)).toEqual([
+      "metrics", "oomKill", "memoryPressure", "evict", "oomKill", "oomKill", "systemOOM", "oomKill",
+      "metrics", "oomKill", "metrics", "memoryPressure", "oomKill", "metrics",
+    ]);
     const pods = sim.list<Pod>("Pod");
     const ledger = pods.filter((p) => p.metadata?.name?.startsWith("ledger-api-"));
     const jvm = ledger.find((p) => p.status?.containerStatuses?.[0]?.restartCount === 4);
@@ -115,11 +122,11 @@ describe("built-in scenarios", () => {
     const victim = pods.find((p) => p.metadata?.name?.startsWith("log-shipper-"));
     expect(victim?.spec?.nodeName).toBe("node-c");
     expect(victim?.status?.containerStatuses?.[0]?.lastState?.terminated?.reason).toBe("OOMKilled");
-    expect(oomKilled(pods)).toHaveLength(2);
+    expect(oomKilled(pods)).toHaveLength(4); // ledger-api, fluent-bit, cart (leak), search (spike)
     const nodeB = sim.get<Node>("Node", undefined, "node-b");
     expect(nodeB?.status?.conditions?.find((c) => c.type === "MemoryPressure")?.status).toBe("False");
-    // The scenario clock: 4 distinct finishedAt values even at speed 100.
-    expect(new Set(steps.filter((s) => s.action === "oomKill").map((s) => s.at)).size).toBe(4);
+    // The scenario clock: 6 distinct finishedAt values even at speed 100 (4 of ledger-api, search, cart).
+    expect(new Set(steps.filter((s) => s.action === "oomKill").map((s) => s.at)).size).toBe(6);
     expect(sim.get("Pod", "payments", "nope")).toBeUndefined();
     const admin = { authorization: `Bearer ${sim.kubeConfig().getCurrentUser()?.token}` };
     const log = await fetch(`${sim.url}/api/v1/namespaces/payments/pods/${jvm?.metadata?.name}/log?container=app&previous=true&tailLines=1`, { headers: admin });
@@ -155,5 +162,65 @@ describe("built-in scenarios", () => {
     const played = playScenario(sim, loadScenario("demo"), { speed: 1, signal: controller.signal });
     controller.abort();
     await expect(played).rejects.toThrow(/abort/i);
+  });
+});
+
+describe("memory over time", () => {
+  let sim: K8sSimulator;
+  beforeEach(async () => {
+    sim = await startK8sSimulator();
+  });
+  afterEach(async () => {
+    await sim.stop();
+  });
+
+  const RAMP = `name: ramp
+duration: 10s
+nodes:
+  - name: node-a
+deployments:
+  - name: web
+    namespace: shop
+    containers:
+      - name: app
+        limits: { memory: 512Mi }
+        usage: { memory: 100Mi }
+      - name: sidecar
+        usage: { memory: 30Mi }
+steps:
+  - at: 10s
+    metrics: { pod: shop/web, container: app, memory: 300Mi, over: 20s }
+`;
+
+  it("ramps linearly on the scenario clock, stamps metrics with it, and leaves other containers alone", async () => {
+    const origin = Date.parse("2026-03-01T12:00:00Z");
+    // 10 s of scenario in about 0.1 s of wall time.
+    await playScenario(sim, parseScenario(RAMP, "ramp.yaml"), { speed: 100, startTime: new Date(origin) });
+    const metrics = new Metrics(sim.kubeConfig());
+    const live = (await metrics.getPodMetrics("shop")).items[0];
+    expect(Date.parse(String(live?.timestamp))).toBeGreaterThanOrEqual(origin + 10_000);
+    const at = async (s: number) => {
+      sim.setMetricsClock(() => origin + s * 1000);
+      const item = (await metrics.getPodMetrics("shop")).items[0];
+      return { timestamp: item?.timestamp, usage: Object.fromEntries((item?.containers ?? []).map((c) => [c.name, c.usage.memory])) };
+    };
+    expect(await at(5)).toEqual({ timestamp: "2026-03-01T12:00:05Z", usage: { app: `${100 * 1024}Ki`, sidecar: "30Mi" } });
+    expect((await at(20)).usage).toEqual({ app: `${200 * 1024}Ki`, sidecar: "30Mi" });
+    expect((await at(25)).usage.app).toBe(`${250 * 1024}Ki`);
+    expect(await at(45)).toEqual({ timestamp: "2026-03-01T12:00:45Z", usage: { app: `${300 * 1024}Ki`, sidecar: "30Mi" } });
+  });
+
+  it("reads a scenario policy with the real schemas, and points at a bad field", () => {
+    const s = parseScenario(`${RAMP}policy:\n  metricsInterval: 5s\n  earlyWarning: { container: { warning: { percent: 80, forSeconds: 60 } } }\n  escalation: { frequentOom: { count: 2 } }\n`, "p.yaml");
+    expect(s.policy?.metricsInterval).toBe(5000);
+    expect(s.policy?.earlyWarning?.container.warning).toEqual({ percent: 80, forSeconds: 60 });
+    expect(s.policy?.earlyWarning?.container.critical).toEqual({ percent: 95, forSeconds: 120 });
+    expect(s.policy?.escalation?.frequentOom).toEqual({ count: 2, windowMinutes: 60 });
+    const bad = errorOf(`${RAMP}policy:\n  earlyWarning: { container: { warning: { percent: high } } }\n`);
+    expect(bad.message).toMatch(/^my\.yaml:18:\d+: policy\.earlyWarning\.container\.warning\.percent: /);
+    const unknown = errorOf(`${RAMP}policy:\n  earlyWarnings: {}\n`);
+    expect(unknown.message).toMatch(/^my\.yaml:18:\d+: policy.*earlyWarnings/);
+    const badOver = errorOf(RAMP.replace("over: 20s", "over: slowly"));
+    expect(badOver.message).toMatch(/steps\[0\]\.metrics\.over: invalid duration "slowly"/);
   });
 });

@@ -31,15 +31,21 @@ async function run(scenario: string, extra: { replay?: string } = {}) {
 describe("sandbox end to end", { timeout: 240_000 }, () => {
   it("demo: JVM OOMs escalate to Level 2, an eviction under pressure is Level 2, a node OOM is Level 3", async () => {
     const { result, report, output } = await run("demo");
-    expect(report.incidents).toEqual({ "1": 0, "2": 2, "3": 1 });
+    // Level 1: the leaking cart and the spiking search are OOMKilled once each (memory history, issue 12).
+    expect(report.incidents).toEqual({ "1": 2, "2": 2, "3": 1 });
     expect(report.deadLetters).toEqual({ events: 0, analyze: 0, notify: 0 });
-    expect(report.observedByKind).toEqual({ ContainerOOM: 5, PodEviction: 1, NodeMemoryPressure: 1, NodeOOM: 1, MemoryNearLimit: 0, NodeMemoryHigh: 0 });
+    expect(report.observedByKind).toMatchObject({ ContainerOOM: 7, PodEviction: 1, NodeMemoryPressure: 1, NodeOOM: 1, NodeMemoryHigh: 2 });
+    // The cart's leak is warned (critical, possibly a warning one round earlier); search and catalog never are.
+    expect(report.observedByKind?.MemoryNearLimit).toBeGreaterThanOrEqual(1);
+    expect(report.observedByKind?.MemoryNearLimit).toBeLessThanOrEqual(2);
     expect(report.forwarded).toBe(report.observed);
     // One parent per top-level incident (3) plus the Level 3 copy to the ops channel; repeats
     // are replies. The node-OOM victim is a reply in the node thread — unless its own OOM
     // happened to be analysed before the node OOM was known, when it keeps the parent it got.
-    expect(report.slack.posted).toBeGreaterThanOrEqual(4);
-    expect(report.slack.posted).toBeLessThanOrEqual(5);
+    // Plus the parents of cart's and search's Level 1 incidents (6), plus at most one Level 0
+    // heads-up per warned target (cart, node-b, node-c: how they group is the pipeline's choice).
+    expect(report.slack.posted).toBeGreaterThanOrEqual(6);
+    expect(report.slack.posted).toBeLessThanOrEqual(10);
     expect(report.slack.threadReplies).toBeGreaterThanOrEqual(1);
     expect(report.latencyMs.p50).toBeGreaterThan(0);
     expect(result.exitCode).toBe(0);
@@ -61,6 +67,7 @@ describe("sandbox end to end", { timeout: 240_000 }, () => {
   it("replays a kubectl watch recording (concatenated pretty JSON) through the whole pipeline", async () => {
     const { result, report, output } = await run("replay", { replay: "sandbox/recordings/go-oom.watch.json" });
     // One Deployment's Go container OOM-killed twice: one Level 1 incident, diagnosed from GOMEMLIMIT.
+    // A recording has no metrics API data: no memory samples, so no Level 0 warnings.
     expect(report.observedByKind).toEqual({ ContainerOOM: 2, PodEviction: 0, NodeMemoryPressure: 0, NodeOOM: 0, MemoryNearLimit: 0, NodeMemoryHigh: 0 });
     expect(report.incidents).toEqual({ "1": 1, "2": 0, "3": 0 });
     expect(report.slack.posted).toBe(1);

@@ -141,18 +141,21 @@ const log: ActionHandler<"log"> = (ctx, a) =>
     return `${ctx.podName(pod)}/${container}`;
   });
 
-const metrics: ActionHandler<"metrics"> = (ctx, a) => {
+const metrics: ActionHandler<"metrics"> = (ctx, a, at) => {
   const usage = { memory: a.memory, ...(a.cpu ? { cpu: a.cpu } : {}) };
+  // The ramp starts at the step's scenario time: the metrics clock is the scenario clock.
+  const ramp = { atMs: Date.parse(at), ...(a.over ? { overMs: a.over } : {}) };
+  const over = a.over ? ` over ${a.over / 1000}s` : "";
   if (a.node) {
     return each(ctx.resolveNodes(a.node), (node) => {
-      ctx.sim.setMetrics({ node: node.metadata?.name ?? "", usage });
-      return node.metadata?.name ?? "";
+      ctx.sim.setMetrics({ node: node.metadata?.name ?? "", usage }, ramp);
+      return `${node.metadata?.name ?? ""} ${a.memory}${over}`;
     });
   }
   return each(ctx.resolvePods(a.pod ?? "", a.replica), (pod) => {
     const container = ctx.containerOf(pod, a.container);
-    ctx.sim.setMetrics({ namespace: pod.metadata?.namespace ?? "", pod: pod.metadata?.name ?? "", containers: { [container]: usage } });
-    return `${ctx.podName(pod)}/${container}`;
+    ctx.sim.setMetrics({ namespace: pod.metadata?.namespace ?? "", pod: pod.metadata?.name ?? "", containers: { [container]: usage } }, ramp);
+    return `${ctx.podName(pod)}/${container} ${a.memory}${over}`;
   });
 };
 

@@ -4,8 +4,8 @@
  * control the server itself (drop watches, compact history, outages, recorded requests).
  */
 import { requireKind } from "../resources.ts";
-import { nowIso } from "../store.ts";
 import type { KubeObject, NodeMetricsInput, PodMetricsInput } from "../types.ts";
+import type { MetricsOptions } from "./metrics.ts";
 import type { RecordedRequest, SimState } from "./state.ts";
 
 export interface SimulatorControls {
@@ -15,7 +15,16 @@ export interface SimulatorControls {
   get<T extends KubeObject = KubeObject>(kind: string, namespace: string | undefined, name: string, apiVersion?: string): T | undefined;
   list<T extends KubeObject = KubeObject>(kind: string, apiVersion?: string): T[];
   setPodLog(namespace: string, pod: string, container: string, lines: string[], previous?: boolean): void;
-  setMetrics(metrics: PodMetricsInput | NodeMetricsInput): void;
+  /**
+   * Metrics-API usage of a node or of some of a pod's containers (others keep theirs). Without a
+   * `timestamp` each answer is stamped with the metrics clock at request time; `overMs` ramps
+   * linearly from the current value.
+   */
+  setMetrics(metrics: PodMetricsInput | NodeMetricsInput, opts?: MetricsOptions): void;
+  /** The clock metrics timestamps and ramps run on (default the wall clock; a scenario sets its own). */
+  setMetricsClock(clock: (() => number) | undefined): void;
+  /** Answer every metrics.k8s.io request with this HTTP status (404 absent, 403 forbidden, 5xx); undefined: healthy. */
+  failMetrics(status: number | undefined): void;
   /** Close every open watch connection cleanly (clients re-watch from their last resourceVersion). */
   dropWatches(): void;
   /** Forget history: the next watch (or continued list) from any resourceVersion held now gets 410 Gone. */
@@ -51,23 +60,9 @@ export function simulatorControls(state: SimState): SimulatorControls {
     setPodLog(namespace, pod, container, lines, previous = false) {
       state.logs.set(namespace, pod, container, lines, previous);
     },
-    setMetrics(metrics) {
-      const timestamp = metrics.timestamp ?? nowIso();
-      if ("node" in metrics) {
-        store.write(requireKind("NodeMetrics"), { metadata: { name: metrics.node }, timestamp, window: "20.05s", usage: metrics.usage }, "upsert");
-        return;
-      }
-      store.write(
-        requireKind("PodMetrics"),
-        {
-          metadata: { name: metrics.pod, namespace: metrics.namespace },
-          timestamp,
-          window: "18.167s",
-          containers: Object.entries(metrics.containers).map(([name, usage]) => ({ name, usage })),
-        },
-        "upsert",
-      );
-    },
+    setMetrics: (metrics, opts) => state.metrics.set(metrics, opts),
+    setMetricsClock: (clock) => state.metrics.setClock(clock),
+    failMetrics: (status) => state.metrics.fail(status),
     dropWatches: () => dropWatches(state),
     compact: () => store.compact(),
     setAvailable(up, how = "reset") {

@@ -71,6 +71,7 @@ async function handle(state: SimState, req: IncomingMessage, res: ServerResponse
   const query = url.searchParams;
   state.rbac.authorize(identity, requestAttributes(req.method ?? "GET", path, query));
   if (req.method === "GET") {
+    if (path.resource.group === "metrics.k8s.io") return state.metrics.serve(res, path);
     if (path.subresource === "log" && path.resource.kind === "Pod") return servePodLog(store, state.logs, res, path, query);
     if (path.name) {
       const obj = store.get(path.resource, path.namespace, path.name);

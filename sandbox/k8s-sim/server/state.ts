@@ -3,6 +3,7 @@ import type { Identity, RbacPolicy } from "../rbac.ts";
 import type { ObjectStore } from "../store.ts";
 import type { WatchConnection } from "../watch.ts";
 import type { PodLogs } from "./logs.ts";
+import type { MetricsBoard } from "./metrics.ts";
 
 export interface RecordedRequest {
   method: string;
@@ -33,6 +34,8 @@ export class RequestLog {
 export interface SimState {
   store: ObjectStore;
   logs: PodLogs;
+  /** metrics.k8s.io: evaluated per request, not stored objects. */
+  metrics: MetricsBoard;
   watches: Set<WatchConnection>;
   requests: RequestLog;
   /** When set, every request fails this way (see `setAvailable`). */
