@@ -14,6 +14,7 @@
  * Members share the incident's partition: counts, pods and time windows of an
  * incident are one Query, and a Put of the same member is a no-op (idempotent).
  */
+import type { IncidentTally } from "../domain/incident-tally.ts";
 import type { IncidentKind } from "../schema/occurrence.ts";
 import { utc } from "../time.ts";
 
@@ -51,6 +52,16 @@ export interface GroupState {
   openedBy: string;
   firstSeen: string;
   lastSeen: string;
+  /** Optimistic concurrency: every write sets version + 1 on condition of the version it read (absent before the running tally). */
+  version?: number;
+  /** Running summary of the current incident (shared/domain/incident-tally.ts); absent on groups written before it. */
+  tally?: IncidentTally;
+  /**
+   * Occurrences counted recently: key -> `<counted at, epoch ms>|<incident id>`. A retry after a
+   * crash (or a concurrent duplicate) finds its key here and is not counted again; entries expire
+   * once no retry can still come (functions/ingest/group-state.ts).
+   */
+  counted?: Record<string, string>;
 }
 
 export interface NodeLogEntry {

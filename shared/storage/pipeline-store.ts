@@ -10,6 +10,7 @@ import type { Member } from "../domain/members.ts";
 import { utc } from "../time.ts";
 import { type GroupState, MEMBER_PREFIX, type NodeLogEntry, type OccurrenceMarker, pipelineKeys, WINDOW_STATE_DAYS } from "./pipeline-items.ts";
 import { expiresAt } from "./ttl.ts";
+import { batchGetItems } from "./batch-get.ts";
 
 const strip = <T>(item: Record<string, unknown>): T => {
   const { pk: _pk, sk: _sk, expiresAt: _e, ...rest } = item;
@@ -70,17 +71,23 @@ export class PipelineStore {
   }
 
   /**
-   * Opens a new incident for the group, replacing `previousIncidentId` (or none).
-   * False when someone else changed the group first: re-read and decide again.
+   * Writes the group (incident choice, running tally, counted keys) if nobody wrote it since
+   * it was read: `read` is the item as read (undefined: there was none). False when another
+   * writer came first: re-read and decide again.
    */
-  async openGroup(next: GroupState, previousIncidentId: string | undefined): Promise<boolean> {
+  async putGroup(next: GroupState, read: GroupState | undefined): Promise<boolean> {
+    const condition =
+      read === undefined
+        ? { ConditionExpression: "attribute_not_exists(pk)" }
+        : read.version === undefined
+          ? { ConditionExpression: "attribute_not_exists(version)" }
+          : { ConditionExpression: "version = :v", ExpressionAttributeValues: { ":v": read.version } };
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...pipelineKeys.group(next.groupKey), ...next, expiresAt: expiresAt(next.lastSeen) },
-          ConditionExpression: previousIncidentId === undefined ? "attribute_not_exists(pk)" : "incidentId = :prev",
-          ...(previousIncidentId === undefined ? {} : { ExpressionAttributeValues: { ":prev": previousIncidentId } }),
+          Item: { ...pipelineKeys.group(next.groupKey), ...next, version: (read?.version ?? 0) + 1, expiresAt: expiresAt(next.lastSeen) },
+          ...condition,
         }),
       );
       return true;
@@ -90,24 +97,10 @@ export class PipelineStore {
     }
   }
 
-  /** Moves the group's lastSeen forward (never back). False when the group now holds another incident. */
-  async touchGroup(groupKey: string, incidentId: string, lastSeen: string): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: pipelineKeys.group(groupKey),
-          UpdateExpression: "SET lastSeen = :t, expiresAt = :exp",
-          ConditionExpression: "incidentId = :id AND lastSeen < :t",
-          ExpressionAttributeValues: { ":id": incidentId, ":t": utc(lastSeen), ":exp": expiresAt(lastSeen) },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-      const g = await this.getGroup(groupKey);
-      return g?.incidentId === incidentId;
-    }
+  /** Occurrence markers by key, one BatchGet per 100 (consistent: a retry must see its crashed attempt's claim). */
+  async getOccurrences(keys: string[]): Promise<Map<string, OccurrenceMarker>> {
+    const items = await batchGetItems(this.doc, this.tableName, keys.map(pipelineKeys.occurrence), { consistent: true });
+    return new Map(items.map((i) => strip<OccurrenceMarker>(i)).map((m) => [m.key, m]));
   }
 
   async putMember(incidentId: string, member: Member): Promise<void> {
@@ -166,11 +159,22 @@ export class PipelineStore {
     );
   }
 
-  async countClusterEvictions(cluster: string, from: string, to: string): Promise<number> {
+  /**
+   * Evictions in the cluster within [from, to]. With `upTo`, counting stops there (the Query reads at
+   * most that many entries): enough for a threshold check, and it does not grow with the storm.
+   */
+  async countClusterEvictions(cluster: string, from: string, to: string, upTo?: number): Promise<number> {
     let count = 0;
-    await this.query(pipelineKeys.clusterEvictions(cluster), utc(from), `${utc(to)}\uffff`, "COUNT", (page) => {
-      count += page.Count ?? 0;
-    });
+    await this.query(
+      pipelineKeys.clusterEvictions(cluster),
+      utc(from),
+      `${utc(to)}\uffff`,
+      "COUNT",
+      (page) => {
+        count += page.Count ?? 0;
+      },
+      upTo === undefined ? undefined : () => upTo - count,
+    );
     return count;
   }
 
@@ -186,6 +190,15 @@ export class PipelineStore {
       }),
     );
     return typeof out.Item?.level === "number" ? out.Item.level : undefined;
+  }
+
+  /** The stored levels of several incidents (only `level` is read): one BatchGet; absent = not analysed yet. */
+  async getIncidentLevels(incidentIds: string[]): Promise<Map<string, number>> {
+    const keys = incidentIds.map((id) => ({ pk: incidentPk(id), sk: INCIDENT_SK }));
+    const items = await batchGetItems(this.doc, this.tableName, keys, { consistent: true, attributes: ["pk", "level"] });
+    const levels = new Map<string, number>();
+    for (const i of items) if (typeof i.level === "number") levels.set(String(i.pk).slice(incidentPk("").length), i.level);
+    return levels;
   }
 
   /** The raw incident item (with storage attributes), or undefined before analyze first wrote it. */
@@ -239,9 +252,18 @@ export class PipelineStore {
   }
 
   /** Every page of `pk` with `from <= sk <= to` (consistent reads: retries must see their own writes). */
-  private async query(pk: string, from: string, to: string, select: "COUNT" | "ALL_ATTRIBUTES", onPage: (page: QueryCommandOutput) => void) {
+  private async query(
+    pk: string,
+    from: string,
+    to: string,
+    select: "COUNT" | "ALL_ATTRIBUTES",
+    onPage: (page: QueryCommandOutput) => void,
+    remaining?: () => number,
+  ) {
     let start: Record<string, unknown> | undefined;
     do {
+      const limit = remaining?.();
+      if (limit !== undefined && limit <= 0) return;
       const page = await this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
@@ -250,6 +272,7 @@ export class PipelineStore {
           Select: select,
           ExclusiveStartKey: start,
           ConsistentRead: true,
+          Limit: limit,
         }),
       );
       onPage(page);
