@@ -93,7 +93,7 @@ export async function ingestOccurrence(c: IngestContext, batch: IngestBatch, o: 
   if (!opened && !resumed && storedLevel === undefined) {
     // Not analysed yet: no trigger and no stored counts to move (decideTrigger); the pending first
     // analysis counts this member (docs/pipeline.md).
-    await store.markOccurrenceDone(o.key);
+    await store.markOccurrenceDone(o.key, c.now().toISOString());
     c.logger?.info("occurrence grouped", { occurrenceKey: o.key, kind: o.kind, incidentId, trigger: "none (first analysis pending)" });
     return { status: "grouped", incidentId };
   }
@@ -138,7 +138,8 @@ export async function ingestOccurrence(c: IngestContext, batch: IngestBatch, o: 
     const { occurrences, lastSeen, pods, containers, evictedPods } = summary;
     await batch.advance(incidentId, { occurrences, lastSeen, pods, containers, evictions: evictedPods.length });
   }
-  await store.markOccurrenceDone(o.key);
+  // Without a trigger this is the occurrence's last action: nothing is posted for it.
+  await store.markOccurrenceDone(o.key, trigger ? undefined : c.now().toISOString());
   const occurrences = tally ? summary.occurrences : undefined;
   c.logger?.info("occurrence grouped", { occurrenceKey: o.key, kind: o.kind, incidentId, occurrences, trigger: trigger ?? "none" });
   return { status: "grouped", incidentId, occurrences, trigger };

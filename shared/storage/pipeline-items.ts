@@ -43,6 +43,12 @@ export interface OccurrenceMarker {
   occurredAt: string;
   /** The occurrence itself (JSON), so analyze can re-read any member's snapshot. */
   body: string;
+  /**
+   * When ingest took the occurrence's last action: it sent no analysis (counts only, or the
+   * incident's pending first analysis covers it). Absent when an analysis was requested: then
+   * the last action is analyze's or notify's. The sandbox's latency figures end here.
+   */
+  doneAt?: string;
 }
 
 export interface GroupState {

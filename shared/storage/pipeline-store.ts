@@ -52,15 +52,16 @@ export class PipelineStore {
     }
   }
 
-  async markOccurrenceDone(key: string): Promise<void> {
+  /** `doneAt`: ingest took the occurrence's last action (OccurrenceMarker.doneAt). */
+  async markOccurrenceDone(key: string, doneAt?: string): Promise<void> {
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: pipelineKeys.occurrence(key),
-        UpdateExpression: "SET #s = :done",
+        UpdateExpression: doneAt ? "SET #s = :done, doneAt = :at" : "SET #s = :done",
         ConditionExpression: "attribute_exists(pk)",
         ExpressionAttributeNames: { "#s": "state" },
-        ExpressionAttributeValues: { ":done": "done" },
+        ExpressionAttributeValues: { ":done": "done", ...(doneAt ? { ":at": doneAt } : {}) },
       }),
     );
   }
