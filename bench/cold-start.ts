@@ -106,7 +106,7 @@ export function coldStartBench(opts: BenchOptions): Promise<BenchResult> {
       const bare: number[] = [];
       for (let i = 0; i < runs; i++) bare.push((await timed(process.execPath, ["-e", "0"], { PATH: process.env.PATH })).wallMs);
       const bareMs = median(bare);
-      out.figures.push({ name: "bare node -e 0", value: bareMs, unit: "ms", note: `median of ${runs}` });
+      out.figures.push({ id: "coldStart.bareNodeMs", name: "bare node -e 0", value: bareMs, unit: "ms", note: `median of ${runs}` });
 
       for (const fn of FUNCTIONS) {
         const outdir = join(opts.workDir, "bundles", fn);
@@ -124,15 +124,16 @@ export function coldStartBench(opts: BenchOptions): Promise<BenchResult> {
         const cold = median(samples.map((s) => s.initMs + s.invokeMs));
         const wall = median(samples.map((s) => s.wallMs));
         out.figures.push(
-          { name: `${fn}: bundle size`, value: kib, unit: "KiB", target: { op: "<=", value: 500 }, note: `+ ${mapKib.toFixed(0)} KiB map; largest: ${largestPackages(metafile, 3)}` },
+          { id: `coldStart.${fn}.bundleKiB`, name: `${fn}: bundle size`, value: kib, unit: "KiB", target: { op: "<=", value: 500 }, note: `+ ${mapKib.toFixed(0)} KiB map; largest: ${largestPackages(metafile, 3)}` },
           {
+            id: `coldStart.${fn}.initMs`,
             name: `${fn}: init + first invocation`,
             value: cold,
             unit: "ms",
             target: { op: "<=", value: 250 },
             note: `init ${median(samples.map((s) => s.initMs)).toFixed(0)} + invoke ${median(samples.map((s) => s.invokeMs)).toFixed(0)} ms`,
           },
-          { name: `${fn}: fresh process to exit`, value: wall, unit: "ms", note: `${(wall / bareMs).toFixed(1)}× bare node` },
+          { id: `coldStart.${fn}.processMs`, name: `${fn}: fresh process to exit`, value: wall, unit: "ms", note: `${(wall / bareMs).toFixed(1)}× bare node` },
         );
         // The poison record must be handled (dead-lettered or reported as a failure), never crash the invocation.
         const failures = samples.map((s) => s.failures);

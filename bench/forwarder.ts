@@ -116,10 +116,10 @@ export function forwarderBench(opts: BenchOptions): Promise<BenchResult> {
       const cpuMs = atEnd.cpuMs - atReady.cpuMs;
 
       out.figures.push(
-        { name: "peak RSS", value: atEnd.peakRssMiB, unit: "MiB", target: { op: "<=", value: 100 }, note: `${CLUSTER.pods} pods on ${CLUSTER.nodes} nodes` },
-        { name: "RSS after initial sync", value: atReady.rssMiB, unit: "MiB", note: `ready ${(syncMs / 1000).toFixed(1)} s after start` },
-        { name: "CPU per 1,000 occurrences", value: (cpuMs / Math.max(1, sent)) * 1000, unit: "ms", note: `${sent} sent in ${seconds} s` },
-        { name: "memory growth over the storm", value: atEnd.rssMiB - atReady.rssMiB, unit: "MiB", note: `RSS ${atReady.rssMiB.toFixed(0)} → ${atEnd.rssMiB.toFixed(0)} MiB` },
+        { id: "forwarder.peakRssMiB", name: "peak RSS", value: atEnd.peakRssMiB, unit: "MiB", target: { op: "<=", value: 100 }, note: `${CLUSTER.pods} pods on ${CLUSTER.nodes} nodes` },
+        { id: "forwarder.rssAfterSyncMiB", name: "RSS after initial sync", value: atReady.rssMiB, unit: "MiB", note: `ready ${(syncMs / 1000).toFixed(1)} s after start` },
+        { id: "forwarder.cpuMsPer1000Occurrences", name: "CPU per 1,000 occurrences", value: (cpuMs / Math.max(1, sent)) * 1000, unit: "ms", note: `${sent} sent in ${seconds} s` },
+        { id: "forwarder.memoryGrowthMiB", name: "memory growth over the storm", value: atEnd.rssMiB - atReady.rssMiB, unit: "MiB", note: `RSS ${atReady.rssMiB.toFixed(0)} → ${atEnd.rssMiB.toFixed(0)} MiB` },
       );
       out.checks.push({ name: "every kill sent", ok: sent === kills, detail: `${kills} OOM kills, ${sent} sent to SQS` });
     } finally {
