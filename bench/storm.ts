@@ -12,7 +12,7 @@ import { startPipeline } from "../sandbox/pipeline.ts";
 import type { SandboxReport } from "../sandbox/report.ts";
 import { HandlerTiming } from "./handler-timing.ts";
 import { RequestCounter } from "./request-counter.ts";
-import { type Check, type Figure, measured, type BenchOptions, type BenchResult } from "./results.ts";
+import { type Check, measured, type BenchOptions, type BenchResult } from "./results.ts";
 import { countSlackParents, countStored } from "./storm-checks.ts";
 import { STORM_FULL, STORM_QUICK, type StormSize, stormCounts, stormScenario, stormSeconds } from "./storm-scenario.ts";
 
