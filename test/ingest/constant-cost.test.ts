@@ -46,6 +46,9 @@ it("the 200th occurrence of an incident reads no more items and makes no more re
   const store = new PipelineStore(aws.clients.doc, aws.tables.incidents);
   expect(await store.countMembers(incidentId)).toBe(200);
   expect((await store.getIncidentItem(incidentId))?.occurrences).toBe(200);
+  // A plain repeat's last action is ingest's (nothing posted): its marker says when. The opener's is analyze's.
+  expect((await store.getOccurrence(oom(199).key))?.doneAt).toMatch(/^\d{4}-/);
+  expect((await store.getOccurrence(oom(0).key))?.doneAt).toBeUndefined();
   expect(second.items).toBeGreaterThan(0);
   expect(last.items).toBe(second.items);
   expect(last.requests).toBe(second.requests);
