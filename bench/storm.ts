@@ -59,7 +59,8 @@ async function runStorm(size: StormSize, dataDir: string, quick: boolean): Promi
   const expected = stormCounts(size);
   const total = expected.ContainerOOM + expected.PodEviction;
   const speed = Math.max(1, (stormSeconds(size) * OFFERED_PER_SECOND) / total);
-  const drainTimeoutMs = quick ? 60_000 : 300_000;
+  // Bounded by the size: the 4× growth run needs longer on a loaded machine.
+  const drainTimeoutMs = quick ? Math.max(60_000, total * 1000) : Math.max(300_000, total * 250);
   const visibility = quick ? VISIBILITY_TIMEOUT_S.quick : VISIBILITY_TIMEOUT_S.full;
   const scenario = stormScenario(size);
   const timing = new HandlerTiming();

@@ -104,9 +104,7 @@ export async function ingestOccurrence(c: IngestContext, batch: IngestBatch, o: 
   const windowCounts = needsWindowCounts({ opened, resumed, storedLevel });
   const nodeOomNearby =
     windowCounts && o.kind === "ContainerOOM" && node !== undefined
-      ? (await store.queryNodeLog(o.cluster, node, shiftIso(o.occurredAt, -correlationMs), shiftIso(o.occurredAt, correlationMs))).some(
-          (e) => e.kind === "NodeOOM",
-        )
+      ? await store.nodeOomWithin(o.cluster, node, shiftIso(o.occurredAt, -correlationMs), shiftIso(o.occurredAt, correlationMs))
       : false;
   // Only compared with the threshold: counting past it would read every eviction of the storm.
   const clusterEvictionsInWindow =

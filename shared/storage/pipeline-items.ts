@@ -10,6 +10,7 @@
  * | incident member    | `INC#<incidentId>`              | `MEMBER#<occurredAt UTC>#<occKey>` |
  * | node log           | `NODELOG#<cluster>#<node>`      | `<occurredAt UTC>#<occKey>`        |
  * | cluster evictions  | `EVICTIONS#<cluster>`           | `<occurredAt UTC>#<occKey>`        |
+ * | node OOMs          | `NODEOOMS#<cluster>#<node>`     | `<occurredAt UTC>#<occKey>`        |
  *
  * Members share the incident's partition: counts, pods and time windows of an
  * incident are one Query, and a Put of the same member is a no-op (idempotent).
@@ -28,6 +29,8 @@ export const pipelineKeys = {
   member: (incidentId: string, occurredAt: string, key: string) => ({ pk: `INC#${incidentId}`, sk: `${MEMBER_PREFIX}${utc(occurredAt)}#${key}` }),
   nodeLog: (cluster: string, node: string) => `NODELOG#${cluster}#${node}`,
   clusterEvictions: (cluster: string) => `EVICTIONS#${cluster}`,
+  /** The node log's NodeOOM entries again, alone: "a node OOM nearby?" reads one item, not every container OOM on the node. */
+  nodeOoms: (cluster: string, node: string) => `NODEOOMS#${cluster}#${node}`,
   timed: (occurredAt: string, key: string) => `${utc(occurredAt)}#${key}`,
 };
 

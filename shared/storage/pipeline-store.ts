@@ -128,17 +128,31 @@ export class PipelineStore {
   }
 
   async putNodeLog(cluster: string, node: string, entry: NodeLogEntry): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: pipelineKeys.nodeLog(cluster, node),
-          sk: pipelineKeys.timed(entry.occurredAt, entry.key),
-          ...entry,
-          expiresAt: expiresAt(entry.occurredAt, WINDOW_STATE_DAYS),
-        },
-      }),
+    const pks = [pipelineKeys.nodeLog(cluster, node), ...(entry.kind === "NodeOOM" ? [pipelineKeys.nodeOoms(cluster, node)] : [])];
+    for (const pk of pks) {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk, sk: pipelineKeys.timed(entry.occurredAt, entry.key), ...entry, expiresAt: expiresAt(entry.occurredAt, WINDOW_STATE_DAYS) },
+        }),
+      );
+    }
+  }
+
+  /** Whether the node had a NodeOOM with `from <= occurredAt <= to` (reads at most one entry). */
+  async nodeOomWithin(cluster: string, node: string, from: string, to: string): Promise<boolean> {
+    let count = 0;
+    await this.query(
+      pipelineKeys.nodeOoms(cluster, node),
+      utc(from),
+      `${utc(to)}\uffff`,
+      "COUNT",
+      (page) => {
+        count += page.Count ?? 0;
+      },
+      () => 1 - count,
     );
+    return count > 0;
   }
 
   /** Node log entries with `from <= occurredAt <= to`. */
