@@ -26,6 +26,8 @@ export class RequestCounter {
   readonly counts = new Map<string, number>();
   /** DynamoDB items read by the counted requests (see itemsRead). */
   itemsRead = 0;
+  /** The same by command, to see which requests read them. */
+  readonly itemsByCommand = new Map<string, number>();
 
   /** Adds the counting middleware to the SQS and DynamoDB clients (the document client shares DynamoDB's stack). */
   attach(clients: Pick<AwsClients, "sqs" | "dynamodb">): void {
@@ -41,7 +43,10 @@ export class RequestCounter {
       (next, context) => async (args) => {
         this.count("DynamoDB", context.commandName);
         const result = await next(args);
-        this.itemsRead += itemsRead(result.output);
+        const items = itemsRead(result.output);
+        this.itemsRead += items;
+        const command = (context.commandName ?? "?").replace(/Command$/, "");
+        if (items > 0) this.itemsByCommand.set(command, (this.itemsByCommand.get(command) ?? 0) + items);
         return result;
       },
       OPTIONS,

@@ -45,6 +45,8 @@ interface StormRun {
   requests: RequestCounter;
   /** DynamoDB items read by the pipeline (counted until drained, before the report's own reads). */
   itemsRead: number;
+  /** "Query 400, GetItem 45": which requests read the items. */
+  itemsByCommand: string;
   dynamodbRequests: number;
   sqsRequests: number;
   cpuMsPerOccurrence: number;
@@ -93,6 +95,7 @@ async function runStorm(size: StormSize, dataDir: string, quick: boolean): Promi
     const end = Date.now() - (drained ? QUIET_MS : 0);
     const cpu = process.cpuUsage(cpuBefore);
     const [itemsRead, dynamodbRequests, sqsRequests] = [requests.itemsRead, requests.total("DynamoDB"), requests.total("SQS")];
+    const itemsByCommand = [...requests.itemsByCommand].map(([c, k]) => `${c} ${k}`).join(", ");
     const report = await pipeline.report(scenario.name);
     const seconds = (end - (firstObservedAt ?? playStart)) / 1000;
     const n = Math.max(1, keys.size);
@@ -126,6 +129,7 @@ async function runStorm(size: StormSize, dataDir: string, quick: boolean): Promi
       report,
       requests,
       itemsRead,
+      itemsByCommand,
       dynamodbRequests,
       sqsRequests,
       cpuMsPerOccurrence: (cpu.user + cpu.system) / 1000 / n,
@@ -192,7 +196,7 @@ export function stormBench(opts: BenchOptions): Promise<BenchResult> {
         note: `all three functions; top: ${run.requests.top(4)}`,
       },
       { id: "storm.sqsRequestsPerOccurrence", name: "SQS requests per occurrence", value: run.sqsRequests / n, unit: "" },
-      { id: "storm.itemsReadPerOccurrence", name: "DynamoDB items read per occurrence", value: itemsPerOccurrence, unit: "", note: `${run.itemsRead} items` },
+      { id: "storm.itemsReadPerOccurrence", name: "DynamoDB items read per occurrence", value: itemsPerOccurrence, unit: "", note: `${run.itemsRead} items: ${run.itemsByCommand}` },
       { id: "storm.recordsRetried", name: "records retried", value: run.runner.reduce((sum, s) => sum + s.failed, 0), unit: "", note: retried },
       ...run.timing.figures(),
       { id: "storm.slackParentsPerIncident", name: "Slack parents / incidents", value: run.slackParentsPerIncident, unit: "", note: run.slackParentsNote },
@@ -208,7 +212,7 @@ export function stormBench(opts: BenchOptions): Promise<BenchResult> {
       value: bigItems / Math.max(1e-9, itemsPerOccurrence),
       unit: "×",
       target: { op: "<=", value: 1.2 },
-      note: `${bigItems.toFixed(1)} vs ${itemsPerOccurrence.toFixed(1)} items; ${big.occurrences} occurrences, ${(big.dynamodbRequests / Math.max(1, big.occurrences)).toFixed(2)} DynamoDB requests each`,
+      note: `${bigItems.toFixed(1)} vs ${itemsPerOccurrence.toFixed(1)} items (${big.itemsByCommand}); ${big.occurrences} occurrences, ${(big.dynamodbRequests / Math.max(1, big.occurrences)).toFixed(2)} DynamoDB requests each`,
     });
     out.checks.push(...big.checks.map((c) => ({ ...c, name: `${GROWTH}× run: ${c.name}` })));
   });

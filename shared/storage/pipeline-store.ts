@@ -155,9 +155,10 @@ export class PipelineStore {
     return count > 0;
   }
 
-  /** Node log entries with `from <= occurredAt <= to`. */
-  async queryNodeLog(cluster: string, node: string, from: string, to: string): Promise<NodeLogEntry[]> {
-    const items = await this.queryAll(pipelineKeys.nodeLog(cluster, node), utc(from), `${utc(to)}\uffff`);
+  /** Node log entries with `from <= occurredAt <= to`; `nodeOomsOnly`: just its NodeOOM entries (not every container OOM on the node). */
+  async queryNodeLog(cluster: string, node: string, from: string, to: string, nodeOomsOnly = false): Promise<NodeLogEntry[]> {
+    const pk = nodeOomsOnly ? pipelineKeys.nodeOoms(cluster, node) : pipelineKeys.nodeLog(cluster, node);
+    const items = await this.queryAll(pk, utc(from), `${utc(to)}\uffff`);
     return items.map((i) => strip<NodeLogEntry>(i));
   }
 
