@@ -23,6 +23,7 @@ import type { EscalationPolicy } from "../../shared/domain/policy.ts";
 import type { AnalyzeRequest } from "../../shared/schema/incident.ts";
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
 import type { PipelineStore } from "../../shared/storage/pipeline-store.ts";
+import type { Assignment } from "./group-state.ts";
 import type { IngestBatch } from "./ingest-batch.ts";
 import { decideTrigger, needsWindowCounts, type Trigger } from "./trigger.ts";
 import { shiftIso } from "../../shared/time.ts";
@@ -50,7 +51,7 @@ export async function ingestOccurrence(c: IngestContext, batch: IngestBatch, o: 
   let marker = await batch.marker(o.key);
   if (marker?.state === "done") return { status: "duplicate", incidentId: marker.incidentId };
   let resumed = marker !== undefined;
-  let tally: Awaited<ReturnType<IngestBatch["assign"]>> | undefined;
+  let tally: Assignment | undefined;
   if (!marker) {
     const assignment = await batch.assign(group.key, o);
     const claim = await store.claimOccurrence({
