@@ -24,6 +24,7 @@ const UNIT = [
   "test/infra/config.test.ts",
   "test/infra/k8s-access.test.ts",
   "test/ingest/trigger.test.ts",
+  "test/report/latency.test.ts",
   "test/k8s-sim/factories.test.ts",
   "test/notify/runbooks.test.ts",
   "test/notify/units.test.ts",

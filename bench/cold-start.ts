@@ -106,7 +106,7 @@ export function coldStartBench(opts: BenchOptions): Promise<BenchResult> {
       const bare: number[] = [];
       for (let i = 0; i < runs; i++) bare.push((await timed(process.execPath, ["-e", "0"], { PATH: process.env.PATH })).wallMs);
       const bareMs = median(bare);
-      out.figures.push({ name: "bare node -e 0", value: bareMs, unit: "ms", note: `median of ${runs}` });
+      out.figures.push({ id: "coldStart.bareNodeMs", name: "bare node -e 0", value: bareMs, unit: "ms", note: `median of ${runs}` });
 
       for (const fn of FUNCTIONS) {
         const outdir = join(opts.workDir, "bundles", fn);
@@ -133,7 +133,7 @@ export function coldStartBench(opts: BenchOptions): Promise<BenchResult> {
             target: { op: "<=", value: 150 },
             note: `init ${median(samples.map((s) => s.initMs)).toFixed(0)} + invoke ${median(samples.map((s) => s.invokeMs)).toFixed(0)} ms`,
           },
-          { name: `${fn}: fresh process to exit`, value: wall, unit: "ms", note: `${(wall / bareMs).toFixed(1)}× bare node` },
+          { id: `coldStart.${fn}.processMs`, name: `${fn}: fresh process to exit`, value: wall, unit: "ms", note: `${(wall / bareMs).toFixed(1)}× bare node` },
         );
         // The poison record must be handled (dead-lettered or reported as a failure), never crash the invocation.
         const failures = samples.map((s) => s.failures);

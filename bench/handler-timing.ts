@@ -38,6 +38,7 @@ export class HandlerTiming {
       const b = this.busy.get(fn);
       if (!b) return [];
       return [{
+        id: `storm.${fn}.handlerMsPerRecord`,
         name: `${fn}: handler wall time per record`,
         value: b.ms / Math.max(1, b.records),
         unit: "ms",

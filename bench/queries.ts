@@ -57,7 +57,7 @@ export function queriesBench(opts: BenchOptions): Promise<BenchResult> {
       const loadStart = performance.now();
       await loadIncidents(doc, table, incidents);
       const loadMs = performance.now() - loadStart;
-      out.figures.push({ name: "load (BatchWriteItem)", value: loadMs / 1000, unit: "s", note: `${incidents} incidents, ${((incidents / loadMs) * 1000).toFixed(0)} items/s` });
+      out.figures.push({ id: "queries.loadS", name: "load (BatchWriteItem)", value: loadMs / 1000, unit: "s", note: `${incidents} incidents, ${((incidents / loadMs) * 1000).toFixed(0)} items/s` });
 
       const counter = countReads(doc);
       counter.reset();
@@ -66,13 +66,13 @@ export function queriesBench(opts: BenchOptions): Promise<BenchResult> {
       for await (const page of paginateScan({ client: doc }, { TableName: table })) scanned += page.Items?.length ?? 0;
       const scanMs = performance.now() - scanStart;
       const scan = { ...counter.reads };
-      out.figures.push({ name: "full Scan", value: scanMs, unit: "ms", note: `${scan.items} items read, ${scan.capacity.toFixed(0)} RCU, ${scan.requests} pages` });
+      out.figures.push({ id: "queries.scanMs", name: "full Scan", value: scanMs, unit: "ms", note: `${scan.items} items read, ${scan.capacity.toFixed(0)} RCU, ${scan.requests} pages` });
 
-      const cases: Array<[string, IncidentQuery]> = [
-        ["namespace query", { cluster: FIXTURE_CLUSTER, namespace: "team-7" }],
-        ["level query", { cluster: FIXTURE_CLUSTER, level: 3 }],
+      const cases: Array<[string, string, IncidentQuery]> = [
+        ["namespace", "namespace query", { cluster: FIXTURE_CLUSTER, namespace: "team-7" }],
+        ["level", "level query", { cluster: FIXTURE_CLUSTER, level: 3 }],
       ];
-      for (const [name, q] of cases) {
+      for (const [caseId, name, q] of cases) {
         const times: number[] = [];
         let reads: Reads = { items: 0, capacity: 0, requests: 0 };
         let returned = 0;
@@ -86,6 +86,7 @@ export function queriesBench(opts: BenchOptions): Promise<BenchResult> {
         }
         const ms = median(times);
         const fewer: Figure = {
+          id: `queries.${caseId}.scanItemsPerQueryItem`,
           name: `${name}: Scan items / query items`,
           value: scan.items / Math.max(1, reads.items),
           unit: "×",
@@ -93,7 +94,7 @@ export function queriesBench(opts: BenchOptions): Promise<BenchResult> {
           note: `${reads.items} items read (${reads.capacity.toFixed(1)} RCU) for ${returned} returned`,
         };
         out.figures.push(
-          { name: `${name}: first page`, value: ms, unit: "ms", note: `median of ${runs}; ${(scanMs / ms).toFixed(0)}× faster than the Scan` },
+          { id: `queries.${caseId}.firstPageMs`, name: `${name}: first page`, value: ms, unit: "ms", note: `median of ${runs}; ${(scanMs / ms).toFixed(0)}× faster than the Scan` },
           fewer,
         );
         out.checks.push({ name: `${name}: full first page`, ok: returned === PAGE, detail: `${returned} of ${PAGE} incidents returned` });

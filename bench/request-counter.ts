@@ -1,6 +1,7 @@
 /**
  * Counts AWS SDK requests by service and command through client middleware, to
- * show how many emulator round trips one occurrence costs (monitoring calls excluded).
+ * show how many emulator round trips one occurrence costs (monitoring calls excluded),
+ * and the DynamoDB items those requests read (what grows when work is proportional to data).
  */
 import type { AwsClients } from "../shared/clients/aws.ts";
 
@@ -9,8 +10,24 @@ const OPTIONS = { step: "initialize", name: "oomwatchBenchRequestCounter" } as c
 /** Queue-depth polling by the benchmark's drain check and the status display: not pipeline work. */
 const MONITORING = new Set(["SQS GetQueueAttributes"]);
 
+/**
+ * Items a DynamoDB response read: Query/Scan count what they examined (ScannedCount, also with
+ * `Select: COUNT`), GetItem its item, BatchGetItem every item it returned.
+ */
+export function itemsRead(output: unknown): number {
+  const o = (output ?? {}) as { ScannedCount?: number; Item?: unknown; Responses?: Record<string, unknown[]> };
+  if (typeof o.ScannedCount === "number") return o.ScannedCount;
+  if (o.Item) return 1;
+  if (o.Responses) return Object.values(o.Responses).reduce((n, items) => n + items.length, 0);
+  return 0;
+}
+
 export class RequestCounter {
   readonly counts = new Map<string, number>();
+  /** DynamoDB items read by the counted requests (see itemsRead). */
+  itemsRead = 0;
+  /** The same by command, to see which requests read them. */
+  readonly itemsByCommand = new Map<string, number>();
 
   /** Adds the counting middleware to the SQS and DynamoDB clients (the document client shares DynamoDB's stack). */
   attach(clients: Pick<AwsClients, "sqs" | "dynamodb">): void {
@@ -23,9 +40,14 @@ export class RequestCounter {
       OPTIONS,
     );
     clients.dynamodb.middlewareStack.add(
-      (next, context) => (args) => {
+      (next, context) => async (args) => {
         this.count("DynamoDB", context.commandName);
-        return next(args);
+        const result = await next(args);
+        const items = itemsRead(result.output);
+        this.itemsRead += items;
+        const command = (context.commandName ?? "?").replace(/Command$/, "");
+        if (items > 0) this.itemsByCommand.set(command, (this.itemsByCommand.get(command) ?? 0) + items);
+        return result;
       },
       OPTIONS,
     );

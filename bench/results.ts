@@ -19,8 +19,11 @@ export interface Target {
 }
 
 export interface Figure {
-  /** Stable identifier across versions (e.g. `forwarder.peakRssMiB`), for comparing runs. */
-  id?: string;
+  /**
+   * Stable across versions (`storm.throughput`, `coldStart.ingest.bundleKiB`): what compares runs
+   * and what docs cite; the name is for people and may change.
+   */
+  id: string;
   name: string;
   value: number;
   unit: string;
@@ -80,7 +83,7 @@ export function machineInfo(): MachineInfo {
 }
 
 /** "ok", or how far off the target is as a factor ("missed: 3.2× too slow"). */
-export function verdict(f: Figure): string {
+export function verdict(f: Omit<Figure, "id">): string {
   const t = f.target;
   if (!t) return "";
   const met = t.op === ">=" ? f.value >= t.value : f.value <= t.value;
@@ -89,7 +92,7 @@ export function verdict(f: Figure): string {
   return t.value <= 0 ? "missed" : `missed: ${round(f.value / t.value)}× over`;
 }
 
-export function targetMet(f: Figure): boolean | undefined {
+export function targetMet(f: Omit<Figure, "id">): boolean | undefined {
   return f.target ? verdict(f) === "ok" : undefined;
 }
 
@@ -139,6 +142,14 @@ export async function measured(
     const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
     return { id, title, params, ...out, durationMs: Math.round(performance.now() - started), error };
   }
+}
+
+/** Figure ids that occur more than once in a run (an id names one figure). */
+export function duplicateFigureIds(results: readonly BenchResult[]): string[] {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const f of results.flatMap((r) => r.figures)) (seen.has(f.id) ? dup : seen).add(f.id);
+  return [...dup];
 }
 
 /** Median of a sample (0 when empty). */

@@ -11,7 +11,7 @@ import { Command, Option } from "commander";
 import { coldStartBench } from "./cold-start.ts";
 import { forwarderBench } from "./forwarder.ts";
 import { queriesBench } from "./queries.ts";
-import { formatTable, machineInfo, type BenchResult, type BenchRun } from "./results.ts";
+import { duplicateFigureIds, formatTable, machineInfo, type BenchResult, type BenchRun } from "./results.ts";
 import { stormBench } from "./storm.ts";
 
 const BENCHMARKS = {
@@ -62,8 +62,11 @@ async function main(): Promise<number> {
   console.log(`\n${formatTable(results)}\n`);
   for (const r of results) if (r.error) console.error(`${r.id}: ${r.error}\n`);
   console.log(`${(run.durationMs / 1000).toFixed(1)} s in all; results in ${resolve(opts.out)}`);
+  // An id names one figure across versions: two figures under one id would make comparisons lie.
+  const duplicated = duplicateFigureIds(results);
+  if (duplicated.length > 0) console.error(`figure ids used twice: ${duplicated.join(", ")}`);
   const failedChecks = results.some((r) => r.error || r.checks.some((c) => !c.ok));
-  return failedChecks ? 1 : 0;
+  return failedChecks || duplicated.length > 0 ? 1 : 0;
 }
 
 // Emulators, child processes and sockets are all stopped by the benchmarks; exit explicitly

@@ -2,16 +2,19 @@
  * Benchmark 1 — pipeline storm: the whole sandbox pipeline (simulator → forwarder →
  * SQS → ingest → analyze → notify → Slack sink) under a generated storm. Throughput
  * and latency come from the pipeline itself; lost/duplicated are counted from what
- * DynamoDB and the Slack sink hold at the end.
+ * DynamoDB and the Slack sink hold at the end. A second, longer storm (4× the
+ * occurrences per incident) shows whether the items read per occurrence grow with
+ * the incident (`storm.readsGrowth`).
  */
 import { join } from "node:path";
 import { playScenario } from "../sandbox/k8s-sim/scenario.ts";
 import { startPipeline } from "../sandbox/pipeline.ts";
+import type { SandboxReport } from "../sandbox/report.ts";
 import { HandlerTiming } from "./handler-timing.ts";
 import { RequestCounter } from "./request-counter.ts";
-import { measured, type BenchOptions, type BenchResult } from "./results.ts";
+import { type Check, measured, type BenchOptions, type BenchResult } from "./results.ts";
 import { countSlackParents, countStored } from "./storm-checks.ts";
-import { STORM_FULL, STORM_QUICK, stormCounts, stormScenario, stormSeconds } from "./storm-scenario.ts";
+import { STORM_FULL, STORM_QUICK, type StormSize, stormCounts, stormScenario, stormSeconds } from "./storm-scenario.ts";
 
 /** Offered load while the scenario plays: well above the 500/s target, so the pipeline is what limits. */
 const OFFERED_PER_SECOND = 1000;
@@ -25,104 +28,192 @@ const QUIET_MS = 500;
  * timeouts as deployed (analyze's 60 s is capped); --quick uses 10 s to stay under a minute.
  */
 const VISIBILITY_TIMEOUT_S = { full: 30, quick: 10 };
+/** The growth run: each incident gets this many times the occurrences (same incidents). */
+const GROWTH = 4;
+
+/** The same incidents, each with GROWTH times the occurrences. */
+export function grownStorm(s: StormSize): StormSize {
+  return { ...s, oomsPerService: s.oomsPerService * GROWTH, evictionSteps: s.evictionSteps * GROWTH };
+}
+
+interface StormRun {
+  occurrences: number;
+  seconds: number;
+  playMs: number;
+  drained: boolean;
+  report: SandboxReport;
+  requests: RequestCounter;
+  /** DynamoDB items read by the pipeline (counted until drained, before the report's own reads). */
+  itemsRead: number;
+  /** "Query 400, GetItem 45": which requests read the items. */
+  itemsByCommand: string;
+  dynamodbRequests: number;
+  sqsRequests: number;
+  cpuMsPerOccurrence: number;
+  runner: Array<{ fn: string; failed: number; timeouts: number }>;
+  timing: HandlerTiming;
+  checks: Check[];
+  slackParentsNote: string;
+  slackParentsPerIncident: number;
+}
+
+async function runStorm(size: StormSize, dataDir: string, quick: boolean): Promise<StormRun> {
+  const expected = stormCounts(size);
+  const total = expected.ContainerOOM + expected.PodEviction;
+  const speed = Math.max(1, (stormSeconds(size) * OFFERED_PER_SECOND) / total);
+  // Bounded by the size: the 4× growth run needs longer on a loaded machine.
+  const drainTimeoutMs = quick ? Math.max(60_000, total * 1000) : Math.max(300_000, total * 250);
+  const visibility = quick ? VISIBILITY_TIMEOUT_S.quick : VISIBILITY_TIMEOUT_S.full;
+  const scenario = stormScenario(size);
+  const timing = new HandlerTiming();
+  const pipeline = await startPipeline({
+    dataDir,
+    cluster: scenario.cluster ?? scenario.name,
+    log: () => {},
+    faults: { queueOverrides: { visibilityTimeoutSeconds: visibility }, wrapHandler: (fn, handler) => timing.wrap(fn, handler) },
+  });
+  try {
+    const requests = new RequestCounter();
+    requests.attach(pipeline.aws.clients);
+    const keys = new Set<string>();
+    let firstObservedAt: number | undefined;
+    pipeline.forwarder.on("observed", (o) => {
+      firstObservedAt ??= Date.now();
+      keys.add(o.key);
+    });
+
+    const cpuBefore = process.cpuUsage();
+    const playStart = Date.now();
+    await playScenario(pipeline.sim!, scenario, { speed });
+    const playMs = Date.now() - playStart;
+    let drained = true;
+    try {
+      await pipeline.waitUntilDrained({ timeoutMs: drainTimeoutMs, quietMs: QUIET_MS });
+    } catch {
+      drained = false;
+    }
+    const end = Date.now() - (drained ? QUIET_MS : 0);
+    const cpu = process.cpuUsage(cpuBefore);
+    const [itemsRead, dynamodbRequests, sqsRequests] = [requests.itemsRead, requests.total("DynamoDB"), requests.total("SQS")];
+    const itemsByCommand = [...requests.itemsByCommand].map(([c, k]) => `${c} ${k}`).join(", ");
+    const report = await pipeline.report(scenario.name);
+    const seconds = (end - (firstObservedAt ?? playStart)) / 1000;
+    const n = Math.max(1, keys.size);
+    const runner = (["ingest", "analyze", "notify"] as const).map((fn) => ({ fn, ...pipeline.runner.stats(fn) }));
+
+    const stored = await countStored(pipeline.aws.clients.doc, [...keys]);
+    const parents = countSlackParents(pipeline.slackSink!.messages());
+    const level3 = stored.byLevel[3];
+    const expectedParents = stored.incidents + level3;
+    const deadLetters = report.deadLetters.events + report.deadLetters.analyze + report.deadLetters.notify;
+    const checks: Check[] = [
+      { name: "drained", ok: drained, detail: drained ? `queues empty ${seconds.toFixed(1)} s after the first occurrence` : `not drained within ${drainTimeoutMs / 1000} s` },
+      { name: "observed = generated", ok: keys.size >= total, detail: `${keys.size} observed, ${total} generated + node pressure` },
+      { name: "lost = 0", ok: stored.missing === 0 && deadLetters === 0, detail: `${stored.missing} not stored, ${deadLetters} dead letters` },
+      {
+        name: "duplicated = 0",
+        ok: stored.duplicateMembers === 0 && stored.countedOccurrences === stored.stored,
+        detail: `${stored.duplicateMembers} duplicate members; incident counts sum to ${stored.countedOccurrences} for ${stored.stored} stored`,
+      },
+      {
+        name: "Slack parents = incidents + L3 ops copies",
+        ok: parents.duplicates === 0 && parents.total === expectedParents,
+        detail: `${parents.total} parents, ${expectedParents} expected, ${parents.duplicates} duplicates`,
+      },
+    ];
+    return {
+      occurrences: keys.size,
+      seconds,
+      playMs,
+      drained,
+      report,
+      requests,
+      itemsRead,
+      itemsByCommand,
+      dynamodbRequests,
+      sqsRequests,
+      cpuMsPerOccurrence: (cpu.user + cpu.system) / 1000 / n,
+      runner,
+      timing,
+      checks,
+      slackParentsNote: `${parents.total} parents, ${stored.incidents} incidents, ${level3} of them Level 3 with an ops copy`,
+      slackParentsPerIncident: parents.total / Math.max(1, stored.incidents),
+    };
+  } finally {
+    await pipeline.stop();
+  }
+}
 
 export function stormBench(opts: BenchOptions): Promise<BenchResult> {
   const size = opts.quick ? STORM_QUICK : STORM_FULL;
   const expected = stormCounts(size);
   const total = expected.ContainerOOM + expected.PodEviction;
-  const speed = Math.max(1, (stormSeconds(size) * OFFERED_PER_SECOND) / total);
-  const drainTimeoutMs = opts.quick ? 40_000 : 300_000;
+  const grown = stormCounts(grownStorm(size));
   const visibility = opts.quick ? VISIBILITY_TIMEOUT_S.quick : VISIBILITY_TIMEOUT_S.full;
-  const params = { ...size, expectedOccurrences: total, speed: Math.round(speed), drainTimeoutMs, visibilityTimeoutSeconds: visibility };
+  const params = {
+    ...size,
+    expectedOccurrences: total,
+    growthRunOccurrences: grown.ContainerOOM + grown.PodEviction,
+    speed: Math.round(Math.max(1, (stormSeconds(size) * OFFERED_PER_SECOND) / total)),
+    visibilityTimeoutSeconds: visibility,
+  };
 
   return measured("storm", "Pipeline storm", params, async (out) => {
-    const scenario = stormScenario(size);
-    const timing = new HandlerTiming();
-    const pipeline = await startPipeline({
-      dataDir: join(opts.workDir, "storm"),
-      cluster: scenario.cluster ?? scenario.name,
-      log: () => {},
-      faults: { queueOverrides: { visibilityTimeoutSeconds: visibility }, wrapHandler: (fn, handler) => timing.wrap(fn, handler) },
-    });
-    try {
-      const requests = new RequestCounter();
-      requests.attach(pipeline.aws.clients);
-      const keys = new Set<string>();
-      let firstObservedAt: number | undefined;
-      pipeline.forwarder.on("observed", (o) => {
-        firstObservedAt ??= Date.now();
-        keys.add(o.key);
-      });
-
-      const cpuBefore = process.cpuUsage();
-      const playStart = Date.now();
-      await playScenario(pipeline.sim!, scenario, { speed });
-      const playMs = Date.now() - playStart;
-      let drained = true;
-      try {
-        await pipeline.waitUntilDrained({ timeoutMs: drainTimeoutMs, quietMs: QUIET_MS });
-      } catch {
-        drained = false;
-      }
-      const end = Date.now() - (drained ? QUIET_MS : 0);
-      const cpu = process.cpuUsage(cpuBefore);
-      const report = await pipeline.report(scenario.name);
-      const seconds = (end - (firstObservedAt ?? playStart)) / 1000;
-      const n = Math.max(1, keys.size);
-      const cpuMsPerOccurrence = (cpu.user + cpu.system) / 1000 / n;
-      const runner = (["ingest", "analyze", "notify"] as const).map((fn) => ({ fn, ...pipeline.runner.stats(fn) }));
-      const retried = runner.map((s) => `${s.fn} ${s.failed}${s.timeouts ? ` (${s.timeouts} timed-out batches)` : ""}`).join(", ");
-
-      out.figures.push(
-        { name: "throughput end to end", value: keys.size / seconds, unit: "occ/s", target: { op: ">=", value: 500 }, note: `${keys.size} occurrences in ${seconds.toFixed(1)} s` },
-        { name: "latency p50", value: report.latencyMs.p50 / 1000, unit: "s" },
-        { name: "latency p99", value: report.latencyMs.p99 / 1000, unit: "s", target: { op: "<=", value: 2 } },
-        { name: "offered rate", value: keys.size / (playMs / 1000), unit: "occ/s", note: `scenario played in ${(playMs / 1000).toFixed(1)} s` },
-        {
-          name: "CPU per occurrence (whole sandbox)",
-          value: cpuMsPerOccurrence,
-          unit: "ms",
-          note: `one process: at most ${(1000 / cpuMsPerOccurrence).toFixed(0)} occ/s on one core`,
-        },
-        {
-          name: "emulator requests per occurrence",
-          value: (requests.total("DynamoDB") + requests.total("SQS")) / n,
-          unit: "",
-          note: `DynamoDB ${(requests.total("DynamoDB") / n).toFixed(1)}, SQS ${(requests.total("SQS") / n).toFixed(1)}; top: ${requests.top(3)}`,
-        },
-        { name: "records retried", value: runner.reduce((sum, s) => sum + s.failed, 0), unit: "", note: retried },
-        ...timing.figures(),
-      );
-
-      const stored = await countStored(pipeline.aws.clients.doc, [...keys]);
-      const parents = countSlackParents(pipeline.slackSink!.messages());
-      const level3 = stored.byLevel[3];
-      const expectedParents = stored.incidents + level3;
-      const deadLetters = report.deadLetters.events + report.deadLetters.analyze + report.deadLetters.notify;
-      out.figures.push({
-        name: "Slack parents / incidents",
-        value: parents.total / Math.max(1, stored.incidents),
+    const run = await runStorm(size, join(opts.workDir, "storm"), opts.quick);
+    const n = Math.max(1, run.occurrences);
+    const latency = run.report.latencyMs;
+    const retried = run.runner.map((s) => `${s.fn} ${s.failed}${s.timeouts ? ` (${s.timeouts} timed-out batches)` : ""}`).join(", ");
+    const itemsPerOccurrence = run.itemsRead / n;
+    out.figures.push(
+      {
+        id: "storm.throughput",
+        name: "throughput end to end",
+        value: run.occurrences / run.seconds,
+        unit: "occ/s",
+        target: { op: ">=", value: 500 },
+        note: `${run.occurrences} occurrences in ${run.seconds.toFixed(1)} s`,
+      },
+      { id: "storm.latencyP50Ms", name: "latency p50 (to the last action)", value: latency.p50, unit: "ms" },
+      { id: "storm.latencyP99Ms", name: "latency p99 (to the last action)", value: latency.p99, unit: "ms", target: { op: "<=", value: 2000 } },
+      { id: "storm.opening.latencyP50Ms", name: "opening occurrences: latency p50", value: latency.opening?.p50 ?? 0, unit: "ms" },
+      { id: "storm.opening.latencyP99Ms", name: "opening occurrences: latency p99", value: latency.opening?.p99 ?? 0, unit: "ms", target: { op: "<=", value: 2000 } },
+      { id: "storm.repeat.latencyP50Ms", name: "repeats: latency p50", value: latency.repeat?.p50 ?? 0, unit: "ms" },
+      { id: "storm.repeat.latencyP99Ms", name: "repeats: latency p99", value: latency.repeat?.p99 ?? 0, unit: "ms", target: { op: "<=", value: 2000 } },
+      { id: "storm.offeredRate", name: "offered rate", value: run.occurrences / (run.playMs / 1000), unit: "occ/s", note: `scenario played in ${(run.playMs / 1000).toFixed(1)} s` },
+      {
+        id: "storm.cpuMsPerOccurrence",
+        name: "CPU per occurrence (whole sandbox)",
+        value: run.cpuMsPerOccurrence,
+        unit: "ms",
+        note: `one process: at most ${(1000 / run.cpuMsPerOccurrence).toFixed(0)} occ/s on one core`,
+      },
+      {
+        id: "storm.dynamodbRequestsPerOccurrence",
+        name: "DynamoDB requests per occurrence",
+        value: run.dynamodbRequests / n,
         unit: "",
-        note: `${parents.total} parents, ${stored.incidents} incidents, ${level3} of them Level 3 with an ops copy`,
-      });
+        target: { op: "<=", value: 4 },
+        note: `all three functions; top: ${run.requests.top(4)}`,
+      },
+      { id: "storm.sqsRequestsPerOccurrence", name: "SQS requests per occurrence", value: run.sqsRequests / n, unit: "" },
+      { id: "storm.itemsReadPerOccurrence", name: "DynamoDB items read per occurrence", value: itemsPerOccurrence, unit: "", note: `${run.itemsRead} items: ${run.itemsByCommand}` },
+      { id: "storm.recordsRetried", name: "records retried", value: run.runner.reduce((sum, s) => sum + s.failed, 0), unit: "", note: retried },
+      ...run.timing.figures(),
+      { id: "storm.slackParentsPerIncident", name: "Slack parents / incidents", value: run.slackParentsPerIncident, unit: "", note: run.slackParentsNote },
+    );
+    out.checks.push(...run.checks);
 
-      out.checks.push(
-        { name: "drained", ok: drained, detail: drained ? `queues empty ${seconds.toFixed(1)} s after the first occurrence` : `not drained within ${drainTimeoutMs / 1000} s` },
-        { name: "observed = generated", ok: keys.size >= total, detail: `${keys.size} observed, ${total} generated + node pressure` },
-        { name: "lost = 0", ok: stored.missing === 0 && deadLetters === 0, detail: `${stored.missing} not stored, ${deadLetters} dead letters` },
-        {
-          name: "duplicated = 0",
-          ok: stored.duplicateMembers === 0 && stored.countedOccurrences === stored.stored,
-          detail: `${stored.duplicateMembers} duplicate members; incident counts sum to ${stored.countedOccurrences} for ${stored.stored} stored`,
-        },
-        {
-          name: "Slack parents = incidents + L3 ops copies",
-          ok: parents.duplicates === 0 && parents.total === expectedParents,
-          detail: `${parents.total} parents, ${expectedParents} expected, ${parents.duplicates} duplicates`,
-        },
-      );
-    } finally {
-      await pipeline.stop();
-    }
+    // Same incidents, 4× the occurrences each: constant cost per occurrence keeps the ratio near 1.
+    const big = await runStorm(grownStorm(size), join(opts.workDir, "storm-growth"), opts.quick);
+    const bigItems = big.itemsRead / Math.max(1, big.occurrences);
+    out.figures.push({
+      id: "storm.readsGrowth",
+      name: `items read per occurrence at ${GROWTH}× occurrences per incident / at 1×`,
+      value: bigItems / Math.max(1e-9, itemsPerOccurrence),
+      unit: "×",
+      target: { op: "<=", value: 1.2 },
+      note: `${bigItems.toFixed(1)} vs ${itemsPerOccurrence.toFixed(1)} items (${big.itemsByCommand}); ${big.occurrences} occurrences, ${(big.dynamodbRequests / Math.max(1, big.occurrences)).toFixed(2)} DynamoDB requests each`,
+    });
+    out.checks.push(...big.checks.map((c) => ({ ...c, name: `${GROWTH}× run: ${c.name}` })));
   });
 }

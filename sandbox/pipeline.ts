@@ -126,6 +126,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       forwarder: () => forwarder!,
       ...(slackSink ? { slackSink } : {}),
       notifiedAt: handlers.notifiedAt,
+      analyzedAt: handlers.analyzedAt,
       severityEvents: () => events.events().length,
       startedAt,
     });

@@ -16,8 +16,17 @@ export const SandboxReportSchema = z.object({
   incidents: z.object({ "1": z.number().int(), "2": z.number().int(), "3": z.number().int() }),
   slack: z.object({ posted: z.number().int(), updated: z.number().int(), threadReplies: z.number().int() }),
   deadLetters: z.object({ events: z.number().int(), analyze: z.number().int(), notify: z.number().int() }),
-  /** From the forwarder seeing an occurrence to the first Slack call for its incident at or after that moment. */
-  latencyMs: z.object({ p50: z.number(), p99: z.number() }),
+  /**
+   * From the forwarder seeing an occurrence to the pipeline's last action for it: ingest's decision
+   * that nothing is posted, or the notify record its analysis led to (see occurrenceLatency).
+   * `opening`: occurrences that opened their incident; `repeat`: the others.
+   */
+  latencyMs: z.object({
+    p50: z.number(),
+    p99: z.number(),
+    opening: z.object({ p50: z.number(), p99: z.number() }).optional(),
+    repeat: z.object({ p50: z.number(), p99: z.number() }).optional(),
+  }),
   durationMs: z.number(),
   /** Severity events published to the (local) EventBridge bus. */
   severityEvents: z.number().int().nonnegative().optional(),
@@ -36,20 +45,39 @@ export interface LatencySample {
   /** When the forwarder observed the occurrence (ms since epoch). */
   observedAt: number;
   incidentId: string | undefined;
+  /** The occurrence opened its incident (else it is a repeat). */
+  opened?: boolean;
+  /** When ingest took its last action: no analysis requested (OccurrenceMarker.doneAt, ms). */
+  doneAt?: number;
+  /** When analyze handled its analysis request successfully (ms): notify's record for the incident follows. */
+  analyzedAt?: number;
 }
 
 /**
- * Latency of each occurrence: the first Slack call for its incident at or after the
- * moment it was observed. Occurrences whose incident was never touched in Slack
- * after they were seen (plain repeats that only update counts) have no sample.
+ * Latency of one occurrence, to the pipeline's last action for it: ingest's `doneAt` when it
+ * requested no analysis; else the first notify record handled for its incident at or after its
+ * analysis (every analysis sends one; notify posts, updates, replies or drops it). Undefined when
+ * that has not happened (yet).
  */
-export function occurrenceLatencies(samples: readonly LatencySample[], slackCalls: ReadonlyMap<string, readonly number[]>): number[] {
-  const out: number[] = [];
+export function occurrenceLatency(s: LatencySample, notifiedAt: ReadonlyMap<string, readonly number[]>): number | undefined {
+  if (s.doneAt !== undefined) return s.doneAt - s.observedAt;
+  if (!s.incidentId) return undefined;
+  const from = s.analyzedAt ?? s.observedAt;
+  const first = notifiedAt.get(s.incidentId)?.find((t) => t >= from);
+  return first === undefined ? undefined : first - s.observedAt;
+}
+
+/** Overall, opening and repeat percentiles of the occurrences' latencies. */
+export function latencySummary(samples: readonly LatencySample[], notifiedAt: ReadonlyMap<string, readonly number[]>): SandboxReport["latencyMs"] {
+  const all: number[] = [];
+  const opening: number[] = [];
+  const repeat: number[] = [];
   for (const s of samples) {
-    if (!s.incidentId) continue;
-    const calls = slackCalls.get(s.incidentId);
-    const first = calls?.find((t) => t >= s.observedAt);
-    if (first !== undefined) out.push(first - s.observedAt);
+    const ms = occurrenceLatency(s, notifiedAt);
+    if (ms === undefined) continue;
+    all.push(ms);
+    (s.opened ? opening : repeat).push(ms);
   }
-  return out;
+  const p = (values: number[]) => ({ p50: percentile(values, 50), p99: percentile(values, 99) });
+  return { ...p(all), opening: p(opening), repeat: p(repeat) };
 }

@@ -13,3 +13,12 @@ export function utc(iso: string): string {
 export function shiftIso(iso: string, ms: number): string {
   return new Date(Date.parse(iso) + ms).toISOString();
 }
+
+/** The earlier / later of UTC `Z` times (string order is time order); an empty string counts as absent. */
+export function earliestIso(...times: string[]): string {
+  return times.filter(Boolean).sort()[0] ?? "";
+}
+
+export function latestIso(...times: string[]): string {
+  return times.filter(Boolean).sort().at(-1) ?? "";
+}

@@ -83,7 +83,10 @@ async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<Once
   const members = await store.listMembers(req.incidentId);
   if (members.length === 0) return { status: "stale", reason: "incident has no occurrences (expired or never ingested)" };
   const { prior, mark } = priorOf(await store.getIncidentItem(req.incidentId), c.logger);
-  const summary = summarizeMembers(members, policy, o.kind);
+  // Ingest counts an occurrence (its group's running tally) just before it puts the member, and may
+  // have stored that count already: never store fewer, or this write would lose to it and retry.
+  const counted = summarizeMembers(members, policy, o.kind);
+  const summary = { ...counted, occurrences: Math.max(counted.occurrences, prior?.occurrences ?? 0) };
   const windowMs = policy.correlationWindowSeconds * 1000;
 
   // Evidence: the request's snapshot, else what the incident already had (e.g. a pressure event has no pod).

@@ -26,7 +26,8 @@ async function entriesNear(
   const out: (NodeLogEntry & { node: string })[] = [];
   for (const [node, ms] of byNode) {
     const times = ms.map((m) => m.occurredAt).sort();
-    const entries = await store.queryNodeLog(cluster, node, shiftIso(times[0]!, -windowMs), shiftIso(times[times.length - 1]!, windowMs));
+    // Node OOMs have their own partition: a container OOM's check does not read every container OOM on the node.
+    const entries = await store.queryNodeLog(cluster, node, shiftIso(times[0]!, -windowMs), shiftIso(times[times.length - 1]!, windowMs), kind === "NodeOOM");
     for (const e of entries) if (e.kind === kind && ms.some((m) => near(m.occurredAt, e.occurredAt, windowMs))) out.push({ ...e, node });
   }
   return out;

@@ -1,28 +1,99 @@
 /**
- * Picks the incident of an occurrence's group, opening a new one when the group's
- * last occurrence is older than the grouping window. Optimistic concurrency on the
- * group item: a lost race re-reads and decides again.
+ * Picks the incident of each occurrence of a group and counts it, for all the occurrences of
+ * one SQS batch that belong to the group at once: one read and one conditional write of the
+ * group item, whatever the size of the incident (docs/pipeline.md "Ingest protocol").
+ *
+ * The group item holds the current incident, its running tally and the keys it counted
+ * recently. Writes are optimistic (condition on the version read); a lost race re-reads and
+ * decides again. Exactly once: an occurrence is counted in the same write that records its key,
+ * so a retry after a crash, or a concurrent duplicate delivery, finds its key and is not counted
+ * again. A key is kept until no retry can still come without finding the occurrence's marker:
+ * ingest claims the marker right after this write, and a crashed attempt is redelivered within
+ * a visibility timeout; a retry that finds its key refreshes it.
  */
 import { incidentIdFor, withinGroupWindow } from "../../shared/domain/grouping.ts";
+import { addToTally, emptyTally, type IncidentTally, tallyOf } from "../../shared/domain/incident-tally.ts";
+import { memberOf } from "../../shared/domain/members.ts";
+import type { EscalationPolicy } from "../../shared/domain/policy.ts";
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
-import { utc } from "../../shared/time.ts";
+import { QUEUES } from "../../shared/resources.ts";
 import { WriteContentionError } from "../../shared/storage/conditions.ts";
+import type { GroupState } from "../../shared/storage/pipeline-items.ts";
 import type { PipelineStore } from "../../shared/storage/pipeline-store.ts";
+import { latestIso, utc } from "../../shared/time.ts";
 
 const MAX_ATTEMPTS = 5;
 
-export async function assignIncident(store: PipelineStore, groupKey: string, o: Occurrence, windowMinutes: number): Promise<string> {
-  const at = utc(o.occurredAt);
+/** Two visibility timeouts of the events queue: a redelivery comes within one, plus the attempt's own run. */
+export const KEEP_COUNTED_MS = 2 * QUEUES.events.visibilityTimeoutSeconds * 1000;
+
+export interface Assignment {
+  incidentId: string;
+  /** This write counted the occurrence; false when an earlier (crashed) or concurrent attempt did. */
+  counted: boolean;
+  /** The incident's tally without this occurrence, and with it (decideTrigger compares them). */
+  before: IncidentTally;
+  after: IncidentTally;
+}
+
+const countedEntry = (at: number, incidentId: string) => `${at}|${incidentId}`;
+const parseEntry = (v: string) => {
+  const bar = v.indexOf("|");
+  return { at: Number(v.slice(0, bar)), incidentId: v.slice(bar + 1) };
+};
+
+/** Assigns and counts `occurrences` (all of group `groupKey`); results in the same order. */
+export async function assignIncidents(
+  store: PipelineStore,
+  groupKey: string,
+  occurrences: Occurrence[],
+  policy: EscalationPolicy,
+  now: () => Date,
+): Promise<Assignment[]> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const group = await store.getGroup(groupKey);
-    // Late arrivals (older than lastSeen) join the open incident rather than reopen history.
-    if (group && withinGroupWindow(group.lastSeen, at, windowMinutes)) {
-      if (await store.touchGroup(groupKey, group.incidentId, at)) return group.incidentId;
-      continue;
-    }
-    const incidentId = incidentIdFor(groupKey, o.key);
-    const opened = await store.openGroup({ groupKey, incidentId, openedBy: o.key, firstSeen: at, lastSeen: at }, group?.incidentId);
-    if (opened) return incidentId;
+    const read = await store.getGroup(groupKey);
+    // Groups written before the running tally: count their members once, then keep the tally.
+    const tally = read && !read.tally ? tallyOf(await store.listMembers(read.incidentId), policy) : read?.tally;
+    const { next, assignments } = decide(groupKey, read, tally, occurrences, policy, now().getTime());
+    if (await store.putGroup(next, read)) return assignments;
   }
   throw new WriteContentionError(`group ${groupKey}`, MAX_ATTEMPTS, "too much contention, retry later");
+}
+
+/** The group after `occurrences` (pure): in time order, as if each had arrived alone. */
+function decide(
+  groupKey: string,
+  read: GroupState | undefined,
+  tally: IncidentTally | undefined,
+  occurrences: Occurrence[],
+  policy: EscalationPolicy,
+  nowMs: number,
+): { next: GroupState; assignments: Assignment[] } {
+  const counted: Record<string, string> = {};
+  for (const [key, v] of Object.entries(read?.counted ?? {})) if (nowMs - parseEntry(v).at < KEEP_COUNTED_MS) counted[key] = v;
+  let state: GroupState | undefined = read ? { ...read, tally: tally ?? emptyTally(), counted } : undefined;
+  const assignments = new Map<Occurrence, Assignment>();
+  for (const o of [...occurrences].sort((a, b) => utc(a.occurredAt).localeCompare(utc(b.occurredAt)))) {
+    const seen = counted[o.key];
+    if (seen !== undefined) {
+      const { incidentId } = parseEntry(seen);
+      counted[o.key] = countedEntry(nowMs, incidentId); // refreshed: this retry may crash too
+      const current = state?.tally ?? emptyTally();
+      assignments.set(o, { incidentId, counted: false, before: current, after: current });
+      continue;
+    }
+    const at = utc(o.occurredAt);
+    // Late arrivals (older than lastSeen) join the open incident rather than reopen history.
+    const join = state !== undefined && withinGroupWindow(state.lastSeen, at, policy.groupWindowMinutes);
+    const before = join && state?.tally ? state.tally : emptyTally();
+    const after = addToTally(before, memberOf(o), policy);
+    state =
+      join && state
+        ? { ...state, lastSeen: latestIso(state.lastSeen, at), tally: after }
+        : { groupKey, incidentId: incidentIdFor(groupKey, o.key), openedBy: o.key, firstSeen: at, lastSeen: at, tally: after, counted };
+    counted[o.key] = countedEntry(nowMs, state.incidentId);
+    assignments.set(o, { incidentId: state.incidentId, counted: true, before, after });
+  }
+  if (!state) throw new Error(`group ${groupKey}: nothing to assign`);
+  return { next: { ...state, counted }, assignments: occurrences.map((o) => assignments.get(o) as Assignment) };
 }

@@ -16,7 +16,8 @@ import { sendToDeadLetter } from "../../shared/dead-letter.ts";
 import { METRICS_NAMESPACE } from "../../shared/resources.ts";
 import { ingestOccurrence } from "./ingest-occurrence.ts";
 import { validateOccurrence } from "./validate.ts";
-import { type SqsHandler, sqsBatchHandler } from "../../shared/sqs-batch.ts";
+import { type SqsHandler, sqsBatchHandlerPerBatch } from "../../shared/sqs-batch.ts";
+import { type IngestBatch, ingestBatch } from "./ingest-batch.ts";
 
 export interface IngestDeps {
   sqs: SQSClient;
@@ -45,7 +46,7 @@ export function createIngestHandler(deps: IngestDeps): SqsHandler {
   };
   const count = (name: string) => deps.metrics?.addMetric(name, MetricUnit.Count, 1);
 
-  async function processRecord(record: SQSRecord): Promise<void> {
+  async function processRecord(batch: IngestBatch, record: SQSRecord): Promise<void> {
     const v = validateOccurrence(record.body);
     if (!v.ok) {
       // Never retried: it would fail the same way every time and block nothing else.
@@ -54,12 +55,20 @@ export function createIngestHandler(deps: IngestDeps): SqsHandler {
       count(`Poison${v.code}`);
       return;
     }
-    const outcome = await ingestOccurrence(ctx, v.occurrence);
+    const outcome = await ingestOccurrence(ctx, batch, v.occurrence);
     if (outcome.status === "ignored") logger.info("not a memory incident", { occurrenceKey: v.occurrence.key, reason: outcome.reason });
     count(outcome.status === "grouped" ? (outcome.trigger ? "OccurrenceAnalyzed" : "OccurrenceRepeat") : outcome.status === "duplicate" ? "OccurrenceDuplicate" : "OccurrenceIgnored");
   }
 
-  return sqsBatchHandler(processRecord, logger, deps.metrics);
+  // The records of a batch share their group and incident reads and writes (ingest-batch.ts).
+  return sqsBatchHandlerPerBatch(
+    () => {
+      const batch = ingestBatch(ctx.store, policy, ctx.now);
+      return (record) => processRecord(batch, record);
+    },
+    logger,
+    deps.metrics,
+  );
 }
 
 /** IngestDeps from the function environment (shared/config.ts): the Lambda entry and the sandbox both build ingest this way. */

@@ -2,25 +2,29 @@
  * The ingest protocol for one valid occurrence (docs/pipeline.md "Ingest protocol"):
  *
  * 1. occurrence marker `done`        -> duplicate, nothing to do
- * 2. no marker: pick the group's incident (group item, conditional), then claim the
- *    marker (`assigned`, conditional put: the first claim wins for good)
+ * 2. no marker: pick the group's incident and count the occurrence in its running tally
+ *    (group item, conditional; with the batch's other occurrences of the group), then claim
+ *    the marker (`assigned`, conditional put: the first claim wins for good)
  * 3. member item under the incident, node log / cluster eviction entries (idempotent puts)
  * 4. nothing more while the incident's first analysis is pending (it counts this member);
- *    else counts derived from the members; analyze request, or move stored counts forward
+ *    else the trigger from the tally; analyze request, or move stored counts forward
  * 5. marker -> `done`
- * A crash anywhere repeats steps 2-5 with the same incident id and the same members,
- * so counts come out the same; a resumed occurrence always re-triggers analyze
- * (analyze is idempotent), because the crashed attempt may not have sent it.
+ * A crash anywhere repeats steps 2-5 with the same incident id and the same members; the
+ * group item remembers the occurrence as counted, so counts come out the same. A resumed
+ * occurrence always re-triggers analyze (analyze is idempotent), because the crashed attempt
+ * may not have sent it.
  */
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { groupOf, incidentIdFor, nodeOf, notMemoryReason } from "../../shared/domain/grouping.ts";
-import { memberOf, summarizeMembers } from "../../shared/domain/members.ts";
+import { emptyTally, summaryOf } from "../../shared/domain/incident-tally.ts";
+import { memberOf } from "../../shared/domain/members.ts";
 import type { EscalationPolicy } from "../../shared/domain/policy.ts";
 import type { AnalyzeRequest } from "../../shared/schema/incident.ts";
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
 import type { PipelineStore } from "../../shared/storage/pipeline-store.ts";
-import { assignIncident } from "./group-state.ts";
+import type { Assignment } from "./group-state.ts";
+import type { IngestBatch } from "./ingest-batch.ts";
 import { decideTrigger, needsWindowCounts, type Trigger } from "./trigger.ts";
 import { shiftIso } from "../../shared/time.ts";
 
@@ -36,23 +40,23 @@ export interface IngestContext {
 export type IngestOutcome =
   | { status: "ignored"; reason: string }
   | { status: "duplicate"; incidentId: string }
-  /** `occurrences`: the incident's count, undefined when it was not counted (first analysis pending). */
+  /** `occurrences`: the incident's count, undefined when it was not counted here (first analysis pending, or resumed). */
   | { status: "grouped"; incidentId: string; occurrences?: number; trigger?: Trigger };
 
-
-export async function ingestOccurrence(c: IngestContext, o: Occurrence): Promise<IngestOutcome> {
+export async function ingestOccurrence(c: IngestContext, batch: IngestBatch, o: Occurrence): Promise<IngestOutcome> {
   const ignored = notMemoryReason(o);
   if (ignored) return { status: "ignored", reason: ignored };
   const { store, policy } = c;
   const group = groupOf(o);
-  let marker = await store.getOccurrence(o.key);
+  let marker = await batch.marker(o.key);
   if (marker?.state === "done") return { status: "duplicate", incidentId: marker.incidentId };
-  const resumed = marker !== undefined;
+  let resumed = marker !== undefined;
+  let tally: Assignment | undefined;
   if (!marker) {
-    const incidentId = await assignIncident(store, group.key, o, policy.groupWindowMinutes);
+    const assignment = await batch.assign(group.key, o);
     const claim = await store.claimOccurrence({
       key: o.key,
-      incidentId,
+      incidentId: assignment.incidentId,
       groupKey: group.key,
       state: "assigned",
       occurredAt: o.occurredAt,
@@ -62,6 +66,9 @@ export async function ingestOccurrence(c: IngestContext, o: Occurrence): Promise
     // finishes it (or fails and is retried by SQS, resuming from its marker).
     if (!claim.won) return { status: "duplicate", incidentId: claim.marker.incidentId };
     marker = claim.marker;
+    // Counted by an attempt that crashed before its claim: it may not have sent its trigger either.
+    if (assignment.counted) tally = assignment;
+    else resumed = true;
   }
   const incidentId = marker.incidentId;
   const member = memberOf(o);
@@ -82,34 +89,39 @@ export async function ingestOccurrence(c: IngestContext, o: Occurrence): Promise
   }
   if (o.kind === "PodEviction") await store.putClusterEviction(o.cluster, o.key, o.occurredAt);
 
-  const storedLevel = await store.getIncidentLevel(incidentId);
+  const storedLevel = await batch.level(incidentId);
   const opened = incidentId === incidentIdFor(group.key, o.key);
   if (!opened && !resumed && storedLevel === undefined) {
     // Not analysed yet: no trigger and no stored counts to move (decideTrigger); the pending first
-    // analysis counts this member (docs/pipeline.md), so skip reading the members in a storm.
-    await store.markOccurrenceDone(o.key);
+    // analysis counts this member (docs/pipeline.md).
+    await store.markOccurrenceDone(o.key, c.now().toISOString());
     c.logger?.info("occurrence grouped", { occurrenceKey: o.key, kind: o.kind, incidentId, trigger: "none (first analysis pending)" });
     return { status: "grouped", incidentId };
   }
-  const members = await store.listMembers(incidentId);
-  const summary = summarizeMembers(members, policy, o.kind);
+  // A resumed occurrence was counted by its crashed attempt: its trigger does not depend on the tally.
+  const before = tally?.before ?? emptyTally();
+  const summary = summaryOf(tally?.after ?? emptyTally(), o.kind);
   const correlationMs = policy.correlationWindowSeconds * 1000;
   const windowCounts = needsWindowCounts({ opened, resumed, storedLevel });
   const nodeOomNearby =
     windowCounts && o.kind === "ContainerOOM" && node !== undefined
-      ? (await store.queryNodeLog(o.cluster, node, shiftIso(o.occurredAt, -correlationMs), shiftIso(o.occurredAt, correlationMs))).some(
-          (e) => e.kind === "NodeOOM",
-        )
+      ? await store.nodeOomWithin(o.cluster, node, shiftIso(o.occurredAt, -correlationMs), shiftIso(o.occurredAt, correlationMs))
       : false;
+  // Only compared with the threshold: counting past it would read every eviction of the storm.
   const clusterEvictionsInWindow =
     windowCounts && o.kind === "PodEviction"
-      ? await store.countClusterEvictions(o.cluster, shiftIso(summary.lastSeen, -policy.massEviction.windowMinutes * 60_000), summary.lastSeen)
+      ? await store.countClusterEvictions(
+          o.cluster,
+          shiftIso(summary.lastSeen, -policy.massEviction.windowMinutes * 60_000),
+          summary.lastSeen,
+          policy.massEviction.count + 1,
+        )
       : undefined;
 
   const trigger = decideTrigger({
     occurrence: o,
     member,
-    members,
+    before,
     summary,
     opened,
     resumed,
@@ -123,9 +135,11 @@ export async function ingestOccurrence(c: IngestContext, o: Occurrence): Promise
     await c.sqs.send(new SendMessageCommand({ QueueUrl: c.analyzeQueueUrl, MessageBody: JSON.stringify(request) }));
   } else {
     const { occurrences, lastSeen, pods, containers, evictedPods } = summary;
-    await store.advanceIncidentCounts(incidentId, { occurrences, lastSeen, pods, containers, evictions: evictedPods.length }, c.now().toISOString());
+    await batch.advance(incidentId, { occurrences, lastSeen, pods, containers, evictions: evictedPods.length });
   }
-  await store.markOccurrenceDone(o.key);
-  c.logger?.info("occurrence grouped", { occurrenceKey: o.key, kind: o.kind, incidentId, occurrences: summary.occurrences, trigger: trigger ?? "none" });
-  return { status: "grouped", incidentId, occurrences: summary.occurrences, trigger };
+  // Without a trigger this is the occurrence's last action: nothing is posted for it.
+  await store.markOccurrenceDone(o.key, trigger ? undefined : c.now().toISOString());
+  const occurrences = tally ? summary.occurrences : undefined;
+  c.logger?.info("occurrence grouped", { occurrenceKey: o.key, kind: o.kind, incidentId, occurrences, trigger: trigger ?? "none" });
+  return { status: "grouped", incidentId, occurrences, trigger };
 }

@@ -4,7 +4,8 @@
  * the stored counts forward.
  */
 import { classify } from "../../shared/domain/classify.ts";
-import type { Member, MemberSummary } from "../../shared/domain/members.ts";
+import type { IncidentTally } from "../../shared/domain/incident-tally.ts";
+import { MAX_LISTED, type Member, type MemberSummary } from "../../shared/domain/members.ts";
 import type { EscalationPolicy } from "../../shared/domain/policy.ts";
 import type { AnalyzeRequest } from "../../shared/schema/incident.ts";
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
@@ -14,7 +15,9 @@ export type Trigger = AnalyzeRequest["trigger"];
 export interface TriggerInput {
   occurrence: Occurrence;
   member: Member;
-  members: Member[];
+  /** The incident's running tally before this occurrence (what was already seen). */
+  before: IncidentTally;
+  /** The incident's numbers with this occurrence. */
   summary: MemberSummary;
   /** This occurrence opened the incident. */
   opened: boolean;
@@ -52,16 +55,14 @@ export function decideTrigger(t: TriggerInput): Trigger | undefined {
   // A node OOM can have new victims with every report; container OOMs next to one become its victims.
   if (o.kind === "NodeOOM") return "correlation";
   if (o.kind === "ContainerOOM" && t.nodeOomNearby && t.storedLevel < TOP_LEVEL) return "correlation";
-  const others = t.members.filter((m) => m.key !== t.member.key);
-  const seen = (f: (m: Member) => string | undefined) => {
-    const v = f(t.member);
-    return v === undefined || others.some((m) => f(m) === v);
-  };
+  // A full list (MAX_LISTED distinct values) counts as seen: past that many pods, one more is no news.
+  const seen = (v: string | undefined, list: string[]) => v === undefined || list.includes(v) || list.length >= MAX_LISTED;
   // A new kind (pressure <-> eviction) changes the incident; for container OOMs so does a new
   // pod, container or node (different evidence). Another evicted pod in a storm does not:
   // the storm escalates through the counts below instead of one analysis per eviction.
-  if (!others.some((m) => m.kind === o.kind)) return "repeat";
-  if (o.kind === "ContainerOOM" && (!seen((m) => m.pod) || !seen((m) => m.container) || !seen((m) => m.node))) return "repeat";
+  const b = t.before;
+  if (!b.kinds.includes(o.kind)) return "repeat";
+  if (o.kind === "ContainerOOM" && (!seen(t.member.pod, b.pods) || !seen(t.member.container, b.containers) || !seen(t.member.node, b.nodes))) return "repeat";
   const { level } = classify({
     kind: t.summary.kind,
     occurrence: o,

@@ -9,10 +9,11 @@ import type { Forwarder } from "../../forwarder/forwarder.ts";
 import type { QueueId } from "../../shared/resources.ts";
 import { batchGetItems } from "../../shared/storage/batch-get.ts";
 import { fromIncidentItem, INCIDENT_SK, incidentPk } from "../../shared/storage/incident-item.ts";
-import { pipelineKeys } from "../../shared/storage/pipeline-items.ts";
+import { type OccurrenceMarker, pipelineKeys } from "../../shared/storage/pipeline-items.ts";
+import { incidentIdFor } from "../../shared/domain/grouping.ts";
 import { pendingMessages, queueCounts } from "../lambda-runner/queue-counts.ts";
 import type { QueueUrls } from "../local-aws.ts";
-import { type LatencySample, occurrenceLatencies, percentile, type SandboxReport } from "../report.ts";
+import { type LatencySample, latencySummary, type SandboxReport } from "../report.ts";
 import type { SlackSink } from "../slack-sink.ts";
 import type { StatusSnapshot } from "../status.ts";
 
@@ -26,6 +27,8 @@ export interface StatusQueryDeps {
   slackSink?: SlackSink;
   /** When each incident's notify record was handled (see wiring.ts). */
   notifiedAt: ReadonlyMap<string, readonly number[]>;
+  /** When each occurrence's analysis request was handled, by occurrence key (see wiring.ts). */
+  analyzedAt: ReadonlyMap<string, number>;
   /** Severity events the local EventBridge sink received so far. */
   severityEvents: () => number;
   startedAt: number;
@@ -79,9 +82,18 @@ export class StatusQueries {
 
   async report(scenario: string): Promise<SandboxReport> {
     const stats = this.deps.forwarder().stats();
-    const ids = await this.incidentIdsOf(this.observedKeys, true);
-    const samples = this.observed.map((s, i) => ({ ...s, incidentId: ids[i] }));
-    const latencies = occurrenceLatencies(samples, this.deps.notifiedAt);
+    const markers = await this.markersOf(this.observedKeys);
+    const samples = this.observed.map((s, i): LatencySample => {
+      const key = this.observedKeys[i] as string;
+      const m = markers.get(key);
+      return {
+        ...s,
+        incidentId: m?.incidentId,
+        opened: m !== undefined && m.incidentId === incidentIdFor(m.groupKey, key),
+        doneAt: m?.doneAt ? Date.parse(m.doneAt) : undefined,
+        analyzedAt: this.deps.analyzedAt.get(key),
+      };
+    });
     return {
       scenario,
       observed: Object.values(stats.observed).reduce((a, b) => a + b, 0),
@@ -90,7 +102,7 @@ export class StatusQueries {
       incidents: await this.incidentsByLevel(),
       slack: this.slackCounters(),
       deadLetters: await this.deadLetters(),
-      latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
+      latencyMs: latencySummary(samples, this.deps.notifiedAt),
       durationMs: Date.now() - this.deps.startedAt,
       severityEvents: this.deps.severityEvents(),
     };
@@ -102,6 +114,18 @@ export class StatusQueries {
 
   private batchGet(keys: Array<{ pk: string; sk: string }>): Promise<Record<string, unknown>[]> {
     return batchGetItems(this.deps.doc, this.deps.tableName, keys);
+  }
+
+  /** The occurrence markers of `keys` (fresh reads), by key; they also refresh the live status's cache. */
+  private async markersOf(keys: string[]): Promise<Map<string, OccurrenceMarker>> {
+    const out = new Map<string, OccurrenceMarker>();
+    for (const item of await this.batchGet([...new Set(keys)].map(pipelineKeys.occurrence))) {
+      const m = item as unknown as OccurrenceMarker;
+      if (typeof m.key !== "string" || typeof m.incidentId !== "string") continue;
+      out.set(m.key, m);
+      this.resolved.set(m.key, m.incidentId);
+    }
+    return out;
   }
 
   /** Incident ids of the occurrences seen in this run (occurrence marker items), in observation order. */

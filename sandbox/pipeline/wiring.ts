@@ -89,6 +89,8 @@ export interface SandboxHandlers {
   notify: SqsHandler;
   /** When each incident's notify record was handled successfully (latency figures). */
   notifiedAt: Map<string, number[]>;
+  /** When each occurrence's analysis request was handled successfully, by occurrence key (latency figures). */
+  analyzedAt: Map<string, number>;
 }
 
 export function createSandboxHandlers(input: SandboxHandlerInput): SandboxHandlers {
@@ -97,10 +99,17 @@ export function createSandboxHandlers(input: SandboxHandlerInput): SandboxHandle
   const ingestClients = input.clientsFor("ingest");
   const ingest = createIngestHandler({ ...ingestDepsFromEnv(env, ingestClients), logger: logger("oomwatch-ingest") });
   const analyzeClients = input.clientsFor("analyze");
-  const analyze = createAnalyzeHandler({ ...analyzeDepsFromEnv(env, { ...analyzeClients, secrets: input.secrets }), logger: logger("oomwatch-analyze") });
+  const analyzedAt = new Map<string, number>();
+  const analyze = recordHandled(
+    createAnalyzeHandler({ ...analyzeDepsFromEnv(env, { ...analyzeClients, secrets: input.secrets }), logger: logger("oomwatch-analyze") }),
+    (body, now) => {
+      const key = occurrenceKeyOf(body);
+      if (key) analyzedAt.set(key, now);
+    },
+  );
   const notifyClients = input.clientsFor("notify");
   const notifiedAt = new Map<string, number[]>();
-  const notify = recordNotifications(
+  const notify = recordHandled(
     createNotifyHandler({
       ...notifyDepsFromEnv(env, { ...notifyClients, eventbridge: notifyClients.eventbridge ?? input.eventbridge }, input.slack),
       logger: logger("oomwatch-notify"),
@@ -108,34 +117,38 @@ export function createSandboxHandlers(input: SandboxHandlerInput): SandboxHandle
       // Twice the function timeout the runner applies (capped to a shortened visibility timeout in tests).
       leaseMs: 2000 * functionFromResources("notify", input.queues, async () => {}).timeoutSeconds,
     }),
-    notifiedAt,
+    (body, now) => {
+      const id = parsed(body)?.incidentId;
+      if (typeof id !== "string") return;
+      const list = notifiedAt.get(id) ?? [];
+      list.push(now);
+      notifiedAt.set(id, list);
+    },
   );
-  return { ingest, analyze, notify, notifiedAt };
+  return { ingest, analyze, notify, notifiedAt, analyzedAt };
 }
 
-/** Wraps notify to note when each incident's record was handled successfully (latency figures). */
-function recordNotifications(handler: SqsHandler, notifiedAt: Map<string, number[]>): SqsHandler {
+/** Wraps a handler to note each record it handled successfully, with the time (latency figures). */
+function recordHandled(handler: SqsHandler, note: (body: string, now: number) => void): SqsHandler {
   return async (event: SQSEvent, context) => {
     const response = await handler(event, context);
     const failed = new Set((response ?? { batchItemFailures: [] }).batchItemFailures.map((f) => f.itemIdentifier));
     const now = Date.now();
-    for (const record of event.Records) {
-      if (failed.has(record.messageId)) continue;
-      const id = incidentIdOf(record.body);
-      if (!id) continue;
-      const list = notifiedAt.get(id) ?? [];
-      list.push(now);
-      notifiedAt.set(id, list);
-    }
+    for (const record of event.Records) if (!failed.has(record.messageId)) note(record.body, now);
     return response;
   };
 }
 
-function incidentIdOf(body: string): string | undefined {
+function parsed(body: string): { incidentId?: unknown; occurrence?: { key?: unknown } } | undefined {
   try {
-    const parsed = JSON.parse(body) as { incidentId?: unknown };
-    return typeof parsed.incidentId === "string" ? parsed.incidentId : undefined;
+    return JSON.parse(body) as { incidentId?: unknown; occurrence?: { key?: unknown } };
   } catch {
     return undefined;
   }
+}
+
+/** An AnalyzeRequest's occurrence key. */
+function occurrenceKeyOf(body: string): string | undefined {
+  const key = parsed(body)?.occurrence?.key;
+  return typeof key === "string" ? key : undefined;
 }

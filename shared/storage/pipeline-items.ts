@@ -10,10 +10,12 @@
  * | incident member    | `INC#<incidentId>`              | `MEMBER#<occurredAt UTC>#<occKey>` |
  * | node log           | `NODELOG#<cluster>#<node>`      | `<occurredAt UTC>#<occKey>`        |
  * | cluster evictions  | `EVICTIONS#<cluster>`           | `<occurredAt UTC>#<occKey>`        |
+ * | node OOMs          | `NODEOOMS#<cluster>#<node>`     | `<occurredAt UTC>#<occKey>`        |
  *
  * Members share the incident's partition: counts, pods and time windows of an
  * incident are one Query, and a Put of the same member is a no-op (idempotent).
  */
+import type { IncidentTally } from "../domain/incident-tally.ts";
 import type { IncidentKind } from "../schema/occurrence.ts";
 import { utc } from "../time.ts";
 
@@ -27,6 +29,8 @@ export const pipelineKeys = {
   member: (incidentId: string, occurredAt: string, key: string) => ({ pk: `INC#${incidentId}`, sk: `${MEMBER_PREFIX}${utc(occurredAt)}#${key}` }),
   nodeLog: (cluster: string, node: string) => `NODELOG#${cluster}#${node}`,
   clusterEvictions: (cluster: string) => `EVICTIONS#${cluster}`,
+  /** The node log's NodeOOM entries again, alone: "a node OOM nearby?" reads one item, not every container OOM on the node. */
+  nodeOoms: (cluster: string, node: string) => `NODEOOMS#${cluster}#${node}`,
   timed: (occurredAt: string, key: string) => `${utc(occurredAt)}#${key}`,
 };
 
@@ -42,6 +46,12 @@ export interface OccurrenceMarker {
   occurredAt: string;
   /** The occurrence itself (JSON), so analyze can re-read any member's snapshot. */
   body: string;
+  /**
+   * When ingest took the occurrence's last action: it sent no analysis (counts only, or the
+   * incident's pending first analysis covers it). Absent when an analysis was requested: then
+   * the last action is analyze's or notify's. The sandbox's latency figures end here.
+   */
+  doneAt?: string;
 }
 
 export interface GroupState {
@@ -51,6 +61,16 @@ export interface GroupState {
   openedBy: string;
   firstSeen: string;
   lastSeen: string;
+  /** Optimistic concurrency: every write sets version + 1 on condition of the version it read (absent before the running tally). */
+  version?: number;
+  /** Running summary of the current incident (shared/domain/incident-tally.ts); absent on groups written before it. */
+  tally?: IncidentTally;
+  /**
+   * Occurrences counted recently: key -> `<counted at, epoch ms>|<incident id>`. A retry after a
+   * crash (or a concurrent duplicate) finds its key here and is not counted again; entries expire
+   * once no retry can still come (functions/ingest/group-state.ts).
+   */
+  counted?: Record<string, string>;
 }
 
 export interface NodeLogEntry {

@@ -10,6 +10,7 @@ import type { Member } from "../domain/members.ts";
 import { utc } from "../time.ts";
 import { type GroupState, MEMBER_PREFIX, type NodeLogEntry, type OccurrenceMarker, pipelineKeys, WINDOW_STATE_DAYS } from "./pipeline-items.ts";
 import { expiresAt } from "./ttl.ts";
+import { batchGetItems } from "./batch-get.ts";
 
 const strip = <T>(item: Record<string, unknown>): T => {
   const { pk: _pk, sk: _sk, expiresAt: _e, ...rest } = item;
@@ -51,15 +52,16 @@ export class PipelineStore {
     }
   }
 
-  async markOccurrenceDone(key: string): Promise<void> {
+  /** `doneAt`: ingest took the occurrence's last action (OccurrenceMarker.doneAt). */
+  async markOccurrenceDone(key: string, doneAt?: string): Promise<void> {
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: pipelineKeys.occurrence(key),
-        UpdateExpression: "SET #s = :done",
+        UpdateExpression: doneAt ? "SET #s = :done, doneAt = :at" : "SET #s = :done",
         ConditionExpression: "attribute_exists(pk)",
         ExpressionAttributeNames: { "#s": "state" },
-        ExpressionAttributeValues: { ":done": "done" },
+        ExpressionAttributeValues: { ":done": "done", ...(doneAt ? { ":at": doneAt } : {}) },
       }),
     );
   }
@@ -70,17 +72,23 @@ export class PipelineStore {
   }
 
   /**
-   * Opens a new incident for the group, replacing `previousIncidentId` (or none).
-   * False when someone else changed the group first: re-read and decide again.
+   * Writes the group (incident choice, running tally, counted keys) if nobody wrote it since
+   * it was read: `read` is the item as read (undefined: there was none). False when another
+   * writer came first: re-read and decide again.
    */
-  async openGroup(next: GroupState, previousIncidentId: string | undefined): Promise<boolean> {
+  async putGroup(next: GroupState, read: GroupState | undefined): Promise<boolean> {
+    const condition =
+      read === undefined
+        ? { ConditionExpression: "attribute_not_exists(pk)" }
+        : read.version === undefined
+          ? { ConditionExpression: "attribute_not_exists(version)" }
+          : { ConditionExpression: "version = :v", ExpressionAttributeValues: { ":v": read.version } };
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...pipelineKeys.group(next.groupKey), ...next, expiresAt: expiresAt(next.lastSeen) },
-          ConditionExpression: previousIncidentId === undefined ? "attribute_not_exists(pk)" : "incidentId = :prev",
-          ...(previousIncidentId === undefined ? {} : { ExpressionAttributeValues: { ":prev": previousIncidentId } }),
+          Item: { ...pipelineKeys.group(next.groupKey), ...next, version: (read?.version ?? 0) + 1, expiresAt: expiresAt(next.lastSeen) },
+          ...condition,
         }),
       );
       return true;
@@ -90,24 +98,10 @@ export class PipelineStore {
     }
   }
 
-  /** Moves the group's lastSeen forward (never back). False when the group now holds another incident. */
-  async touchGroup(groupKey: string, incidentId: string, lastSeen: string): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: pipelineKeys.group(groupKey),
-          UpdateExpression: "SET lastSeen = :t, expiresAt = :exp",
-          ConditionExpression: "incidentId = :id AND lastSeen < :t",
-          ExpressionAttributeValues: { ":id": incidentId, ":t": utc(lastSeen), ":exp": expiresAt(lastSeen) },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-      const g = await this.getGroup(groupKey);
-      return g?.incidentId === incidentId;
-    }
+  /** Occurrence markers by key, one BatchGet per 100 (consistent: a retry must see its crashed attempt's claim). */
+  async getOccurrences(keys: string[]): Promise<Map<string, OccurrenceMarker>> {
+    const items = await batchGetItems(this.doc, this.tableName, keys.map(pipelineKeys.occurrence), { consistent: true });
+    return new Map(items.map((i) => strip<OccurrenceMarker>(i)).map((m) => [m.key, m]));
   }
 
   async putMember(incidentId: string, member: Member): Promise<void> {
@@ -134,22 +128,37 @@ export class PipelineStore {
   }
 
   async putNodeLog(cluster: string, node: string, entry: NodeLogEntry): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: pipelineKeys.nodeLog(cluster, node),
-          sk: pipelineKeys.timed(entry.occurredAt, entry.key),
-          ...entry,
-          expiresAt: expiresAt(entry.occurredAt, WINDOW_STATE_DAYS),
-        },
-      }),
-    );
+    const pks = [pipelineKeys.nodeLog(cluster, node), ...(entry.kind === "NodeOOM" ? [pipelineKeys.nodeOoms(cluster, node)] : [])];
+    for (const pk of pks) {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk, sk: pipelineKeys.timed(entry.occurredAt, entry.key), ...entry, expiresAt: expiresAt(entry.occurredAt, WINDOW_STATE_DAYS) },
+        }),
+      );
+    }
   }
 
-  /** Node log entries with `from <= occurredAt <= to`. */
-  async queryNodeLog(cluster: string, node: string, from: string, to: string): Promise<NodeLogEntry[]> {
-    const items = await this.queryAll(pipelineKeys.nodeLog(cluster, node), utc(from), `${utc(to)}\uffff`);
+  /** Whether the node had a NodeOOM with `from <= occurredAt <= to` (reads at most one entry). */
+  async nodeOomWithin(cluster: string, node: string, from: string, to: string): Promise<boolean> {
+    let count = 0;
+    await this.query(
+      pipelineKeys.nodeOoms(cluster, node),
+      utc(from),
+      `${utc(to)}\uffff`,
+      "COUNT",
+      (page) => {
+        count += page.Count ?? 0;
+      },
+      () => 1 - count,
+    );
+    return count > 0;
+  }
+
+  /** Node log entries with `from <= occurredAt <= to`; `nodeOomsOnly`: just its NodeOOM entries (not every container OOM on the node). */
+  async queryNodeLog(cluster: string, node: string, from: string, to: string, nodeOomsOnly = false): Promise<NodeLogEntry[]> {
+    const pk = nodeOomsOnly ? pipelineKeys.nodeOoms(cluster, node) : pipelineKeys.nodeLog(cluster, node);
+    const items = await this.queryAll(pk, utc(from), `${utc(to)}\uffff`);
     return items.map((i) => strip<NodeLogEntry>(i));
   }
 
@@ -166,11 +175,22 @@ export class PipelineStore {
     );
   }
 
-  async countClusterEvictions(cluster: string, from: string, to: string): Promise<number> {
+  /**
+   * Evictions in the cluster within [from, to]. With `upTo`, counting stops there (the Query reads at
+   * most that many entries): enough for a threshold check, and it does not grow with the storm.
+   */
+  async countClusterEvictions(cluster: string, from: string, to: string, upTo?: number): Promise<number> {
     let count = 0;
-    await this.query(pipelineKeys.clusterEvictions(cluster), utc(from), `${utc(to)}\uffff`, "COUNT", (page) => {
-      count += page.Count ?? 0;
-    });
+    await this.query(
+      pipelineKeys.clusterEvictions(cluster),
+      utc(from),
+      `${utc(to)}\uffff`,
+      "COUNT",
+      (page) => {
+        count += page.Count ?? 0;
+      },
+      upTo === undefined ? undefined : () => upTo - count,
+    );
     return count;
   }
 
@@ -186,6 +206,15 @@ export class PipelineStore {
       }),
     );
     return typeof out.Item?.level === "number" ? out.Item.level : undefined;
+  }
+
+  /** The stored levels of several incidents (only `level` is read): one BatchGet; absent = not analysed yet. */
+  async getIncidentLevels(incidentIds: string[]): Promise<Map<string, number>> {
+    const keys = incidentIds.map((id) => ({ pk: incidentPk(id), sk: INCIDENT_SK }));
+    const items = await batchGetItems(this.doc, this.tableName, keys, { consistent: true, attributes: ["pk", "level"] });
+    const levels = new Map<string, number>();
+    for (const i of items) if (typeof i.level === "number") levels.set(String(i.pk).slice(incidentPk("").length), i.level);
+    return levels;
   }
 
   /** The raw incident item (with storage attributes), or undefined before analyze first wrote it. */
@@ -239,9 +268,18 @@ export class PipelineStore {
   }
 
   /** Every page of `pk` with `from <= sk <= to` (consistent reads: retries must see their own writes). */
-  private async query(pk: string, from: string, to: string, select: "COUNT" | "ALL_ATTRIBUTES", onPage: (page: QueryCommandOutput) => void) {
+  private async query(
+    pk: string,
+    from: string,
+    to: string,
+    select: "COUNT" | "ALL_ATTRIBUTES",
+    onPage: (page: QueryCommandOutput) => void,
+    remaining?: () => number,
+  ) {
     let start: Record<string, unknown> | undefined;
     do {
+      const limit = remaining?.();
+      if (limit !== undefined && limit <= 0) return;
       const page = await this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
@@ -250,6 +288,7 @@ export class PipelineStore {
           Select: select,
           ExclusiveStartKey: start,
           ConsistentRead: true,
+          Limit: limit,
         }),
       );
       onPage(page);

@@ -1,8 +1,9 @@
 /** Pure parts of the benchmarks: verdicts, the table, Slack parent counting, the generated storm, bundling options. */
 import { describe, expect, it } from "vitest";
-import { formatTable, median, verdict, type BenchResult } from "../../bench/results.ts";
+import { duplicateFigureIds, formatTable, median, verdict, type BenchResult } from "../../bench/results.ts";
 import { countSlackParents } from "../../bench/storm-checks.ts";
 import { STORM_QUICK, stormCounts, stormScenario } from "../../bench/storm-scenario.ts";
+import { grownStorm } from "../../bench/storm.ts";
 import type { SinkMessage } from "../../sandbox/slack-sink.ts";
 import { ESM_REQUIRE_SHIM, FUNCTION_BUNDLING, functionEsbuildOptions } from "../../shared/function-bundling.ts";
 
@@ -28,7 +29,7 @@ describe("formatTable", () => {
     id: "t",
     title: "Thing",
     params: {},
-    figures: [{ name: "speed", value: 12.345, unit: "ms", target: { op: "<=", value: 10 }, note: "median of 5" }],
+    figures: [{ id: "t.speed", name: "speed", value: 12.345, unit: "ms", target: { op: "<=", value: 10 }, note: "median of 5" }],
     checks: [
       { name: "lost = 0", ok: true, detail: "0 lost" },
       { name: "duplicated = 0", ok: false, detail: "2 duplicates" },
@@ -112,5 +113,30 @@ describe("functionEsbuildOptions", () => {
       banner: { js: ESM_REQUIRE_SHIM },
     });
     expect(o.external).toBeUndefined();
+  });
+});
+
+describe("figure ids", () => {
+  const result = (id: string, ...ids: string[]): BenchResult => ({
+    id,
+    title: id,
+    params: {},
+    figures: ids.map((f) => ({ id: f, name: f, value: 1, unit: "" })),
+    checks: [],
+    durationMs: 1,
+  });
+
+  it("finds an id used by two figures, also across benchmarks", () => {
+    expect(duplicateFigureIds([result("a", "a.x", "a.y"), result("b", "b.x")])).toEqual([]);
+    expect(duplicateFigureIds([result("a", "a.x", "a.x"), result("b", "a.y", "a.y")])).toEqual(["a.x", "a.y"]);
+  });
+});
+
+describe("the storm's growth run", () => {
+  it("has the same incidents with 4x the occurrences each", () => {
+    const base = stormCounts(STORM_QUICK);
+    const grown = grownStorm(STORM_QUICK);
+    expect({ services: grown.services, nodes: grown.nodes }).toEqual({ services: STORM_QUICK.services, nodes: STORM_QUICK.nodes });
+    expect(stormCounts(grown)).toEqual({ ContainerOOM: base.ContainerOOM * 4, PodEviction: base.PodEviction * 4 });
   });
 });

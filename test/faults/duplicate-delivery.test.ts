@@ -20,8 +20,13 @@ it("every incident is stored once with exact counts and one Slack parent when ev
   await drain(run);
 
   expect(await collectOutcome(run.pipeline)).toEqual(expectedStormOutcome());
-  // The fault really happened at each hop: every occurrence (21) and every analyze/notify request went twice.
+  // The fault really happened at each hop: every occurrence (21) went twice, and so did at least
+  // one analyze and one notify request per incident. How many more there are depends on timing,
+  // by design: while an incident's first analysis is pending, ingest requests none for its further
+  // occurrences (the first analysis counts them), so escalations may or may not need a request of
+  // their own. Only the one per incident, from the occurrence that opened it, is certain.
+  const incidents = expectedStormOutcome().incidents.length;
   expect(duplicated.forwarder.duplicated).toBeGreaterThanOrEqual(21);
-  expect(duplicated.ingest.duplicated).toBeGreaterThanOrEqual(12);
-  expect(duplicated.analyze.duplicated).toBeGreaterThanOrEqual(12);
+  expect(duplicated.ingest.duplicated).toBeGreaterThanOrEqual(incidents);
+  expect(duplicated.analyze.duplicated).toBeGreaterThanOrEqual(incidents);
 });

@@ -1,21 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { decideTrigger, needsWindowCounts, type TriggerInput } from "../../functions/ingest/trigger.ts";
-import { memberOf, summarizeMembers } from "../../shared/domain/members.ts";
+import { addToTally, summaryOf, tallyOf } from "../../shared/domain/incident-tally.ts";
+import { memberOf } from "../../shared/domain/members.ts";
 import { DEFAULT_POLICY } from "../../shared/domain/policy.ts";
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
 import { at, containerOom, eviction, evictionStorm, memoryPressure, nodeOom } from "../domain/fixtures.ts";
 
 /**
  * What ingest hands decideTrigger for `o` joining an incident that already holds `earlier`
- * (the members and summary include `o`, as ingest stores the member first).
+ * (the running tally before `o`, and the summary with it).
  */
 function input(o: Occurrence, earlier: Occurrence[], over: Partial<TriggerInput> = {}): TriggerInput {
-  const members = [...earlier, o].map(memberOf);
+  const before = tallyOf(earlier.map(memberOf), DEFAULT_POLICY);
   return {
     occurrence: o,
     member: memberOf(o),
-    members,
-    summary: summarizeMembers(members, DEFAULT_POLICY, o.kind),
+    before,
+    summary: summaryOf(addToTally(before, memberOf(o), DEFAULT_POLICY), o.kind),
     opened: false,
     resumed: false,
     storedLevel: 1,

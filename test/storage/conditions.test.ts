@@ -1,7 +1,9 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { describe, expect, test } from "vitest";
-import { assignIncident } from "../../functions/ingest/group-state.ts";
-import type { Occurrence } from "../../shared/schema/occurrence.ts";
+import { assignIncidents } from "../../functions/ingest/group-state.ts";
+import { DEFAULT_POLICY } from "../../shared/domain/policy.ts";
+import { tallyOf } from "../../shared/domain/incident-tally.ts";
+import { containerOom } from "../domain/fixtures.ts";
 import { isConditionFailure, WriteContentionError } from "../../shared/storage/conditions.ts";
 import type { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 
@@ -16,15 +18,14 @@ describe("conditional writes", () => {
   test("a group that every attempt loses signals WriteContentionError", async () => {
     let touches = 0;
     const store = {
-      getGroup: async () => ({ groupKey: "g", incidentId: "inc-1", openedBy: "k0", firstSeen: "2024-05-01T10:00:00.000Z", lastSeen: "2024-05-01T10:00:00.000Z" }),
-      touchGroup: async () => {
+      getGroup: async () => ({ groupKey: "g", incidentId: "inc-1", openedBy: "k0", firstSeen: "2024-05-01T10:00:00.000Z", lastSeen: "2024-05-01T10:00:00.000Z", version: 1, tally: tallyOf([], DEFAULT_POLICY) }),
+      putGroup: async () => {
         touches++;
         return false; // another writer moved the group each time
       },
-      openGroup: async () => false,
     } as unknown as PipelineStore;
-    const o = { key: "k1", occurredAt: "2024-05-01T10:01:00Z" } as Occurrence;
-    const err = await assignIncident(store, "g", o, 30).catch((e: unknown) => e);
+    const o = containerOom({ finishedAt: "2024-05-01T10:01:00Z" });
+    const err = await assignIncidents(store, "g", [o], DEFAULT_POLICY, () => new Date()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WriteContentionError);
     expect(err).toMatchObject({ name: "WriteContentionError", subject: "group g", attempts: touches });
     expect(touches).toBeGreaterThan(1);
