@@ -33,6 +33,7 @@ export interface SeverityEventDetail {
   occurrences: number;
   firstSeen: string;
   lastSeen: string;
-  runbook: string;
+  /** Link to the level's runbook; absent when RUNBOOK_BASE_URL is not configured. */
+  runbook?: string;
   slack?: { channel: string; ts: string; permalink?: string };
 }

@@ -10,7 +10,7 @@ import { type SeverityEventDetail, severityDetailType } from "../../shared/sever
 export function severityEventDetail(
   i: Incident,
   change: "new" | "escalated",
-  extra: { previousLevel?: Level; runbook: string; slack?: { channel: string; ts: string; permalink?: string } },
+  extra: { previousLevel?: Level; runbook?: string | undefined; slack?: { channel: string; ts: string; permalink?: string } },
 ): SeverityEventDetail {
   return {
     version: 1,
@@ -31,7 +31,7 @@ export function severityEventDetail(
     occurrences: i.occurrences,
     firstSeen: i.firstSeen,
     lastSeen: i.lastSeen,
-    runbook: extra.runbook,
+    ...(extra.runbook ? { runbook: extra.runbook } : {}),
     ...(extra.slack ? { slack: extra.slack } : {}),
   };
 }
