@@ -14,7 +14,13 @@ export const SandboxReportSchema = z.object({
   forwarded: z.number().int().nonnegative(),
   /** Stored incidents by their current level. */
   incidents: z.object({ "1": z.number().int(), "2": z.number().int(), "3": z.number().int() }),
-  slack: z.object({ posted: z.number().int(), updated: z.number().int(), threadReplies: z.number().int() }),
+  slack: z.object({
+    posted: z.number().int(),
+    updated: z.number().int(),
+    threadReplies: z.number().int(),
+    /** Visible characters of the longest top-level message version posted (edits included): a parent must fit one screen. */
+    longestParent: z.number().int().nonnegative().optional(),
+  }),
   deadLetters: z.object({ events: z.number().int(), analyze: z.number().int(), notify: z.number().int() }),
   /** From the forwarder seeing an occurrence to the first Slack call for its incident at or after that moment. */
   latencyMs: z.object({ p50: z.number(), p99: z.number() }),

@@ -16,7 +16,6 @@ import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { WebClient } from "@slack/web-api";
 import type { SQSRecord } from "aws-lambda";
-import { FunctionEnvSchema } from "../../shared/config.ts";
 import { IncidentNotifier } from "./notify-incident.ts";
 import type { RoutingConfig } from "./routing.ts";
 import { NotifyError } from "./slack-errors.ts";

@@ -14,6 +14,7 @@ import { pendingMessages, queueCounts } from "../lambda-runner/queue-counts.ts";
 import type { QueueUrls } from "../local-aws.ts";
 import { type LatencySample, occurrenceLatencies, percentile, type SandboxReport } from "../report.ts";
 import type { SlackSink } from "../slack-sink.ts";
+import { longestParent } from "../slack-sink/render.ts";
 import type { StatusSnapshot } from "../status.ts";
 
 export interface StatusQueryDeps {
@@ -88,7 +89,7 @@ export class StatusQueries {
       observedByKind: { ...stats.observed },
       forwarded: stats.sent,
       incidents: await this.incidentsByLevel(),
-      slack: this.slackCounters(),
+      slack: { ...this.slackCounters(), ...(this.deps.slackSink ? { longestParent: longestParent(this.deps.slackSink.messages()) } : {}) },
       deadLetters: await this.deadLetters(),
       latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
       durationMs: Date.now() - this.deps.startedAt,

@@ -4,13 +4,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { parentMessage, runbookReply } from "../../functions/notify/message.ts";
-import { renderMessage } from "../../sandbox/slack-sink/render.ts";
+import type { Route } from "../../functions/notify/routing.ts";
+import { visibleText as visible } from "../../sandbox/slack-sink/render.ts";
 import { containerOom, nodeOom, podEviction } from "./fixtures.ts";
 
-const route = { channel: "#oom-alerts" };
-/** The text a reader sees, as the sandbox renders it (without the sink's channel/ts line). */
-const visible = (m: { text: string; blocks: unknown[] }) =>
-  renderMessage({ channel: "C1", channelName: "oom-alerts", ts: "1.0", text: m.text, blocks: m.blocks, edits: [] }).split("\n").slice(1).join("\n");
+const route: Route = { channel: "#oom-alerts", source: "default" };
 
 describe("parent message", () => {
   it("stays within 2,000 visible characters even for a storm with long messages and logs", () => {

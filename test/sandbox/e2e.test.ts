@@ -46,6 +46,18 @@ describe("sandbox end to end", { timeout: 240_000 }, () => {
     // The secret literal in the scenario's env must never reach Slack or the terminal.
     expect(output).not.toContain("hunter2-Pr0d-ledger");
     expect(output).toContain("Escalated to Level 2");
+    // Concise parents: every version of every parent fits one screen; the runbook is in the thread.
+    expect(report.slack.longestParent).toBeGreaterThan(0);
+    expect(report.slack.longestParent).toBeLessThanOrEqual(2000);
+    expect(output).toContain("First steps");
+  });
+
+  it("storm: every parent stays within 2,000 characters", async () => {
+    const { result, report } = await run("storm");
+    expect(report.slack.posted).toBeGreaterThan(0);
+    expect(report.slack.longestParent).toBeLessThanOrEqual(2000);
+    expect(report.deadLetters).toEqual({ events: 0, analyze: 0, notify: 0 });
+    expect(result.exitCode).toBe(0);
   });
 
   it("quiet: a healthy cluster with look-alikes reports nothing", async () => {
@@ -53,7 +65,7 @@ describe("sandbox end to end", { timeout: 240_000 }, () => {
     expect(report.observed).toBe(0);
     expect(report.forwarded).toBe(0);
     expect(report.incidents).toEqual({ "1": 0, "2": 0, "3": 0 });
-    expect(report.slack).toEqual({ posted: 0, updated: 0, threadReplies: 0 });
+    expect(report.slack).toEqual({ posted: 0, updated: 0, threadReplies: 0, longestParent: 0 });
     expect(report.deadLetters).toEqual({ events: 0, analyze: 0, notify: 0 });
     expect(result.exitCode).toBe(0);
   });
