@@ -123,6 +123,11 @@ export const INCIDENTS_TABLE = {
     byNode: { name: "byNode", partitionKey: "nodeKey", sortKey: "timeKey" },
     /** `LEVEL#<cluster>#<level>` */
     byLevel: { name: "byLevel", partitionKey: "levelKey", sortKey: "timeKey" },
+    /**
+     * Open incidents only (`openKey` = `OPEN`, removed on resolution), sorted by `openSort` =
+     * `<lastSeen ISO>#<incident id>`: the incidents quiet since a moment are one range query.
+     */
+    byOpen: { name: "byOpen", partitionKey: "openKey", sortKey: "openSort" },
   },
 } as const satisfies {
   name: string;

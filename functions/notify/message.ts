@@ -11,6 +11,7 @@ import type { IncidentKind } from "../../shared/schema/occurrence.ts";
 import { stepsFor, type FilledStep } from "../../shared/runbooks/fill.ts";
 import { runbookDocPath } from "../../shared/runbooks/runbooks.ts";
 import { causeLabel } from "./cause-labels.ts";
+import { resolvedAfterMinutes } from "./severity-event.ts";
 import { cutMrkdwn, fitBlocks, SLACK_LIMITS } from "./limits.ts";
 import { codeBlock, codeSpan, escapeMrkdwn, escapeWithin, link, slackDate } from "./mrkdwn.ts";
 import type { Route } from "./routing.ts";
@@ -217,6 +218,7 @@ function evidenceBlocks(i: Incident): KnownBlock[] {
 function leadBlock(i: Incident, opts: MessageOptions): KnownBlock {
   const parts = [`*Respond within ${RESPONSE_MINUTES[i.level]} min* · ${runbookRef(opts.runbookBaseUrl, i.level)}`];
   if (opts.route.mention) parts[0] = `${opts.route.mention} ${parts[0]}`;
+  if (i.status === "resolved") parts.unshift(`:white_check_mark: *${resolvedSummary(i)}*`);
   if (i.escalation.from !== undefined) {
     const reasons = i.escalation.reasons.map((r) => escapeWithin(r, 300)).join("; ");
     parts.push(`:arrow_double_up: Escalated from Level ${i.escalation.from}${reasons ? `: ${reasons}` : ""}`);
@@ -271,6 +273,17 @@ function header(i: Incident): KnownBlock {
 function fallback(i: Incident, prefix = ""): string {
   const text = `${prefix}Level ${i.level} ${KIND_LABEL[i.kind]} in ${i.cluster}: ${escapeMrkdwn(subject(i))}. ${whatHappened(i)} Respond within ${RESPONSE_MINUTES[i.level]} min.`;
   return cutMrkdwn(text, 3000);
+}
+
+/** `Resolved after 42 min, 5 occurrences` (from the first occurrence to the resolution). */
+export function resolvedSummary(i: Incident): string {
+  return `Resolved after ${resolvedAfterMinutes(i)} min, ${plural(i.occurrences, "occurrence")}`;
+}
+
+/** The one thread reply that says the incident is over. */
+export function resolvedReply(i: Incident): SlackMessage {
+  const line = `:white_check_mark: *${resolvedSummary(i)}.* No occurrence since ${slackDate(i.lastSeen)}; the next one opens a new incident.`;
+  return { text: cutMrkdwn(`${resolvedSummary(i)}: Level ${i.level} ${KIND_LABEL[i.kind]} ${escapeMrkdwn(subject(i))}`, 3000), blocks: [mrkdwn(line)] };
 }
 
 /** Causes, pods and victims the parent lists before "and N more". */

@@ -8,9 +8,9 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { Incident, Level, NotifyRequest } from "../../shared/schema/incident.ts";
-import { parentMessage, runbookReply, runbookUrl, threadReply, type MessageOptions, type SlackMessage } from "./message.ts";
+import { parentMessage, resolvedReply, runbookReply, runbookUrl, threadReply, type MessageOptions, type SlackMessage } from "./message.ts";
 import { routesFor, type Route, type RoutingConfig } from "./routing.ts";
-import { putSeverityEvent, severityEventDetail } from "./severity-event.ts";
+import { putResolvedEvent, putSeverityEvent, resolvedEventDetail, severityEventDetail } from "./severity-event.ts";
 import { asNotifyError, classifySlackError, NotifyError, slackCall } from "./slack-errors.ts";
 import { VictimLinker } from "./node-victims.ts";
 import { incidentMetadata, type MessageRole, type SlackPoster } from "./slack-poster.ts";
@@ -203,6 +203,37 @@ export class IncidentNotifier {
     return "updated";
   }
 
+  /**
+   * The resolver closed the incident: the parent (and ops copy) say so, one thread reply,
+   * the resolved event; then it leaves the resolver's index. Without a parent of its own
+   * (a node-OOM victim, or never posted) there is nothing to show.
+   */
+  private async resolve(req: NotifyRequest, ref: SlackRef | null): Promise<NotifyOutcome> {
+    const i = req.incident;
+    const { poster, refs } = this.deps;
+    if (!ref || isReplyOnly(ref)) {
+      await refs.closed(i.id);
+      return "stale";
+    }
+    const { owner, ops } = routesFor(i, this.deps.routing);
+    const parent = ref.partOf ? this.victims.ownParentMessage(i, ref) : parentMessage(i, this.options({ ...owner, channel: ref.channel }, "owner", ref.missingChannel));
+    await slackCall("chat.update", () => poster.update(ref, parent, incidentMetadata(i, "owner", req.revision)));
+    if (ref.ops && ops) {
+      const opsRef = ref.ops;
+      await slackCall("chat.update (ops)", () => poster.update(opsRef, parentMessage(i, this.options(ops, "ops")), incidentMetadata(i, "ops", req.revision)));
+    }
+    // Put the event while Slack does not show the resolution stored yet: at-least-once, like the severity events.
+    const first = !ref.resolved;
+    const replied = await this.ensureReply(i, ref, "resolved", resolvedReply(i), req.revision);
+    if (first) {
+      const slack = { channel: ref.channel, ts: ref.ts, ...(ref.permalink ? { permalink: ref.permalink } : {}) };
+      await putResolvedEvent(this.deps.eventbridge, this.deps.busName, resolvedEventDetail(i, slack));
+      this.deps.count("ResolvedEvents");
+    }
+    await refs.closed(i.id);
+    return replied ? "replied" : "updated";
+  }
+
   async notify(req: NotifyRequest, attemptId: string): Promise<NotifyOutcome> {
     const i = req.incident;
     const { poster, refs, routing } = this.deps;
@@ -210,6 +241,7 @@ export class IncidentNotifier {
 
     let ref = await refs.read(i.id);
     if (ref === undefined) throw retry("incident_not_stored", `incident ${i.id} is not stored yet`);
+    if (req.change === "resolved") return this.resolve(req, ref);
     let outcome: NotifyOutcome | undefined;
     // Part of a node OOM: no parent or ops copy of its own, a reply in the node incident's thread.
     const nodeId = ref?.partOf?.incidentId ?? i.partOf?.incidentId;

@@ -13,6 +13,7 @@ import { z } from "zod";
 import { type Incident, LevelSchema } from "../../shared/schema/incident.ts";
 import { isConditionFailure } from "../../shared/storage/conditions.ts";
 import { fromIncidentItem, INCIDENT_SK, incidentPk } from "../../shared/storage/incident-item.ts";
+import { removeFromOpen } from "../../shared/storage/lifecycle.ts";
 
 export const MessageRefSchema = z.object({ channel: z.string(), ts: z.string() });
 export type MessageRef = z.infer<typeof MessageRefSchema>;
@@ -160,6 +161,11 @@ export class SlackRefStore {
       if (isConditionFailure(e)) return false;
       throw e;
     }
+  }
+
+  /** Slack shows the incident resolved: the resolver stops asking (byOpen index). */
+  async closed(id: string): Promise<void> {
+    await removeFromOpen(this.doc, this.tableName, id);
   }
 
   /** Stores the ops copy's reference once. */
