@@ -45,6 +45,8 @@ export class OomwatchStack extends Stack {
   readonly alarmTopic: AlarmTopic;
   readonly alarms: PipelineAlarms;
   readonly functions: Readonly<Record<FunctionId, PipelineFunction>>;
+  /** Resolves quiet incidents on a schedule (functions/resolve). */
+  readonly resolver: PipelineFunction;
   readonly forwarder: ForwarderRole;
 
   constructor(scope: Construct, id: string, props: OomwatchStackProps) {
@@ -91,6 +93,15 @@ export class OomwatchStack extends Stack {
         placement,
       });
     this.functions = { ingest: make("ingest", "Ingest"), analyze: make("analyze", "Analyze"), notify: make("notify", "Notify") };
+    this.resolver = new PipelineFunction(this, "Resolve", {
+      functionId: "resolve",
+      entry: join(PROJECT_ROOT, "functions", "resolve", "handler.ts"),
+      projectRoot: PROJECT_ROOT,
+      environment: environments.resolve,
+      logRetention: settings.logRetentionDays,
+      logLevel: settings.logLevel,
+      placement,
+    });
     this.grantPipelineAccess();
 
     this.alarms = new PipelineAlarms(this, "Alarms", {
@@ -119,7 +130,7 @@ export class OomwatchStack extends Stack {
       this.tables.incidents.grantReadWriteData(fn.role);
       Validations.of(fn.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${incidentsTableId}.Arn>/index/*]`,
-        reason: "Only the incidents table's own secondary indexes (byCluster/byNamespace/byWorkload/byNode/byLevel), which grantReadWriteData names with the index/* suffix.",
+        reason: "Only the incidents table's own secondary indexes (byCluster/byNamespace/byWorkload/byNode/byLevel/byOpen), which grantReadWriteData names with the index/* suffix.",
       });
     }
     // ingest and notify move poison records straight to their input DLQ, with the reason.
@@ -131,6 +142,13 @@ export class OomwatchStack extends Stack {
     this.secrets.slackToken.grantRead(notify.role);
     this.severityEvents.bus.grantPutEventsTo(notify.role);
     if (this.secrets.kubeconfig) this.secrets.kubeconfig.grantRead(analyze.role);
+    // The resolver queries the byOpen index, marks incidents resolved and hands them to notify: nothing else.
+    this.tables.incidents.grantReadWriteData(this.resolver.role);
+    Validations.of(this.resolver.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${incidentsTableId}.Arn>/index/*]`,
+      reason: "Only the incidents table's own secondary indexes (the resolver queries byOpen), which grantReadWriteData names with the index/* suffix.",
+    });
+    q.notify.queue.grantSendMessages(this.resolver.role);
     if (this.settings.analyzeAccessEntry) {
       new eks.CfnAccessEntry(this, "AnalyzeAccessEntry", {
         clusterName: eksClusterName(this.settings),

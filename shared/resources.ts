@@ -68,6 +68,18 @@ export const FUNCTIONS: Readonly<Record<FunctionId, FunctionDefinition>> = {
   },
 };
 
+/** The resolver: not behind a queue, invoked by an EventBridge schedule (AWS) or a timer (sandbox). */
+export const RESOLVER = {
+  /** How often it runs: resolutions show within a minute of the window ending. */
+  everyMinutes: 1,
+  /** Hands resolved incidents to notify. */
+  output: "notify" as QueueId,
+  /** One index query and a conditional write plus a SendMessage per due incident (at most `batch`). */
+  timeoutSeconds: 60,
+  memoryMb: 256,
+  batch: 100,
+} as const;
+
 const FOUR_DAYS = 4 * 24 * 3600;
 const FOURTEEN_DAYS = 14 * 24 * 3600;
 
