@@ -25,6 +25,8 @@ export const SandboxReportSchema = z.object({
   /** From the forwarder seeing an occurrence to the first Slack call for its incident at or after that moment. */
   latencyMs: z.object({ p50: z.number(), p99: z.number() }),
   durationMs: z.number(),
+  /** Incidents the resolver closed during the run (the sandbox skips the quiet window once the scenario is over). */
+  resolved: z.number().int().nonnegative().optional(),
   /** Severity events published to the (local) EventBridge bus. */
   severityEvents: z.number().int().nonnegative().optional(),
 });

@@ -9,6 +9,7 @@ import type { LocalAws, QueueOverrides, QueueUrls } from "../local-aws.ts";
 import type { SandboxReport } from "../report.ts";
 import type { SlackSink } from "../slack-sink.ts";
 import type { StatusSnapshot } from "../status.ts";
+import type { Incident } from "../../shared/schema/incident.ts";
 
 export interface PipelineOptions {
   dataDir: string;
@@ -75,5 +76,11 @@ export interface Pipeline {
   /** Waits until the forwarder's outbox and every queue stay empty for `quietMs`. */
   waitUntilDrained(opts?: { timeoutMs?: number; quietMs?: number }): Promise<void>;
   report(scenario: string): Promise<SandboxReport>;
+  /**
+   * Moves the scenario clock past the group window (the scenario is over: nothing more comes)
+   * and runs the resolver, as its schedule would once the window has passed. The resolved
+   * incidents; notify closes them in Slack through its queue.
+   */
+  fastForwardAndResolve(): Promise<Incident[]>;
   stop(): Promise<void>;
 }

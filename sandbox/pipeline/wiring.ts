@@ -12,6 +12,7 @@ import { analyzeDepsFromEnv, createAnalyzeHandler } from "../../functions/analyz
 import { createIngestHandler, ingestDepsFromEnv } from "../../functions/ingest/handler.ts";
 import { notifyDepsFromEnv, slackToken } from "../../functions/notify/from-env.ts";
 import { createNotifyHandler } from "../../functions/notify/handler.ts";
+import { createResolveHandler, type ResolveHandler } from "../../functions/resolve/handler.ts";
 import type { AwsClients } from "../../shared/clients/aws.ts";
 import { type FunctionEnv, loadFunctionEnv } from "../../shared/config.ts";
 import { createSlackClient, slackClientOptions } from "../../functions/notify/slack-poster.ts";
@@ -84,6 +85,9 @@ export interface SandboxHandlers {
   ingest: SqsHandler;
   analyze: SqsHandler;
   notify: SqsHandler;
+  /** The resolver on the scenario clock: real time plus `clock.aheadMs` (the sandbox skips quiet windows). */
+  resolve: ResolveHandler;
+  clock: { aheadMs: number };
   /** When each incident's notify record was handled successfully (latency figures). */
   notifiedAt: Map<string, number[]>;
 }
@@ -107,7 +111,17 @@ export function createSandboxHandlers(input: SandboxHandlerInput): SandboxHandle
     }),
     notifiedAt,
   );
-  return { ingest, analyze, notify, notifiedAt };
+  const clock = { aheadMs: 0 };
+  const resolve = createResolveHandler({
+    sqs: input.clientsFor("notify").sqs,
+    doc: input.clientsFor("notify").doc,
+    tableName: env.INCIDENTS_TABLE,
+    notifyQueueUrl: input.queues.notify.url,
+    policy: env.ESCALATION_POLICY,
+    now: () => new Date(Date.now() + clock.aheadMs),
+    logger: logger("oomwatch-resolve"),
+  });
+  return { ingest, analyze, notify, resolve, clock, notifiedAt };
 }
 
 /** Wraps notify to note when each incident's record was handled successfully (latency figures). */

@@ -266,6 +266,25 @@ describe("IAM", () => {
   });
 });
 
+describe("the resolver", () => {
+  it("runs every minute from a schedule rule that may invoke only it, and may only use the table and send to notify", () => {
+    const fn = logicalId(synth.stack.resolver.function);
+    template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(1 minute)",
+      Targets: [Match.objectLike({ Arn: getAtt(fn, "Arn") })],
+    });
+    template.hasResourceProperties("AWS::Lambda::Permission", { FunctionName: getAtt(fn, "Arn"), Principal: "events.amazonaws.com" });
+    const role = logicalId(synth.stack.resolver.role);
+    const actions = statements()
+      .filter((s) => s.roles.includes(role))
+      .flatMap((s) => asList(s.statement.Action) as string[]);
+    expect(actions.some((a) => a.startsWith("dynamodb:"))).toBe(true);
+    expect(actions).toContain("sqs:SendMessage");
+    expect(actions.filter((a) => !a.startsWith("dynamodb:") && !a.startsWith("sqs:") && !a.startsWith("logs:"))).toEqual([]);
+    expect(actions.filter((a) => a.startsWith("sqs:") && !["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"].includes(a))).toEqual([]);
+  });
+});
+
 describe("events, alarms and outputs", () => {
   it("creates a custom bus and an example rule for Level 3 events", () => {
     template.resourceCountIs("AWS::Events::EventBus", 1);

@@ -50,6 +50,9 @@ describe("sandbox end to end", { timeout: 240_000 }, () => {
     expect(report.slack.longestParent).toBeGreaterThan(0);
     expect(report.slack.longestParent).toBeLessThanOrEqual(2000);
     expect(output).toContain("First steps");
+    // Once the scenario is over the sandbox skips the quiet window: every top-level incident resolves.
+    expect(report.resolved).toBeGreaterThanOrEqual(3);
+    expect(output).toMatch(/resolved {2}L3 {2}Node OOM {2}\w+: Resolved after \d+ min, \d+ occurrences?/);
   });
 
   it("storm: every parent stays within 2,000 characters", async () => {
