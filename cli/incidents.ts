@@ -10,6 +10,7 @@ import type { IncidentQuery, InvalidItem } from "../shared/storage/queries.ts";
 import { QueryInputError, getIncident, iterateIncidents, listOccurrences, queryIncidents } from "../shared/storage/queries.ts";
 import { LIST_FORMATS, formatList, type ListFormat } from "./incidents/format-list.ts";
 import { formatIncident } from "./incidents/format-show.ts";
+import { KIND_CHOICES } from "./incidents/kinds.ts";
 import { UsageError, buildQuery, parseLimit, parseTime, type FilterFlags } from "./incidents/options.ts";
 import { computeStats, formatStats, type RankBy } from "./incidents/stats.ts";
 import { chooseBackend, openIncidentStore, type IncidentStore, type StoreFlags } from "./incidents/store.ts";
@@ -60,7 +61,8 @@ function filterOptions(cmd: Command, sinceDefault?: string): Command {
     .option("--workload <kind/name|name>", "workload, e.g. deployment/api, or api for any kind")
     .option("--node <name>", "node")
     .option("--level <1|2|3>", "runbook level")
-    .option("--kind <kind>", "ContainerOOM, PodEviction, NodeMemoryPressure or NodeOOM")
+    .option("--kind <kind>", `kind, case-insensitive: ${KIND_CHOICES}`)
+    .option("--status <open|resolved>", "lifecycle: open, or resolved after a quiet window")
     .option("--since <time>", "first seen at or after: duration ago (30m, 24h, 7d) or ISO timestamp", sinceDefault)
     .option("--until <time>", "first seen at or before: duration ago or ISO timestamp");
 }

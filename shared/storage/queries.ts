@@ -33,6 +33,8 @@ export interface IncidentQuery {
   node?: string;
   level?: Level;
   kind?: IncidentKind;
+  /** Lifecycle; an incident written before it had a status counts as open. */
+  status?: "open" | "resolved";
   /** Inclusive bounds on `firstSeen`, UTC ISO timestamps (`Date#toISOString`). */
   since?: string;
   until?: string;
@@ -112,6 +114,9 @@ export function planIncidentQuery(table: string, q: IncidentQuery): QueryPlan {
   if (q.node && index !== "byNode") filters.push(`${x.name("node")} = ${x.value(q.node)}`);
   if (q.level !== undefined && index !== "byLevel") filters.push(`${x.name("level")} = ${x.value(q.level)}`);
   if (q.kind) filters.push(`${x.name("kind")} = ${x.value(q.kind)}`);
+  if (q.status === "resolved") filters.push(`${x.name("status")} = ${x.value("resolved")}`);
+  // analyze never writes `status` (the resolver owns it): absent means open.
+  if (q.status === "open") filters.push(`(attribute_not_exists(${x.name("status")}) OR ${x.name("status")} = ${x.value("open")})`);
 
   return {
     index,
