@@ -116,7 +116,7 @@ describe("functions", () => {
       expect(p.LoggingConfig).toMatchObject({ LogFormat: "JSON", LogGroup: { Ref: logicalId(synth.stack.functions[id].logGroup) } });
     }
     const retentions = resourcesOf(template, "AWS::Logs::LogGroup").map(([, p]) => p.RetentionInDays);
-    expect(retentions).toEqual([30, 30, 30]);
+    expect(retentions).toEqual([30, 30, 30, 30]); // ingest, analyze, notify and the resolver
   });
 
   it("ships each handler as a minified ESM bundle with a source map, built by local esbuild", () => {
