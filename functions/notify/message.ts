@@ -164,14 +164,14 @@ function diagnosisBlock(i: Incident, maxCauses = 8): KnownBlock {
     return `• ${codeSpan(c, 100)}${label ? ` ${label}` : ""}`;
   });
   const more = i.diagnosis.causes.length > maxCauses ? [`• and ${i.diagnosis.causes.length - maxCauses} more`] : [];
-  return mrkdwn(["*Diagnosis*", escapeWithin(i.diagnosis.summary, maxCauses < 8 ? 400 : 1200), ...causes, ...more].join("\n"));
+  return mrkdwn(["*Diagnosis*", escapeWithin(i.diagnosis.summary, maxCauses < 8 ? 300 : 1200), ...causes, ...more].join("\n"));
 }
 
 /** `compact` (the parent): the summary and the numbers to set; the basis stays in the thread. */
 function recommendationBlock(i: Incident, compact = false): KnownBlock | undefined {
   const r = i.recommendation;
   if (!r) return undefined;
-  const lines = ["*Recommendation*", escapeWithin(r.summary, compact ? 300 : 600)];
+  const lines = ["*Recommendation*", escapeWithin(r.summary, compact ? 200 : 600)];
   const change = (what: string, from?: number, to?: number) => {
     if (to === undefined) return;
     lines.push(`• memory ${what}: ${from !== undefined ? `${formatBytes(from)} → ` : ""}*${formatBytes(to)}*`);
@@ -248,7 +248,8 @@ function firstStepsBlock(i: Incident): KnownBlock | undefined {
     // One command per step keeps the parent on one screen; the reply has every command.
     const cmd = step.commands[0];
     const run = cmd ? (cmd.where === "node" ? `${cmd.run}   # on the node` : cmd.run) : undefined;
-    lines.push(`${n + 1}. ${escapeMrkdwn(step.title)}${run ? `\n${codeBlock(run, 300)}` : ""}`);
+    // Cut long commands (jsonpath queries): the reply has them whole.
+    lines.push(`${n + 1}. ${escapeMrkdwn(step.title)}${run ? `\n${codeBlock(run, 160)}` : ""}`);
   }
   return mrkdwn(lines.join("\n"));
 }
