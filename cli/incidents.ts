@@ -8,9 +8,11 @@ import type { Command } from "commander";
 import { DEFAULT_DATA_DIR, readSandboxInfo } from "../sandbox/local-aws.ts";
 import { DEFAULT_VIEW_PORT } from "../sandbox/slack-view/server.ts";
 import type { IncidentQuery, InvalidItem } from "../shared/storage/queries.ts";
-import { QueryInputError, getIncident, iterateIncidents, listOccurrences, queryIncidents } from "../shared/storage/queries.ts";
+import { QueryInputError, findIncidentsByIdPrefix, getIncident, iterateIncidents, listOccurrences, queryIncidents } from "../shared/storage/queries.ts";
 import { LIST_FORMATS, formatList, type ListFormat } from "./incidents/format-list.ts";
 import { formatIncident } from "./incidents/format-show.ts";
+import { KIND_ALIASES, KIND_CHOICES } from "./incidents/kinds.ts";
+import type { Incident } from "../shared/schema/incident.ts";
 import { UsageError, buildQuery, parseLimit, parseTime, type FilterFlags } from "./incidents/options.ts";
 import { computeStats, formatStats, type RankBy } from "./incidents/stats.ts";
 import { chooseBackend, openIncidentStore, type IncidentStore, type StoreFlags } from "./incidents/store.ts";
@@ -61,7 +63,8 @@ function filterOptions(cmd: Command, sinceDefault?: string): Command {
     .option("--workload <kind/name|name>", "workload, e.g. deployment/api, or api for any kind")
     .option("--node <name>", "node")
     .option("--level <1|2|3>", "runbook level")
-    .option("--kind <kind>", "ContainerOOM, PodEviction, NodeMemoryPressure or NodeOOM")
+    .option("--kind <kind>", `kind, case-insensitive: ${KIND_CHOICES}`)
+    .option("--status <open|resolved>", "lifecycle: open, or resolved after a quiet window")
     .option("--since <time>", "first seen at or after: duration ago (30m, 24h, 7d) or ISO timestamp", sinceDefault)
     .option("--until <time>", "first seen at or before: duration ago or ISO timestamp");
 }
@@ -89,6 +92,16 @@ function action<A extends unknown[]>(deps: IncidentsDeps, run: (open: () => Prom
       await store?.close();
     }
   };
+}
+
+/** The one incident whose id starts with `prefix`; none or several is a UsageError that lists the candidates. */
+async function byPrefix(store: IncidentStore, prefix: string, flags: ShowFlags, env: NodeJS.ProcessEnv): Promise<Incident> {
+  const cluster = buildQuery({ ...(flags.cluster ? { cluster: flags.cluster } : {}) }, envWithSandboxCluster(flags, env), new Date()).cluster;
+  const found = prefix.trim() ? await findIncidentsByIdPrefix(store.doc, store.table, cluster, prefix.trim(), 10) : [];
+  if (found.length === 1) return found[0]!;
+  if (found.length === 0) throw new UsageError(`no incident "${prefix}" in ${store.describe} (cluster ${cluster})`);
+  const rows = found.map((i) => `  ${i.id}  L${i.level} ${KIND_ALIASES[i.kind]}  ${i.firstSeen}`);
+  throw new UsageError(`"${prefix}" matches ${found.length === 10 ? "10 or more" : found.length} incidents; give more of the id:\n${rows.join("\n")}`);
 }
 
 function oneLine(err: unknown, store: IncidentStore | undefined): string {
@@ -127,6 +140,7 @@ interface ListFlags extends FilterFlags, StoreFlags {
 
 interface ShowFlags extends StoreFlags {
   format: string;
+  cluster?: string;
 }
 
 interface StatsFlags extends FilterFlags, StoreFlags {
@@ -158,16 +172,16 @@ export function registerIncidentsCommand(program: Command, overrides: Partial<In
       }),
     );
 
-  const show = incidents.command("show").description("one incident in full").argument("<id>", "incident id");
+  const show = incidents.command("show").description("one incident in full").argument("<id>", "incident id, or a unique prefix of it");
   storeOptions(show)
+    .option("--cluster <name>", "cluster to look a prefix up in (env OOMWATCH_CLUSTER, else the sandbox's or \"default\")")
     .option("--format <format>", "text, or json: {incident, members} with every occurrence", "text")
     .action(
       action(deps, async (open, id: string, flags: ShowFlags) => {
         const format = choice(flags.format, ["text", "json"] as const, "--format");
         const store = await open();
-        const incident = await getIncident(store.doc, store.table, id);
-        if (!incident) throw new UsageError(`no incident "${id}" in ${store.describe}`);
-        const members = await listOccurrences(store.doc, store.table, id);
+        const incident = (await getIncident(store.doc, store.table, id)) ?? (await byPrefix(store, id, flags, deps.env));
+        const members = await listOccurrences(store.doc, store.table, incident.id);
         // Sandbox data: the link opens the local Slack view (the sandbox serves it; `slack-view` once it has stopped).
         const dataDir = flags.dataDir || DEFAULT_DATA_DIR;
         const slackView =

@@ -71,6 +71,8 @@ export const OomwatchSettingsSchema = z
     namePrefix: z.string().regex(/^[a-z0-9-]{0,20}$/, "must be lowercase letters, digits and dashes (max 20)").default(""),
     defaultChannel: slackChannel.default("#oom-alerts"),
     opsChannel: slackChannel.optional(),
+    /** Where docs/runbooks is published (RUNBOOK_BASE_URL); unset: messages carry no runbook link. */
+    runbookBaseUrl: z.url({ protocol: /^https$/, message: "must be an https:// URL where docs/runbooks is published" }).optional(),
     /** Who Level 3 pings, e.g. `@oncall-sre` or `<!subteam^S0123>`. */
     opsMention: z.string().min(1).max(100).optional(),
     /** Namespace → channel. */

@@ -46,8 +46,8 @@ function kubernetesAccess(settings: OomwatchSettings, resources: DeployedResourc
   }
 }
 
-export function functionEnvironments(settings: OomwatchSettings, resources: DeployedResources): Record<FunctionId, Record<string, string>> {
-  const common = (id: FunctionId): FunctionEnvironment => ({
+export function functionEnvironments(settings: OomwatchSettings, resources: DeployedResources): Record<FunctionId | "resolve", Record<string, string>> {
+  const common = (id: FunctionId | "resolve"): FunctionEnvironment => ({
     OOMWATCH_CLUSTER: settings.clusterName,
     INCIDENTS_TABLE: resources.incidentsTable,
     POWERTOOLS_SERVICE_NAME: `oomwatch-${id}`,
@@ -81,7 +81,14 @@ export function functionEnvironments(settings: OomwatchSettings, resources: Depl
       SLACK_OPS_CHANNEL: settings.opsChannel,
       SLACK_OPS_MENTION: settings.opsMention,
       SLACK_CHANNEL_MAP: JSON.stringify(settings.channelMap),
+      RUNBOOK_BASE_URL: settings.runbookBaseUrl,
       POWERTOOLS_PARAMETERS_MAX_AGE: SECRET_CACHE_SECONDS,
+    }),
+    // The group window comes from the escalation policy, as in ingest.
+    resolve: defined({
+      ...common("resolve"),
+      NOTIFY_QUEUE_URL: resources.notifyQueueUrl,
+      ESCALATION_POLICY: escalation,
     }),
   };
 }

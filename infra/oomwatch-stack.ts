@@ -54,6 +54,8 @@ export class OomwatchStack extends Stack {
   readonly alarmTopic: AlarmTopic;
   readonly alarms: PipelineAlarms;
   readonly functions: Readonly<Record<FunctionId, PipelineFunction>>;
+  /** Resolves quiet incidents on a schedule (functions/resolve). */
+  readonly resolver: PipelineFunction;
   readonly forwarder: ForwarderRole;
 
   constructor(scope: Construct, id: string, props: OomwatchStackProps) {
@@ -101,6 +103,15 @@ export class OomwatchStack extends Stack {
         placement,
       });
     this.functions = { ingest: make("ingest", "Ingest"), analyze: make("analyze", "Analyze"), notify: make("notify", "Notify") };
+    this.resolver = new PipelineFunction(this, "Resolve", {
+      functionId: "resolve",
+      entry: join(PROJECT_ROOT, "functions", "resolve", "handler.ts"),
+      projectRoot: PROJECT_ROOT,
+      environment: environments.resolve,
+      logRetention: settings.logRetentionDays,
+      logLevel: settings.logLevel,
+      placement,
+    });
     this.grantPipelineAccess();
 
     this.alarms = new PipelineAlarms(this, "Alarms", {
@@ -148,6 +159,10 @@ export class OomwatchStack extends Stack {
     readSecret(this.secrets.slackToken.secretArn, fns.notify);
     this.severityEvents.bus.grantPutEventsTo(fns.notify.role);
     if (this.secrets.kubeconfig) readSecret(this.secrets.kubeconfig.secretArn, fns.analyze);
+    // The resolver queries the byOpen index, marks incidents resolved and hands them to notify: nothing else.
+    iam.Grant.addToPrincipal({ grantee: this.resolver.role, actions: ["dynamodb:Query"], resourceArns: [`${this.tables.incidents.tableArn}/index/byOpen`] });
+    iam.Grant.addToPrincipal({ grantee: this.resolver.role, actions: ["dynamodb:UpdateItem"], resourceArns: [this.tables.incidents.tableArn] });
+    send(q.notify.queue, this.resolver);
     if (this.settings.analyzeAccessEntry) {
       new eks.CfnAccessEntry(this, "AnalyzeAccessEntry", {
         clusterName: eksClusterName(this.settings),

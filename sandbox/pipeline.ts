@@ -13,7 +13,8 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { startForwarder, type Forwarder } from "../forwarder/forwarder.ts";
 import { createLogger as createForwarderLogger } from "../forwarder/log.ts";
 import type { AwsClients, AwsEndpoints } from "../shared/clients/aws.ts";
-import type { FunctionId } from "../shared/resources.ts";
+import { parsePolicy } from "../shared/domain/policy.ts";
+import { RESOLVER, type FunctionId } from "../shared/resources.ts";
 import { startEventBridgeSink } from "./eventbridge-sink.ts";
 import { releaseDeadLeases } from "../functions/notify/slack-ref.ts";
 import { ANALYZE, FORWARDER, startK8sSimulator, type K8sSimulator } from "./k8s-sim/server.ts";
@@ -116,6 +117,17 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       logger: { info: () => {}, warn: (m) => opts.log(`runner: ${m}`), error: (m, e) => opts.log(`runner: ${m} ${e ? String((e as { error?: unknown }).error ?? "") : ""}`) },
     });
     stack.push(() => runner.stop());
+    // The resolver's schedule, on the scenario clock (a long `--kubeconfig` session resolves as AWS would).
+    const resolvedIds = new Set<string>();
+    const resolveNow = async () => {
+      const { resolved } = await handlers.resolve();
+      for (const i of resolved) resolvedIds.add(i.id);
+      return resolved;
+    };
+    const resolveTimer = setInterval(() => {
+      resolveNow().catch((e: unknown) => opts.log(`resolve: ${e instanceof Error ? e.message : String(e)}`));
+    }, RESOLVER.everyMinutes * 60_000);
+    stack.push(() => clearInterval(resolveTimer));
 
     let forwarder: Forwarder | undefined;
     const queries = new StatusQueries({
@@ -190,8 +202,12 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
         }
         throw new Error(`the pipeline did not drain within ${timeoutMs / 1000} s`);
       },
-      report: (scenario) => queries.report(scenario),
       awsCalls: () => awsCalls.calls(),
+      report: async (scenario) => ({ ...(await queries.report(scenario)), resolved: resolvedIds.size }),
+      async fastForwardAndResolve() {
+        handlers.clock.aheadMs += parsePolicy(env.ESCALATION_POLICY).groupWindowMinutes * 60_000 + 60_000;
+        return resolveNow();
+      },
       stop: unwind,
     };
   } catch (err) {

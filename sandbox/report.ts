@@ -14,7 +14,13 @@ export const SandboxReportSchema = z.object({
   forwarded: z.number().int().nonnegative(),
   /** Stored incidents by their current level. */
   incidents: z.object({ "1": z.number().int(), "2": z.number().int(), "3": z.number().int() }),
-  slack: z.object({ posted: z.number().int(), updated: z.number().int(), threadReplies: z.number().int() }),
+  slack: z.object({
+    posted: z.number().int(),
+    updated: z.number().int(),
+    threadReplies: z.number().int(),
+    /** Visible characters of the longest top-level message version posted (edits included): a parent must fit one screen. */
+    longestParent: z.number().int().nonnegative().optional(),
+  }),
   deadLetters: z.object({ events: z.number().int(), analyze: z.number().int(), notify: z.number().int() }),
   /**
    * From the forwarder seeing an occurrence to the pipeline's last action for it: ingest's decision
@@ -28,6 +34,8 @@ export const SandboxReportSchema = z.object({
     repeat: z.object({ p50: z.number(), p99: z.number() }).optional(),
   }),
   durationMs: z.number(),
+  /** Incidents the resolver closed during the run (the sandbox skips the quiet window once the scenario is over). */
+  resolved: z.number().int().nonnegative().optional(),
   /** Severity events published to the (local) EventBridge bus. */
   severityEvents: z.number().int().nonnegative().optional(),
 });

@@ -3,6 +3,8 @@
  * recording with live progress, then (with --until-idle) wait for the queues to
  * drain, write the report and stop. Ctrl-C stops everything cleanly at any point.
  */
+import { KIND_LABEL, resolvedSummary } from "../functions/notify/message.ts";
+import { writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { writeFileAtomic } from "./atomic-file.ts";
 import { loadRecording, replayRecording, replaySchedule, type RecordedEvent } from "./k8s-sim/recording.ts";
@@ -133,6 +135,12 @@ export async function runSandbox(opts: SandboxRunOptions, io: SandboxIo): Promis
       if (opts.untilIdle) {
         phase = "draining";
         await pipeline.waitUntilDrained({ timeoutMs: opts.drainTimeoutMs ?? 120_000 });
+        if (input.kind !== "cluster") {
+          // Nothing more will happen: skip the quiet window on the scenario clock so every incident resolves.
+          phase = "resolving";
+          for (const i of await pipeline.fastForwardAndResolve()) display.log(`resolved  L${i.level}  ${KIND_LABEL[i.kind]}  ${i.id}: ${resolvedSummary(i)}`);
+          await pipeline.waitUntilDrained({ timeoutMs: opts.drainTimeoutMs ?? 120_000 });
+        }
       } else {
         phase = input.kind === "cluster" ? "watching the cluster" : "scenario over, pipeline still running";
         display.log(input.kind === "cluster" ? "watching; Ctrl-C to stop" : "scenario finished; the pipeline keeps running. Ctrl-C to stop.");

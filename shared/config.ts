@@ -47,8 +47,8 @@ export const FunctionEnvSchema = z.object({
   K8S_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
   /** JSON escalation policy overrides (see shared/domain). */
   ESCALATION_POLICY: z.string().optional(),
-  /** Link target for runbooks in messages. */
-  RUNBOOK_BASE_URL: z.string().default("https://github.com/oomwatch/oomwatch/blob/main/docs/runbooks"),
+  /** Where docs/runbooks is published (`level-N.md` links in messages); unset: messages carry no link. */
+  RUNBOOK_BASE_URL: z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).optional(),
 });
 export type FunctionEnv = z.infer<typeof FunctionEnvSchema>;
 

@@ -68,6 +68,18 @@ export const FUNCTIONS: Readonly<Record<FunctionId, FunctionDefinition>> = {
   },
 };
 
+/** The resolver: not behind a queue, invoked by an EventBridge schedule (AWS) or a timer (sandbox). */
+export const RESOLVER = {
+  /** How often it runs: resolutions show within a minute of the window ending. */
+  everyMinutes: 1,
+  /** Hands resolved incidents to notify. */
+  output: "notify" as QueueId,
+  /** One index query and a conditional write plus a SendMessage per due incident (at most `batch`). */
+  timeoutSeconds: 60,
+  memoryMb: 256,
+  batch: 100,
+} as const;
+
 const FOUR_DAYS = 4 * 24 * 3600;
 const FOURTEEN_DAYS = 14 * 24 * 3600;
 
@@ -123,6 +135,11 @@ export const INCIDENTS_TABLE = {
     byNode: { name: "byNode", partitionKey: "nodeKey", sortKey: "timeKey" },
     /** `LEVEL#<cluster>#<level>` */
     byLevel: { name: "byLevel", partitionKey: "levelKey", sortKey: "timeKey" },
+    /**
+     * Open incidents only (`openKey` = `OPEN`, removed on resolution), sorted by `openSort` =
+     * `<lastSeen ISO>#<incident id>`: the incidents quiet since a moment are one range query.
+     */
+    byOpen: { name: "byOpen", partitionKey: "openKey", sortKey: "openSort" },
   },
 } as const satisfies {
   name: string;

@@ -34,6 +34,31 @@ export interface SeverityEventDetail {
   occurrences: number;
   firstSeen: string;
   lastSeen: string;
-  runbook: string;
+  /** Link to the level's runbook; absent when RUNBOOK_BASE_URL is not configured. */
+  runbook?: string;
+  slack?: { channel: string; ts: string; permalink?: string };
+}
+
+/** Detail type of the event notify puts once an incident is resolved and Slack shows it. */
+export const RESOLVED_DETAIL_TYPE = "oomwatch.incident.resolved";
+
+export interface ResolvedEventDetail {
+  version: 1;
+  /** `<incident id>:resolved`. */
+  dedupeKey: string;
+  incidentId: string;
+  level: Level;
+  kind: IncidentKind;
+  cluster: string;
+  namespace?: string;
+  workload?: { kind: string; name: string };
+  container?: string;
+  node?: string;
+  occurrences: number;
+  firstSeen: string;
+  lastSeen: string;
+  resolvedAt: string;
+  /** From the first occurrence to the resolution. */
+  durationMinutes: number;
   slack?: { channel: string; ts: string; permalink?: string };
 }

@@ -1,5 +1,6 @@
 /** Output of `oomwatch incidents list`: table (default), json, csv. */
 import type { Incident } from "../../shared/schema/incident.ts";
+import { KIND_ALIASES } from "./kinds.ts";
 import { clean, renderTable, shortTime } from "./text.ts";
 
 export const LIST_FORMATS = ["table", "json", "csv"] as const;
@@ -8,14 +9,6 @@ export type ListFormat = (typeof LIST_FORMATS)[number];
 /** Terminal width the table must fit in. */
 export const TABLE_WIDTH = 100;
 
-const KIND_LABEL: Record<Incident["kind"], string> = {
-  ContainerOOM: "OOM",
-  PodEviction: "Eviction",
-  NodeMemoryPressure: "MemPressure",
-  NodeOOM: "NodeOOM",
-  MemoryNearLimit: "NearLimit",
-  NodeMemoryHigh: "NodeMemHigh",
-};
 
 /** Where it happened, in one short cell: `payments/api [server]` or `node/ip-10-0-1-5`. */
 export function incidentTarget(i: Incident): string {
@@ -35,7 +28,7 @@ export function formatTable(incidents: Incident[]): string {
   const rows = incidents.map((i) => [
     shortTime(i.firstSeen),
     `L${i.level}`,
-    KIND_LABEL[i.kind],
+    KIND_ALIASES[i.kind],
     String(i.occurrences),
     clean(whereCell(i)),
     clean(i.id),

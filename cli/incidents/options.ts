@@ -3,7 +3,8 @@
  * functions: every bad value becomes a UsageError with a one-line message.
  */
 import { LevelSchema, type Level } from "../../shared/schema/incident.ts";
-import { IncidentKindSchema, type IncidentKind } from "../../shared/schema/occurrence.ts";
+import type { IncidentKind } from "../../shared/schema/occurrence.ts";
+import { KIND_CHOICES, kindFromName } from "./kinds.ts";
 import type { IncidentQuery, WorkloadFilter } from "../../shared/storage/queries.ts";
 
 /** Input the user can fix; the CLI prints the message alone and exits non-zero. */
@@ -50,10 +51,18 @@ export function parseLevel(text: string): Level {
 }
 
 export function parseKind(text: string): IncidentKind {
-  const wanted = text.trim().toLowerCase();
-  const kind = IncidentKindSchema.options.find((k) => k.toLowerCase() === wanted);
-  if (!kind) throw new UsageError(`unknown kind "${text}": expected one of ${IncidentKindSchema.options.join(", ")}`);
+  const kind = kindFromName(text);
+  if (!kind) throw new UsageError(`unknown kind "${text}": expected one of ${KIND_CHOICES}`);
   return kind;
+}
+
+const STATUSES = ["open", "resolved"] as const;
+
+export function parseStatus(text: string): "open" | "resolved" {
+  const wanted = text.trim().toLowerCase();
+  const status = STATUSES.find((s) => s === wanted);
+  if (!status) throw new UsageError(`unknown status "${text}": expected open or resolved`);
+  return status;
 }
 
 // Workload kinds as Kubernetes spells them (the index key is case-sensitive), with kubectl's short names.
@@ -109,6 +118,7 @@ export interface FilterFlags {
   node?: string;
   level?: string;
   kind?: string;
+  status?: string;
   since?: string;
   until?: string;
 }
@@ -120,6 +130,7 @@ export function buildQuery(flags: FilterFlags, env: NodeJS.ProcessEnv, now: Date
   if (flags.node) q.node = flags.node;
   if (flags.level !== undefined) q.level = parseLevel(flags.level);
   if (flags.kind !== undefined) q.kind = parseKind(flags.kind);
+  if (flags.status !== undefined) q.status = parseStatus(flags.status);
   if (flags.since !== undefined) q.since = parseTime(flags.since, now, "--since");
   if (flags.until !== undefined) q.until = parseTime(flags.until, now, "--until");
   if (q.since && q.until && q.since > q.until) throw new UsageError(`--since (${q.since}) is after --until (${q.until})`);

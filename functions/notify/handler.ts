@@ -16,7 +16,6 @@ import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { WebClient } from "@slack/web-api";
 import type { SQSRecord } from "aws-lambda";
-import { FunctionEnvSchema } from "../../shared/config.ts";
 import { IncidentNotifier } from "./notify-incident.ts";
 import type { RoutingConfig } from "./routing.ts";
 import { NotifyError } from "./slack-errors.ts";
@@ -36,8 +35,8 @@ export interface NotifyDeps {
   eventbridge: EventBridgeClient;
   busName: string;
   routing: RoutingConfig;
-  /** RUNBOOK_BASE_URL; default from shared/config.ts. */
-  runbookBaseUrl?: string;
+  /** RUNBOOK_BASE_URL; without it messages carry no runbook link. */
+  runbookBaseUrl?: string | undefined;
   /** NOTIFY_DLQ_URL: where malformed and permanently refused records go. Without it they are batch item failures (malformed) or dropped after logging (refused). */
   dlq?: DeadLetterTarget;
   logger?: Logger;
@@ -65,7 +64,7 @@ export function createNotifyHandler(deps: NotifyDeps): SqsHandler {
     eventbridge: deps.eventbridge,
     busName: deps.busName,
     routing: deps.routing,
-    runbookBaseUrl: deps.runbookBaseUrl ?? FunctionEnvSchema.shape.RUNBOOK_BASE_URL.parse(undefined),
+    runbookBaseUrl: deps.runbookBaseUrl,
     now: deps.now ?? Date.now,
     leaseMs: deps.leaseMs ?? FUNCTIONS.notify.timeoutSeconds * 2000,
     leaseWaitMs: deps.leaseWaitMs ?? 5000,

@@ -11,6 +11,7 @@ import type { IncidentKind } from "../../shared/schema/occurrence.ts";
 import { stepsFor, type FilledStep } from "../../shared/runbooks/fill.ts";
 import { runbookDocPath } from "../../shared/runbooks/runbooks.ts";
 import { causeLabel } from "./cause-labels.ts";
+import { resolvedAfterMinutes } from "./severity-event.ts";
 import { cutMrkdwn, fitBlocks, SLACK_LIMITS } from "./limits.ts";
 import { codeBlock, codeSpan, escapeMrkdwn, escapeWithin, link, slackDate } from "./mrkdwn.ts";
 import type { Route } from "./routing.ts";
@@ -22,8 +23,8 @@ export interface SlackMessage {
 }
 
 export interface MessageOptions {
-  /** Base URL of docs/runbooks (RUNBOOK_BASE_URL). */
-  runbookBaseUrl: string;
+  /** Base URL of docs/runbooks (RUNBOOK_BASE_URL); without one the messages carry no runbook link. */
+  runbookBaseUrl?: string;
   route: Route;
   /** Set when the routed channel did not exist and the message went to the default channel. */
   missingChannel?: string;
@@ -64,8 +65,21 @@ function shortList(items: string[], max = MAX_LIST): string {
   return rest > 0 ? `${shown.join(", ")} and ${rest} more` : shown.join(", ");
 }
 
-/** Link to docs/runbooks/level-N.md under RUNBOOK_BASE_URL (which points at docs/runbooks). */
-export const runbookUrl = (base: string, level: Level): string => `${base.replace(/\/$/, "")}/level-${level}.md`;
+/**
+ * Link to docs/runbooks/level-N.md under RUNBOOK_BASE_URL (which points at docs/runbooks);
+ * undefined when none is configured: a made-up address would send the on-call engineer nowhere.
+ */
+export const runbookUrl = (base: string | undefined, level: Level): string | undefined =>
+  base ? `${base.replace(/\/$/, "")}/level-${level}.md` : undefined;
+
+/** `Level N runbook` as a link when a base URL is configured, plain text otherwise. */
+function runbookRef(base: string | undefined, level: Level, label = `Level ${level} runbook`): string {
+  const url = runbookUrl(base, level);
+  return url ? link(url, label) : label;
+}
+
+/** How many runbook steps the parent shows; the first thread reply has them all. */
+export const PARENT_STEPS = 3;
 
 const workloadName = (i: Incident) => (i.workload ? `${i.workload.kind.toLowerCase()}/${i.workload.name}` : undefined);
 
@@ -151,19 +165,21 @@ function fieldsBlock(i: Incident): KnownBlock {
   };
 }
 
-function diagnosisBlock(i: Incident): KnownBlock {
-  const causes = i.diagnosis.causes.slice(0, 8).map((c) => {
+/** Parent: the summary and the first causes; the thread has nothing more to add here. */
+function diagnosisBlock(i: Incident, maxCauses = 8): KnownBlock {
+  const causes = i.diagnosis.causes.slice(0, maxCauses).map((c) => {
     const label = causeLabel(c);
     return `• ${codeSpan(c, 100)}${label ? ` ${label}` : ""}`;
   });
-  const more = i.diagnosis.causes.length > 8 ? [`• and ${i.diagnosis.causes.length - 8} more`] : [];
-  return mrkdwn(["*Diagnosis*", escapeWithin(i.diagnosis.summary, 1200), ...causes, ...more].join("\n"));
+  const more = i.diagnosis.causes.length > maxCauses ? [`• and ${i.diagnosis.causes.length - maxCauses} more`] : [];
+  return mrkdwn(["*Diagnosis*", escapeWithin(i.diagnosis.summary, maxCauses < 8 ? 300 : 1200), ...causes, ...more].join("\n"));
 }
 
-function recommendationBlock(i: Incident): KnownBlock | undefined {
+/** `compact` (the parent): the summary and the numbers to set; the basis stays in the thread. */
+function recommendationBlock(i: Incident, compact = false): KnownBlock | undefined {
   const r = i.recommendation;
   if (!r) return undefined;
-  const lines = ["*Recommendation*", escapeWithin(r.summary, 600)];
+  const lines = ["*Recommendation*", escapeWithin(r.summary, compact ? 200 : 600)];
   const change = (what: string, from?: number, to?: number) => {
     if (to === undefined) return;
     lines.push(`• memory ${what}: ${from !== undefined ? `${formatBytes(from)} → ` : ""}*${formatBytes(to)}*`);
@@ -171,21 +187,21 @@ function recommendationBlock(i: Incident): KnownBlock | undefined {
   change("request", r.current.requestBytes, r.proposed.requestBytes);
   change("limit", r.current.limitBytes, r.proposed.limitBytes);
   if (r.resultingQos) lines.push(`• resulting QoS: ${r.resultingQos}`);
-  for (const [k, v] of Object.entries(r.settings).slice(0, 6)) lines.push(`• set ${codeSpan(`${k}=${v}`, 200)}`);
-  if (r.basis.length) lines.push(`_Basis: ${r.basis.slice(0, 4).map((b) => escapeWithin(b, 200)).join("; ")}_`);
+  for (const [k, v] of Object.entries(r.settings).slice(0, compact ? 2 : 6)) lines.push(`• set ${codeSpan(`${k}=${v}`, compact ? 120 : 200)}`);
+  if (!compact && r.basis.length) lines.push(`_Basis: ${r.basis.slice(0, 4).map((b) => escapeWithin(b, 200)).join("; ")}_`);
   return mrkdwn(lines.join("\n"));
 }
 
 /** Node OOM victims, top pods of the node, or the other evicted pods: who else is involved. */
-function involvedBlock(i: Incident): KnownBlock | undefined {
+function involvedBlock(i: Incident, max = MAX_LIST): KnownBlock | undefined {
   const lines: string[] = [];
   if (i.victims.length) {
     const names = i.victims.map((v) => `${v.namespace}/${v.pod}${v.container ? ` (${v.container})` : ""}`);
-    lines.push(`*Killed on the node:* ${shortList(names)}`);
+    lines.push(`*Killed on the node:* ${shortList(names, max)}`);
   }
   const top = i.snapshot.node?.topPods ?? [];
   if (top.length && i.kind !== "ContainerOOM") {
-    const rows = top.slice(0, MAX_LIST).map((p) => {
+    const rows = top.slice(0, max).map((p) => {
       const used = p.usage?.memory !== undefined ? `uses ${formatBytes(p.usage.memory)}` : "usage unknown";
       const req = p.requests.memory !== undefined ? `requests ${formatBytes(p.requests.memory)}` : "no request";
       return `• ${codeSpan(`${p.namespace}/${p.name}`, 120)} ${used}, ${req}${p.qosClass ? ` (${escapeMrkdwn(p.qosClass)})` : ""}`;
@@ -195,17 +211,22 @@ function involvedBlock(i: Incident): KnownBlock | undefined {
   return lines.length ? mrkdwn(lines.join("\n")) : undefined;
 }
 
+/** Lines of the previous container's log the reply shows (the forwarder captured more, already redacted). */
+export const LOG_TAIL_LINES = 15;
+
+/** The last event message and the previous container's log tail, as code blocks (the thread's evidence). */
 function evidenceBlocks(i: Incident): KnownBlock[] {
   const out: KnownBlock[] = [];
   if (i.lastMessage) out.push(mrkdwn(`*Last event message*\n${codeBlock(i.lastMessage, 600)}`));
   const tail = i.snapshot.pod?.logTail;
-  if (tail?.length) out.push(mrkdwn(`*Last log lines of the killed container*\n${codeBlock(tail.slice(-15).join("\n"), 1500)}`));
+  if (tail?.length) out.push(mrkdwn(`*Last log lines of the killed container*\n${codeBlock(tail.slice(-LOG_TAIL_LINES).join("\n"), 1500)}`));
   return out;
 }
 
 function leadBlock(i: Incident, opts: MessageOptions): KnownBlock {
-  const parts = [`*Respond within ${responseMinutes(i.level)} min* · ${link(runbookUrl(opts.runbookBaseUrl, i.level), `Level ${i.level} runbook`)}`];
+  const parts = [`*Respond within ${responseMinutes(i.level)} min* · ${runbookRef(opts.runbookBaseUrl, i.level)}`];
   if (opts.route.mention) parts[0] = `${opts.route.mention} ${parts[0]}`;
+  if (i.status === "resolved") parts.unshift(`:white_check_mark: *${resolvedSummary(i)}*`);
   if (i.escalation.from !== undefined) {
     const reasons = i.escalation.reasons.map((r) => escapeWithin(r, 300)).join("; ");
     parts.push(`:arrow_double_up: Escalated from Level ${i.escalation.from}${reasons ? `: ${reasons}` : ""}`);
@@ -226,14 +247,30 @@ function stepBlock(step: FilledStep, n: number): KnownBlock {
   return mrkdwn(`*${n}. ${escapeMrkdwn(step.title)}*\n${escapeWithin(step.detail, 600)}${cmds ? `\n${codeBlock(cmds, 2200)}` : ""}`);
 }
 
-function runbookBlocks(i: Incident, opts: MessageOptions): KnownBlock[] {
+/** The parent's first steps: titles and commands with the real names, no explanations (those are in the thread). */
+function firstStepsBlock(i: Incident): KnownBlock | undefined {
+  const { steps } = stepsFor(i);
+  if (!steps.length) return undefined;
+  const lines = [`*First steps* (the whole runbook is in the thread)`];
+  for (const [n, step] of steps.slice(0, PARENT_STEPS).entries()) {
+    // One command per step keeps the parent on one screen; the reply has every command.
+    const cmd = step.commands[0];
+    const run = cmd ? (cmd.where === "node" ? `${cmd.run}   # on the node` : cmd.run) : undefined;
+    // Cut long commands (jsonpath queries): the reply has them whole.
+    lines.push(`${n + 1}. ${escapeMrkdwn(step.title)}${run ? `\n${codeBlock(run, 160)}` : ""}`);
+  }
+  return mrkdwn(lines.join("\n"));
+}
+
+function runbookBlocks(i: Incident, opts: Pick<MessageOptions, "runbookBaseUrl">): KnownBlock[] {
   const { runbook, steps, omitted } = stepsFor(i);
   const out: KnownBlock[] = [
-    { type: "divider" },
     mrkdwn(`*Runbook · Level ${runbook.level}: ${escapeMrkdwn(runbook.title)}* (respond within ${runbook.responseMinutes} min)\n${escapeWithin(runbook.meaning, 800)}`),
     ...steps.map((s, n) => stepBlock(s, n + 1)),
   ];
-  out.push(context(`${omitted ? `${omitted} more steps in ` : "Full runbook: "}${link(runbookUrl(opts.runbookBaseUrl, i.level), runbookDocPath(i.level))}`));
+  const url = runbookUrl(opts.runbookBaseUrl, i.level);
+  if (url) out.push(context(`${omitted ? `${omitted} more steps in ` : "Full runbook: "}${link(url, runbookDocPath(i.level))}`));
+  else if (omitted) out.push(context(`${omitted} more steps in ${codeSpan(runbookDocPath(i.level))}`));
   return out;
 }
 
@@ -247,27 +284,58 @@ function fallback(i: Incident, prefix = ""): string {
   return cutMrkdwn(text, 3000);
 }
 
-/** The parent message of an incident (posted once, then updated in place). */
+/** `Resolved after 42 min, 5 occurrences` (from the first occurrence to the resolution). */
+export function resolvedSummary(i: Incident): string {
+  return `Resolved after ${resolvedAfterMinutes(i)} min, ${plural(i.occurrences, "occurrence")}`;
+}
+
+/** The one thread reply that says the incident is over. */
+export function resolvedReply(i: Incident): SlackMessage {
+  const line = `:white_check_mark: *${resolvedSummary(i)}.* No occurrence since ${slackDate(i.lastSeen)}; the next one opens a new incident.`;
+  return { text: cutMrkdwn(`${resolvedSummary(i)}: Level ${i.level} ${KIND_LABEL[i.kind]} ${escapeMrkdwn(subject(i))}`, 3000), blocks: [mrkdwn(line)] };
+}
+
+/** Causes, pods and victims the parent lists before "and N more". */
+const PARENT_LIST = 3;
+
+/**
+ * The parent message of an incident (posted once, then updated in place). It fits one
+ * screen (≤ 2,000 visible characters): what, where, level and response time, diagnosis,
+ * recommendation and the first runbook steps; the full runbook and the evidence are in
+ * the first thread reply (runbookReply), so the facts that matter do not scroll away.
+ */
 export function parentMessage(i: Incident, opts: MessageOptions): SlackMessage {
   const ops = opts.role === "ops";
   const blocks: Array<KnownBlock | undefined> = [
     header(i),
     leadBlock(i, opts),
     fieldsBlock(i),
-    diagnosisBlock(i),
-    ops ? undefined : recommendationBlock(i),
-    involvedBlock(i),
-    ...(ops ? [] : evidenceBlocks(i)),
+    diagnosisBlock(i, PARENT_LIST),
+    // Slot for the memory sparkline line (shared/memory/sparkline.ts), between the diagnosis and the recommendation.
+    ops ? undefined : recommendationBlock(i, true),
+    involvedBlock(i, PARENT_LIST),
     context(
       `*Occurrences:* ${i.occurrences}`,
       `*First seen:* ${slackDate(i.firstSeen)}`,
       `*Last seen:* ${slackDate(i.lastSeen)}`,
       `incident ${codeSpan(i.id, 100)}`,
     ),
-    ...runbookBlocks(i, opts),
+    firstStepsBlock(i),
   ];
   const mention = opts.route.mention ? `${opts.route.mention} ` : "";
   return { text: fallback(i, mention), blocks: fitBlocks(blocks.filter((b): b is KnownBlock => b !== undefined)) };
+}
+
+/**
+ * The first thread reply of an incident (posted once): the whole runbook for its level
+ * and cause with the real names, the full recommendation and the evidence (last event
+ * message, the previous container's log tail).
+ */
+export function runbookReply(i: Incident, opts: Pick<MessageOptions, "runbookBaseUrl">): SlackMessage {
+  const rec = recommendationBlock(i);
+  const blocks: Array<KnownBlock | undefined> = [...runbookBlocks(i, opts), rec ? { type: "divider" } : undefined, rec, ...evidenceBlocks(i)];
+  const text = `Runbook for Level ${i.level} ${KIND_LABEL[i.kind]}: ${escapeMrkdwn(subject(i))}`;
+  return { text: cutMrkdwn(text, 3000), blocks: fitBlocks(blocks.filter((b): b is KnownBlock => b !== undefined)) };
 }
 
 function partOfLine(p: PartOfNote): string {
@@ -279,7 +347,7 @@ function partOfLine(p: PartOfNote): string {
  * A node-OOM victim's message: a reply in the node OOM incident's thread instead of a
  * parent of its own (one Level 3 incident per node OOM). Updated in place on repeats.
  */
-export function victimReply(i: Incident, opts: { runbookBaseUrl: string; mention?: string }): SlackMessage {
+export function victimReply(i: Incident, opts: { runbookBaseUrl?: string | undefined; mention?: string }): SlackMessage {
   const where = i.partOf?.node ? ` on ${codeSpan(i.partOf.node)}` : "";
   const head = `:link: *Killed by this node OOM${where}* · Level ${i.level} ${KIND_LABEL[i.kind]} · ${codeSpan(subject(i))}${opts.mention ? ` · ${opts.mention}` : ""}`;
   const blocks: Array<KnownBlock | undefined> = [
@@ -291,7 +359,7 @@ export function victimReply(i: Incident, opts: { runbookBaseUrl: string; mention
       `*First seen:* ${slackDate(i.firstSeen)}`,
       `*Last seen:* ${slackDate(i.lastSeen)}`,
       `incident ${codeSpan(i.id, 100)}`,
-      link(runbookUrl(opts.runbookBaseUrl, i.level), `Level ${i.level} runbook`),
+      runbookRef(opts.runbookBaseUrl, i.level),
     ),
   ];
   const text = `Killed by the node OOM${i.partOf?.node ? ` on ${escapeMrkdwn(i.partOf.node)}` : ""}: Level ${i.level} ${KIND_LABEL[i.kind]} in ${i.cluster}: ${escapeMrkdwn(subject(i))}. ${whatHappened(i)}`;
@@ -304,7 +372,7 @@ export function threadReply(i: Incident, change: "repeat" | "escalated", previou
   if (change === "escalated" || (previousLevel !== undefined && previousLevel < i.level)) {
     const reasons = i.escalation.reasons.map((r) => escapeWithin(r, 300)).join("; ");
     lines.push(`:arrow_double_up: *Escalated to Level ${i.level}*${previousLevel !== undefined ? ` (was Level ${previousLevel})` : ""}${reasons ? `: ${reasons}` : ""}`);
-    lines.push(`Respond within ${responseMinutes(i.level)} min. The message above now shows the Level ${i.level} runbook steps.`);
+    lines.push(`Respond within ${responseMinutes(i.level)} min. The message above now shows the Level ${i.level} first steps; the runbook reply at the top of this thread has them all.`);
   } else {
     lines.push(`:repeat: *Again:* ${plural(i.occurrences, "occurrence")} now, last seen ${slackDate(i.lastSeen)}.`);
   }

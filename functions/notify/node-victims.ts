@@ -29,7 +29,7 @@ export interface VictimLinkDeps {
   poster: SlackPoster;
   refs: SlackRefStore;
   routing: RoutingConfig;
-  runbookBaseUrl: string;
+  runbookBaseUrl?: string | undefined;
   warn: (message: string, extra?: Record<string, unknown>) => void;
   count: (metric: string) => void;
 }

@@ -8,12 +8,12 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { Incident, Level, NotifyRequest } from "../../shared/schema/incident.ts";
-import { parentMessage, runbookUrl, threadReply, type MessageOptions } from "./message.ts";
+import { parentMessage, resolvedReply, runbookReply, runbookUrl, threadReply, type MessageOptions, type SlackMessage } from "./message.ts";
 import { routesFor, type Route, type RoutingConfig } from "./routing.ts";
-import { putSeverityEvent, severityEventDetail } from "./severity-event.ts";
+import { putResolvedEvent, putSeverityEvent, resolvedEventDetail, severityEventDetail } from "./severity-event.ts";
 import { asNotifyError, classifySlackError, NotifyError, slackCall } from "./slack-errors.ts";
 import { VictimLinker } from "./node-victims.ts";
-import { incidentMetadata, type SlackPoster } from "./slack-poster.ts";
+import { incidentMetadata, type MessageRole, type SlackPoster } from "./slack-poster.ts";
 import { isReplyOnly, type LeaseResult, type MessageRef, type SlackRef, type SlackRefStore } from "./slack-ref.ts";
 
 export interface IncidentNotifierDeps {
@@ -22,7 +22,8 @@ export interface IncidentNotifierDeps {
   eventbridge: EventBridgeClient;
   busName: string;
   routing: RoutingConfig;
-  runbookBaseUrl: string;
+  /** RUNBOOK_BASE_URL; undefined: no runbook links. */
+  runbookBaseUrl?: string | undefined;
   now: () => number;
   /** How long a posting lease holds off other deliveries (longer than one function run). */
   leaseMs: number;
@@ -167,6 +168,24 @@ export class IncidentNotifier {
     ref.ops = opsRef;
   }
 
+  /**
+   * A reply posted once per incident (`runbook`, `resolved`): found by its metadata after a
+   * crash, stored with a conditional write; a delivery that loses the write removes its copy.
+   */
+  async ensureReply(i: Incident, ref: SlackRef, role: "runbook" | "resolved", msg: SlackMessage, revision: number): Promise<boolean> {
+    if (ref[role]) return false;
+    const { poster, refs } = this.deps;
+    const found = await slackCall("conversations.replies", () => poster.findReply(ref, i.id, role satisfies MessageRole));
+    const reply = found ?? (await slackCall(`chat.postMessage (${role})`, () => poster.post(ref.channel, msg, incidentMetadata(i, role, revision), ref.ts)));
+    if (!(await refs.storeReply(i.id, ref.ts, role, reply)) && !found) {
+      this.deps.count("DuplicateReplyRemoved");
+      await poster.delete(reply).catch(() => this.deps.warn("could not delete duplicate reply", { incidentId: i.id, ts: reply.ts }));
+      return false;
+    }
+    ref[role] = reply;
+    return !found;
+  }
+
   /** A victim not linked yet: reply in the node thread when the node parent exists. */
   private async linkVictim(i: Incident, ref: SlackRef | null, nodeId: string): Promise<SlackRef | undefined> {
     const nodeRef = await this.deps.refs.read(nodeId);
@@ -184,6 +203,37 @@ export class IncidentNotifier {
     return "updated";
   }
 
+  /**
+   * The resolver closed the incident: the parent (and ops copy) say so, one thread reply,
+   * the resolved event; then it leaves the resolver's index. Without a parent of its own
+   * (a node-OOM victim, or never posted) there is nothing to show.
+   */
+  private async resolve(req: NotifyRequest, ref: SlackRef | null): Promise<NotifyOutcome> {
+    const i = req.incident;
+    const { poster, refs } = this.deps;
+    if (!ref || isReplyOnly(ref)) {
+      await refs.closed(i.id);
+      return "stale";
+    }
+    const { owner, ops } = routesFor(i, this.deps.routing);
+    const parent = ref.partOf ? this.victims.ownParentMessage(i, ref) : parentMessage(i, this.options({ ...owner, channel: ref.channel }, "owner", ref.missingChannel));
+    await slackCall("chat.update", () => poster.update(ref, parent, incidentMetadata(i, "owner", req.revision)));
+    if (ref.ops && ops) {
+      const opsRef = ref.ops;
+      await slackCall("chat.update (ops)", () => poster.update(opsRef, parentMessage(i, this.options(ops, "ops")), incidentMetadata(i, "ops", req.revision)));
+    }
+    // Put the event while Slack does not show the resolution stored yet: at-least-once, like the severity events.
+    const first = !ref.resolved;
+    const replied = await this.ensureReply(i, ref, "resolved", resolvedReply(i), req.revision);
+    if (first) {
+      const slack = { channel: ref.channel, ts: ref.ts, ...(ref.permalink ? { permalink: ref.permalink } : {}) };
+      await putResolvedEvent(this.deps.eventbridge, this.deps.busName, resolvedEventDetail(i, slack));
+      this.deps.count("ResolvedEvents");
+    }
+    await refs.closed(i.id);
+    return replied ? "replied" : "updated";
+  }
+
   async notify(req: NotifyRequest, attemptId: string): Promise<NotifyOutcome> {
     const i = req.incident;
     const { poster, refs, routing } = this.deps;
@@ -191,6 +241,7 @@ export class IncidentNotifier {
 
     let ref = await refs.read(i.id);
     if (ref === undefined) throw retry("incident_not_stored", `incident ${i.id} is not stored yet`);
+    if (req.change === "resolved") return this.resolve(req, ref);
     let outcome: NotifyOutcome | undefined;
     // Part of a node OOM: no parent or ops copy of its own, a reply in the node incident's thread.
     const nodeId = ref?.partOf?.incidentId ?? i.partOf?.incidentId;
@@ -224,8 +275,18 @@ export class IncidentNotifier {
         const opsRef = ref.ops;
         await slackCall("chat.update (ops)", () => poster.update(opsRef, parentMessage(i, this.options(ops, "ops")), incidentMetadata(i, "ops", req.revision)));
       }
+      if (escalated && ref.runbook) {
+        // The runbook reply follows the level: the new level's steps first, as in the parent.
+        const runbookRef = ref.runbook;
+        await slackCall("chat.update (runbook)", () => poster.update(runbookRef, runbookReply(i, { runbookBaseUrl: this.deps.runbookBaseUrl }), incidentMetadata(i, "runbook", req.revision)));
+      }
       if (escalated) await this.putEvent(i, "escalated", ref, previousLevel);
       await refs.recordProgress(i.id, ref.ts, Math.max(req.revision, ref.revision), Math.max(i.level, ref.level), Math.max(i.victims.length, shownVictims));
+    }
+    // The full runbook and the evidence: the first reply in the parent's own thread.
+    if (!ref.partOf && !ref.runbook && (await this.ensureReply(i, ref, "runbook", runbookReply(i, { runbookBaseUrl: this.deps.runbookBaseUrl }), req.revision))) {
+      this.deps.count("NotifyReplied");
+      outcome ??= "replied";
     }
     if (ops && !ref.ops && !nodeId) {
       await this.ensureOps(i, ref, ops, req.revision);

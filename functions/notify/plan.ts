@@ -17,9 +17,14 @@ function parse(record: SQSRecord): RecordPlan {
   return parsed.ok ? { action: "notify", request: parsed.value } : { action: "poison", code: parsed.code, reason: parsed.reason };
 }
 
-/** Newer wins: higher revision, then higher level, then more node-OOM victims, then later in the batch. */
+/**
+ * Newer wins: higher revision, then a resolution (it carries the same revision as the last
+ * analysis and is always the later state), then higher level, then more node-OOM victims,
+ * then later in the batch.
+ */
 function newer(a: NotifyRequest, b: NotifyRequest): boolean {
   if (a.revision !== b.revision) return a.revision > b.revision;
+  if ((a.change === "resolved") !== (b.change === "resolved")) return a.change === "resolved";
   if (a.incident.level !== b.incident.level) return a.incident.level > b.incident.level;
   return a.incident.victims.length >= b.incident.victims.length;
 }

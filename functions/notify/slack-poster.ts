@@ -12,8 +12,12 @@ import type { MessageRef } from "./slack-ref.ts";
 /** Slack message metadata `event_type` of oomwatch incident messages. */
 export const METADATA_EVENT_TYPE = "oomwatch_incident";
 
-/** `victim`: a node-OOM victim's reply in the node incident's thread. */
-export type MessageRole = "owner" | "ops" | "victim";
+/**
+ * `victim`: a node-OOM victim's reply in the node incident's thread; `runbook`: the first
+ * reply in an incident's own thread (full runbook and evidence); `resolved`: the reply that
+ * says the incident is over.
+ */
+export type MessageRole = "owner" | "ops" | "victim" | "runbook" | "resolved";
 
 /** Bounded retries and a timeout well inside the function's 30 s; never wait out a rate limit. */
 export function slackClientOptions(slackApiUrl?: string, opts: { timeoutMs?: number; retries?: number } = {}): WebClientOptions {

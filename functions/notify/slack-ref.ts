@@ -13,6 +13,7 @@ import * as z from "zod";
 import { type Incident, LevelSchema } from "../../shared/schema/incident.ts";
 import { isConditionFailure } from "../../shared/storage/conditions.ts";
 import { fromIncidentItem, INCIDENT_SK, incidentPk } from "../../shared/storage/incident-item.ts";
+import { removeFromOpen } from "../../shared/storage/lifecycle.ts";
 
 export const MessageRefSchema = z.object({ channel: z.string(), ts: z.string() });
 export type MessageRef = z.infer<typeof MessageRefSchema>;
@@ -29,6 +30,10 @@ export const SlackRefSchema = MessageRefSchema.extend({
   ops: MessageRefSchema.optional(),
   /** NodeOOM: number of victims the parent lists. */
   victims: z.number().int().optional(),
+  /** The first thread reply: full runbook and evidence (posted once). */
+  runbook: MessageRefSchema.optional(),
+  /** The thread reply that says the incident is resolved (posted once). */
+  resolved: MessageRefSchema.optional(),
   /** Node-OOM victim: its reply in the node OOM incident's thread (posted once). */
   partOf: z.object({ incidentId: z.string(), thread: MessageRefSchema, reply: MessageRefSchema, permalink: z.string().optional() }).optional(),
 });
@@ -158,16 +163,31 @@ export class SlackRefStore {
     }
   }
 
+  /** Slack shows the incident resolved: the resolver stops asking (byOpen index). */
+  async closed(id: string): Promise<void> {
+    await removeFromOpen(this.doc, this.tableName, id);
+  }
+
   /** Stores the ops copy's reference once. */
   async storeOps(id: string, parentTs: string, ops: MessageRef): Promise<boolean> {
+    return this.storeOnce(id, parentTs, "ops", ops);
+  }
+
+  /** Stores a once-per-incident thread reply's reference (`runbook`, `resolved`); false when one is stored already. */
+  async storeReply(id: string, parentTs: string, role: "runbook" | "resolved", reply: MessageRef): Promise<boolean> {
+    return this.storeOnce(id, parentTs, role, reply);
+  }
+
+  private async storeOnce(id: string, parentTs: string, field: "ops" | "runbook" | "resolved", ref: MessageRef): Promise<boolean> {
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: this.key(id),
-          UpdateExpression: "SET slack.ops = :ops",
-          ConditionExpression: "slack.ts = :ts AND attribute_not_exists(slack.ops)",
-          ExpressionAttributeValues: { ":ops": ops, ":ts": parentTs },
+          UpdateExpression: "SET slack.#f = :ref",
+          ConditionExpression: "slack.ts = :ts AND attribute_not_exists(slack.#f)",
+          ExpressionAttributeNames: { "#f": field },
+          ExpressionAttributeValues: { ":ref": ref, ":ts": parentTs },
         }),
       );
       return true;

@@ -14,7 +14,9 @@ import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { FUNCTIONS, type FunctionId } from "../../shared/resources.ts";
+import * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
+import { FUNCTIONS, type FunctionId, RESOLVER } from "../../shared/resources.ts";
 import { FUNCTION_BUNDLING, FUNCTION_NODE_OPTIONS } from "../../shared/function-bundling.ts";
 
 /** Where the functions run inside a VPC (to reach a private EKS API endpoint). */
@@ -25,12 +27,14 @@ export interface FunctionPlacement {
 }
 
 export interface PipelineFunctionProps {
-  readonly functionId: FunctionId;
+  /** `resolve` runs on RESOLVER's schedule instead of consuming a queue. */
+  readonly functionId: FunctionId | "resolve";
   /** Absolute path of the handler module (exports `handler`). */
   readonly entry: string;
   /** Absolute path of the repository root (package-lock.json lives there). */
   readonly projectRoot: string;
-  readonly source: sqs.IQueue;
+  /** The queue a pipeline function consumes; none for `resolve`. */
+  readonly source?: sqs.IQueue;
   readonly environment: Readonly<Record<string, string>>;
   readonly logRetention: logs.RetentionDays;
   readonly logLevel: "DEBUG" | "INFO" | "WARN" | "ERROR";
@@ -57,7 +61,8 @@ export class PipelineFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
     super(scope, id);
-    const def = FUNCTIONS[props.functionId];
+    const scheduled = props.functionId === "resolve";
+    const def = props.functionId === "resolve" ? RESOLVER : FUNCTIONS[props.functionId];
     if (!existsSync(props.entry)) {
       throw new Error(`oomwatch ${props.functionId} function entry not found: ${props.entry} (expected functions/${props.functionId}/handler.ts exporting \`handler\`)`);
     }
@@ -99,7 +104,7 @@ export class PipelineFunction extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: lambda.ApplicationLogLevel[props.logLevel],
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
-      description: `oomwatch ${props.functionId}: consumes the ${def.queue} queue`,
+      description: scheduled ? `oomwatch ${props.functionId}: every ${RESOLVER.everyMinutes} min` : `oomwatch ${props.functionId}: consumes the ${FUNCTIONS[props.functionId as FunctionId].queue} queue`,
       environment: {
         NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
         ...props.environment,
@@ -114,11 +119,22 @@ export class PipelineFunction extends Construct {
       reason: `Pinned to ${FUNCTION_RUNTIME.name} (a supported LTS), the version esbuild targets and the project tests on; moving to a newer runtime is a deliberate, tested change, not a synth-time default.`,
     });
 
+    if (props.functionId === "resolve") {
+      // The schedule rule may invoke only this function (the target adds that one permission).
+      new events.Rule(this, "Schedule", {
+        description: "oomwatch: resolve incidents quiet for their group window",
+        schedule: events.Schedule.rate(Duration.minutes(RESOLVER.everyMinutes)),
+        targets: [new targets.LambdaFunction(this.function, { retryAttempts: 0 })],
+      });
+      return;
+    }
+    if (!props.source) throw new Error(`oomwatch ${props.functionId} function needs its source queue`);
+    const queued = FUNCTIONS[props.functionId];
     this.function.addEventSource(
       new SqsEventSource(props.source, {
-        batchSize: def.batchSize,
-        ...(def.maxBatchingWindowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(def.maxBatchingWindowSeconds) } : {}),
-        maxConcurrency: def.maxConcurrency,
+        batchSize: queued.batchSize,
+        ...(queued.maxBatchingWindowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(queued.maxBatchingWindowSeconds) } : {}),
+        maxConcurrency: queued.maxConcurrency,
         reportBatchItemFailures: true,
       }),
     );

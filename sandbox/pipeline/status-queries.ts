@@ -15,6 +15,7 @@ import { pendingMessages, queueCounts } from "../lambda-runner/queue-counts.ts";
 import type { QueueUrls } from "../local-aws.ts";
 import { type LatencySample, latencySummary, type SandboxReport } from "../report.ts";
 import type { SlackSink } from "../slack-sink.ts";
+import { longestParent } from "../slack-sink/render.ts";
 import type { StatusSnapshot } from "../status.ts";
 
 export interface StatusQueryDeps {
@@ -100,7 +101,7 @@ export class StatusQueries {
       observedByKind: { ...stats.observed },
       forwarded: stats.sent,
       incidents: await this.incidentsByLevel(),
-      slack: this.slackCounters(),
+      slack: { ...this.slackCounters(), ...(this.deps.slackSink ? { longestParent: longestParent(this.deps.slackSink.messages()) } : {}) },
       deadLetters: await this.deadLetters(),
       latencyMs: latencySummary(samples, this.deps.notifiedAt),
       durationMs: Date.now() - this.deps.startedAt,

@@ -10,6 +10,7 @@ import type { LocalAws, QueueOverrides, QueueUrls } from "../local-aws.ts";
 import type { SandboxReport } from "../report.ts";
 import type { SlackSink } from "../slack-sink.ts";
 import type { StatusSnapshot } from "../status.ts";
+import type { Incident } from "../../shared/schema/incident.ts";
 
 export interface PipelineOptions {
   dataDir: string;
@@ -42,7 +43,7 @@ export interface PipelineOptions {
 /** A part of the pipeline that talks to AWS with its own clients when a fault hook gives it some. */
 import type { AwsCall } from "./aws-calls.ts";
 
-export type PipelineClientUser = "forwarder" | FunctionId;
+export type PipelineClientUser = "forwarder" | "resolve" | FunctionId;
 
 /** The AWS clients one part of the pipeline uses. */
 export type PartClients = Pick<AwsClients, "sqs" | "doc"> & Partial<Pick<AwsClients, "eventbridge">>;
@@ -87,5 +88,11 @@ export interface Pipeline {
   report(scenario: string): Promise<SandboxReport>;
   /** Every AWS API call each function and the forwarder made so far (pipeline/aws-calls.ts). */
   awsCalls(): AwsCall[];
+  /**
+   * Moves the scenario clock past the group window (the scenario is over: nothing more comes)
+   * and runs the resolver, as its schedule would once the window has passed. The resolved
+   * incidents; notify closes them in Slack through its queue.
+   */
+  fastForwardAndResolve(): Promise<Incident[]>;
   stop(): Promise<void>;
 }

@@ -12,6 +12,7 @@ import { analyzeDepsFromEnv, createAnalyzeHandler } from "../../functions/analyz
 import { createIngestHandler, ingestDepsFromEnv } from "../../functions/ingest/handler.ts";
 import { notifyDepsFromEnv, slackToken } from "../../functions/notify/from-env.ts";
 import { createNotifyHandler } from "../../functions/notify/handler.ts";
+import { createResolveHandler, type ResolveHandler } from "../../functions/resolve/handler.ts";
 import type { AwsClients } from "../../shared/clients/aws.ts";
 import { type FunctionEnv, loadFunctionEnv } from "../../shared/config.ts";
 import { createSlackClient, slackClientOptions } from "../../functions/notify/slack-poster.ts";
@@ -87,6 +88,9 @@ export interface SandboxHandlers {
   ingest: SqsHandler;
   analyze: SqsHandler;
   notify: SqsHandler;
+  /** The resolver on the scenario clock: real time plus `clock.aheadMs` (the sandbox skips quiet windows). */
+  resolve: ResolveHandler;
+  clock: { aheadMs: number };
   /** When each incident's notify record was handled successfully (latency figures). */
   notifiedAt: Map<string, number[]>;
   /** When each occurrence's analysis request was handled successfully, by occurrence key (latency figures). */
@@ -125,7 +129,17 @@ export function createSandboxHandlers(input: SandboxHandlerInput): SandboxHandle
       notifiedAt.set(id, list);
     },
   );
-  return { ingest, analyze, notify, notifiedAt, analyzedAt };
+  const clock = { aheadMs: 0 };
+  const resolve = createResolveHandler({
+    sqs: input.clientsFor("resolve").sqs,
+    doc: input.clientsFor("resolve").doc,
+    tableName: env.INCIDENTS_TABLE,
+    notifyQueueUrl: input.queues.notify.url,
+    policy: env.ESCALATION_POLICY,
+    now: () => new Date(Date.now() + clock.aheadMs),
+    logger: logger("oomwatch-resolve"),
+  });
+  return { ingest, analyze, notify, resolve, clock, notifiedAt, analyzedAt };
 }
 
 /** Wraps a handler to note each record it handled successfully, with the time (latency figures). */

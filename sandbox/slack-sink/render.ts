@@ -48,9 +48,24 @@ function renderBlock(block: unknown): string {
   }
 }
 
+/** What a reader sees of one version of a message: its blocks as text (or the fallback text without blocks). */
+export function visibleText(m: { text: string; blocks?: unknown[] | undefined }): string {
+  return m.blocks?.length ? m.blocks.map(renderBlock).filter(Boolean).join("\n") : mrkdwnToText(m.text);
+}
+
+/** The longest visible text of any version (the current one and every edit) of the top-level messages. */
+export function longestParent(messages: readonly SinkMessage[]): number {
+  let longest = 0;
+  for (const m of messages) {
+    if (m.thread_ts) continue;
+    for (const version of [m, ...m.edits]) longest = Math.max(longest, visibleText(version).length);
+  }
+  return longest;
+}
+
 export function renderMessage(m: SinkMessage): string {
   const where = m.thread_ts ? `#${m.channelName} thread ${m.thread_ts}` : `#${m.channelName}`;
   const edited = m.edits.length ? ` (edited ${m.edits.length}x)` : "";
-  const body = m.blocks?.length ? m.blocks.map(renderBlock).filter(Boolean).join("\n") : mrkdwnToText(m.text);
+  const body = visibleText(m);
   return `${where} @ ${m.ts}${edited}\n${indent(body)}`;
 }

@@ -131,8 +131,8 @@ export type AnalyzeRequest = z.infer<typeof AnalyzeRequestSchema>;
 export const NotifyRequestSchema = z.object({
   version: z.literal(1),
   incidentId: z.string(),
-  /** `new` posts the parent; `escalated` and `repeat` reply in the thread and update the parent. */
-  change: z.enum(["new", "escalated", "repeat"]),
+  /** `new` posts the parent; `escalated` and `repeat` reply in the thread and update the parent; `resolved` (from the resolver) closes it. */
+  change: z.enum(["new", "escalated", "repeat", "resolved"]),
   /** Monotonic per incident (occurrence count at analysis time): lets notify drop stale updates. */
   revision: z.number().int().nonnegative(),
   incident: IncidentSchema,

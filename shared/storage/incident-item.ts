@@ -17,6 +17,8 @@ export const indexKeys = {
   node: (cluster: string, node: string) => `NODE#${cluster}#${node}`,
   level: (cluster: string, level: number) => `LEVEL#${cluster}#${level}`,
   time: (firstSeen: string, id: string) => `${firstSeen}#${id}`,
+  /** The one partition of the byOpen index: every open incident (a handful at a time). */
+  open: "OPEN",
 };
 
 export type IncidentItem = Incident & Record<string, unknown>;
@@ -37,10 +39,14 @@ export function toIncidentItem(incident: Incident): IncidentItem {
     item.workloadKey = indexKeys.workload(incident.cluster, incident.namespace, incident.workload.kind, incident.workload.name);
   }
   if (incident.node) item.nodeKey = indexKeys.node(incident.cluster, incident.node);
+  if (incident.status === "open") {
+    item.openKey = indexKeys.open;
+    item.openSort = indexKeys.time(incident.lastSeen, incident.id);
+  }
   return item as IncidentItem;
 }
 
-const ITEM_ONLY = ["pk", "sk", "clusterKey", "namespaceKey", "workloadKey", "nodeKey", "levelKey", "timeKey", INCIDENTS_TABLE.ttlAttribute];
+const ITEM_ONLY = ["pk", "sk", "clusterKey", "namespaceKey", "workloadKey", "nodeKey", "levelKey", "timeKey", "openKey", "openSort", INCIDENTS_TABLE.ttlAttribute];
 
 /** Strips storage attributes and validates; throws on an item that is not an incident. */
 export function fromIncidentItem(item: Record<string, unknown>): Incident {

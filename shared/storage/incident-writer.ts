@@ -10,8 +10,11 @@ import { type Incident, IncidentSchema } from "../schema/incident.ts";
 import { INCIDENT_SK, incidentPk, toIncidentItem } from "./incident-item.ts";
 import { isConditionFailure } from "./conditions.ts";
 
-/** Attributes notify owns, and the key. */
-const NOT_OURS = new Set(["slack", INCIDENTS_TABLE.partitionKey, INCIDENTS_TABLE.sortKey]);
+/**
+ * Attributes notify owns, the lifecycle the resolver owns (an analysis never reopens a
+ * resolved incident), and the key.
+ */
+const NOT_OURS = new Set(["slack", "status", "resolvedAt", INCIDENTS_TABLE.partitionKey, INCIDENTS_TABLE.sortKey]);
 const OPTIONAL_INDEX_KEYS = ["namespaceKey", "workloadKey", "nodeKey"];
 
 /** Analyze's own bookkeeping stored next to the incident (ignored by fromIncidentItem). */

@@ -5,7 +5,7 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandOutput, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { isConditionFailure } from "./conditions.ts";
-import { INCIDENT_SK, incidentPk } from "./incident-item.ts";
+import { INCIDENT_SK, incidentPk, indexKeys } from "./incident-item.ts";
 import type { Member } from "../domain/members.ts";
 import { utc } from "../time.ts";
 import { type GroupState, MEMBER_PREFIX, type NodeLogEntry, type OccurrenceMarker, pipelineKeys, WINDOW_STATE_DAYS } from "./pipeline-items.ts";
@@ -237,13 +237,15 @@ export class PipelineStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: incidentPk(incidentId), sk: INCIDENT_SK },
-          UpdateExpression: `SET occurrences = :n, lastSeen = :t, pods = :pods, containers = :cs, updatedAt = :now, expiresAt = :exp${
+          // openSort follows lastSeen so the resolver sees the incident as busy (harmless once resolved: no openKey).
+          UpdateExpression: `SET occurrences = :n, lastSeen = :t, openSort = :os, pods = :pods, containers = :cs, updatedAt = :now, expiresAt = :exp${
             counts.evictions ? ", facts.evictions = :ev" : ""
           }`,
           ConditionExpression: "attribute_exists(pk) AND occurrences < :n",
           ExpressionAttributeValues: {
             ":n": counts.occurrences,
             ":t": counts.lastSeen,
+            ":os": indexKeys.time(counts.lastSeen, incidentId),
             ":pods": counts.pods,
             ":cs": counts.containers,
             ":now": now,

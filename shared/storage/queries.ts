@@ -10,7 +10,7 @@
  * Whatever the chosen index does not cover is a FilterExpression. Time bounds
  * select incidents by `firstSeen` through the index sort key `timeKey`.
  */
-import { GetCommand, paginateQuery, type DynamoDBDocumentClient, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, paginateQuery, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
 import { INCIDENTS_TABLE } from "../resources.ts";
 import type { Incident, Level } from "../schema/incident.ts";
 import type { IncidentKind } from "../schema/occurrence.ts";
@@ -33,6 +33,8 @@ export interface IncidentQuery {
   node?: string;
   level?: Level;
   kind?: IncidentKind;
+  /** Lifecycle; an incident written before it had a status counts as open. */
+  status?: "open" | "resolved";
   /** Inclusive bounds on `firstSeen`, UTC ISO timestamps (`Date#toISOString`). */
   since?: string;
   until?: string;
@@ -112,6 +114,9 @@ export function planIncidentQuery(table: string, q: IncidentQuery): QueryPlan {
   if (q.node && index !== "byNode") filters.push(`${x.name("node")} = ${x.value(q.node)}`);
   if (q.level !== undefined && index !== "byLevel") filters.push(`${x.name("level")} = ${x.value(q.level)}`);
   if (q.kind) filters.push(`${x.name("kind")} = ${x.value(q.kind)}`);
+  if (q.status === "resolved") filters.push(`${x.name("status")} = ${x.value("resolved")}`);
+  // analyze never writes `status` (the resolver owns it): absent means open.
+  if (q.status === "open") filters.push(`(attribute_not_exists(${x.name("status")}) OR ${x.name("status")} = ${x.value("open")})`);
 
   return {
     index,
@@ -252,6 +257,34 @@ export async function getIncident(doc: DynamoDBDocumentClient, table: string, id
   const t = INCIDENTS_TABLE;
   const { Item } = await doc.send(new GetCommand({ TableName: table, Key: { [t.partitionKey]: incidentPk(id), [t.sortKey]: INCIDENT_SK } }));
   return Item ? fromIncidentItem(Item) : undefined;
+}
+
+/**
+ * Incidents of a cluster whose id starts with `prefix` (at most `limit`): a byCluster Query
+ * with a filter, so `incidents show 3f2a` works without a Scan.
+ */
+export async function findIncidentsByIdPrefix(doc: DynamoDBDocumentClient, table: string, cluster: string, prefix: string, limit = 10): Promise<Incident[]> {
+  const index = INCIDENTS_TABLE.indexes.byCluster;
+  const out: Incident[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: index.name,
+        KeyConditionExpression: "#pk = :cluster",
+        FilterExpression: "begins_with(#id, :prefix)",
+        ExpressionAttributeNames: { "#pk": index.partitionKey, "#id": "id" },
+        ExpressionAttributeValues: { ":cluster": indexKeys.cluster(cluster), ":prefix": prefix },
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      if (out.length < limit) out.push(fromIncidentItem(item));
+    }
+    start = page.LastEvaluatedKey;
+  } while (start && out.length < limit);
+  return out;
 }
 
 /** The occurrences grouped into an incident, oldest first (Query on the incident's partition). */

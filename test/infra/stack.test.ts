@@ -116,7 +116,7 @@ describe("functions", () => {
       expect(p.LoggingConfig).toMatchObject({ LogFormat: "JSON", LogGroup: { Ref: logicalId(synth.stack.functions[id].logGroup) } });
     }
     const retentions = resourcesOf(template, "AWS::Logs::LogGroup").map(([, p]) => p.RetentionInDays);
-    expect(retentions).toEqual([30, 30, 30]);
+    expect(retentions).toEqual([30, 30, 30, 30]); // ingest, analyze, notify and the resolver
   });
 
   it("ships each handler as a minified ESM bundle with a source map, built by local esbuild", () => {
@@ -263,6 +263,25 @@ describe("IAM", () => {
     const holders = (action: string) => statements().filter((s) => asList(s.statement.Action).includes(action)).flatMap((s) => s.roles);
     expect(holders("events:PutEvents")).toEqual([notifyRole]);
     expect(holders("secretsmanager:GetSecretValue")).toEqual([notifyRole]);
+  });
+});
+
+describe("the resolver", () => {
+  it("runs every minute from a schedule rule that may invoke only it, and may only use the table and send to notify", () => {
+    const fn = logicalId(synth.stack.resolver.function);
+    template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(1 minute)",
+      Targets: [Match.objectLike({ Arn: getAtt(fn, "Arn") })],
+    });
+    template.hasResourceProperties("AWS::Lambda::Permission", { FunctionName: getAtt(fn, "Arn"), Principal: "events.amazonaws.com" });
+    const role = logicalId(synth.stack.resolver.role);
+    const actions = statements()
+      .filter((s) => s.roles.includes(role))
+      .flatMap((s) => asList(s.statement.Action) as string[]);
+    expect(actions.some((a) => a.startsWith("dynamodb:"))).toBe(true);
+    expect(actions).toContain("sqs:SendMessage");
+    expect(actions.filter((a) => !a.startsWith("dynamodb:") && !a.startsWith("sqs:") && !a.startsWith("logs:"))).toEqual([]);
+    expect(actions.filter((a) => a.startsWith("sqs:") && !["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"].includes(a))).toEqual([]);
   });
 });
 

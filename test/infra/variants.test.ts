@@ -90,7 +90,7 @@ describe("deployment variants", () => {
 
   it("places every function in the given subnets with an HTTPS-egress-only security group", () => {
     const functions = resourcesOf(template, "AWS::Lambda::Function");
-    expect(functions).toHaveLength(3);
+    expect(functions).toHaveLength(4); // ingest, analyze, notify and the scheduled resolver
     for (const [, p] of functions) {
       expect(p.VpcConfig.SubnetIds).toEqual(["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"]);
     }
@@ -104,7 +104,7 @@ describe("deployment variants", () => {
     template.hasResourceProperties("AWS::SQS::Queue", { QueueName: "staging-oomwatch-events" });
     template.hasResourceProperties("AWS::DynamoDB::GlobalTable", { TableName: "staging-oomwatch-incidents" });
     expect(JSON.parse(envOf("analyze").ESCALATION_POLICY)).toEqual({ frequentOom: { count: 5 } });
-    expect(resourcesOf(template, "AWS::Logs::LogGroup").map(([, p]) => p.RetentionInDays)).toEqual([14, 14, 14]);
+    expect(resourcesOf(template, "AWS::Logs::LogGroup").map(([, p]) => p.RetentionInDays)).toEqual([14, 14, 14, 14]);
     expect(synth.stack.stackName).toBe("staging-oomwatch");
   });
 

@@ -61,7 +61,7 @@ describe("notify from the environment", () => {
     await bench.store(inc);
     const res = await handler({ Records: [sqsRecord(JSON.stringify(notifyRequest(inc)))] }, lambdaContext);
     expect(res.batchItemFailures).toEqual([]);
-    const posted = bench.slackSink.messages().filter((m) => m.text.includes("Container OOM") && incidentIdOf(m) === inc.id);
+    const posted = bench.slackSink.messages().filter((m) => !m.thread_ts && incidentIdOf(m) === inc.id);
     expect(posted.map((m) => m.channelName)).toEqual(["team-checkout"]);
     expect(bench.events.events().some((e) => e.eventBusName === "oomwatch-env" && (e.detail as { incidentId: string }).incidentId === inc.id)).toBe(true);
   });

@@ -37,8 +37,9 @@ function pair(opts: { linked?: boolean } = {}) {
 
 const forIncident = (id: string): SinkMessage[] => bench.slackSink.messages().filter((m) => incidentIdOf(m) === id);
 const parents = (id: string) => forIncident(id).filter((m) => !m.thread_ts);
-const replies = (id: string) => forIncident(id).filter((m) => m.thread_ts);
 const role = (m: SinkMessage) => m.metadata?.event_payload.role;
+/** Thread replies other than each parent's once-per-incident runbook reply. */
+const replies = (id: string) => forIncident(id).filter((m) => m.thread_ts && role(m) !== "runbook");
 
 type Block = { text?: { text: string }; fields?: Array<{ text: string }>; elements?: Array<{ text?: string }> };
 const allText = (m: SinkMessage) =>

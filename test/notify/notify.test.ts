@@ -22,7 +22,10 @@ const fresh = <T extends Incident>(make: (o: Record<string, unknown>) => T, over
 const forIncident = (id: string): SinkMessage[] =>
   bench.slackSink.messages().filter((m) => incidentIdOf(m) === id);
 const parents = (id: string) => forIncident(id).filter((m) => !m.thread_ts);
-const replies = (id: string) => forIncident(id).filter((m) => m.thread_ts);
+const role = (m: SinkMessage) => m.metadata?.event_payload.role;
+/** Thread replies other than the once-per-incident runbook reply. */
+const replies = (id: string) => forIncident(id).filter((m) => m.thread_ts && role(m) !== "runbook");
+const runbookReplies = (id: string) => forIncident(id).filter((m) => m.thread_ts && role(m) === "runbook");
 const channelName = (m: SinkMessage) => m.channelName;
 
 type Block = { type: string; text?: { text: string }; fields?: Array<{ text: string }>; elements?: Array<{ text?: string }> };
@@ -57,13 +60,20 @@ describe("message content per level", () => {
     expect(text).toContain("`JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75`");
     expect(text).toContain("*Occurrences:* 2");
     expect(text).toMatch(/\*First seen:\* <!date\^\d+\^[^|]+\|2026-03-01 02:59:00 UTC>/);
-    // runbook steps with the real names, as code
+    // the first runbook steps with the real names, as code; the whole runbook in the first thread reply
+    expect(text).toContain("*First steps* (the whole runbook is in the thread)");
     expect(text).toContain("kubectl -n payments logs checkout-7d9f-abcde -c api --previous --tail=200");
-    expect(text).toContain("kubectl -n payments set resources deployment/checkout -c api --requests=memory=768Mi --limits=memory=1.5Gi");
-    expect(text).toContain("JVM: size the heap inside the limit"); // JAVA_TOOL_OPTIONS present
-    expect(text).not.toContain("Go: give the runtime a soft limit");
     expect(text).not.toMatch(/<pod>|<namespace>|\{\{/);
     expect(text).toContain("<https://runbooks.example/docs/runbooks/level-1.md|Level 1 runbook>");
+    const [runbook, ...again] = runbookReplies(inc.id);
+    expect(again).toEqual([]);
+    expect(runbook).toMatchObject({ thread_ts: m.ts, channel: m.channel });
+    const full = allText(runbook!);
+    expect(full).toContain("kubectl -n payments set resources deployment/checkout -c api --requests=memory=768Mi --limits=memory=1.5Gi");
+    expect(full).toContain("JVM: size the heap inside the limit"); // JAVA_TOOL_OPTIONS present
+    expect(full).not.toContain("Go: give the runtime a soft limit");
+    expect(full).not.toMatch(/<pod>|<namespace>|\{\{/);
+    expect(full).toContain("<https://runbooks.example/docs/runbooks/level-1.md|docs/runbooks/level-1.md>");
     expect(m.text).toMatch(/^Level 1 Container OOM in prod-eu: payments\/deployment\/checkout\. .*Respond within 5 min\.$/);
 
     // the parent reference is stored on the incident
@@ -75,7 +85,7 @@ describe("message content per level", () => {
     const inc = fresh(podEviction);
     await bench.store(inc);
     await bench.run([notifyRequest(inc)]);
-    const text = allText(parents(inc.id)[0]!);
+    const text = `${allText(parents(inc.id)[0]!)}\n${allText(runbookReplies(inc.id)[0]!)}`;
     expect(text).toContain("*Respond within 10 min*");
     expect(text).toMatch(/3 pods of `deployment\/checkout` evicted from `ip-10-0-1-23` because the node ran low on memory: request \*512Mi\*, usage seen \*900Mi\*/);
     expect(text).toContain("kubectl describe node ip-10-0-1-23");
@@ -101,7 +111,7 @@ describe("message content per level", () => {
     expect(text).toContain("*Killed on the node:* `payments/checkout-7d9f-abcde (api)`");
     expect(text).toContain("kubectl cordon ip-10-0-9-9");
     expect(text).toContain("dmesg -T | grep -iE 'invoked oom-killer|killed process|out of memory'   # on the node");
-    expect(text).toContain("kubectl drain ip-10-0-9-9 --ignore-daemonsets");
+    expect(allText(runbookReplies(inc.id)[0]!)).toContain("kubectl drain ip-10-0-9-9 --ignore-daemonsets");
     const ref = await storedSlack(bench.aws.clients.doc, bench.aws.tables.incidents, inc.id);
     expect(ref?.ops).toEqual({ channel: ops.channel, ts: ops.ts });
 
@@ -205,7 +215,10 @@ describe("threads instead of spam", () => {
     expect((parent.blocks as Block[])[0]?.text?.text).toContain("Level 2 · Container OOM");
     expect(allText(parent)).toContain("*Respond within 10 min*");
     expect(allText(parent)).toContain("Repeated container OOM: treat it as a broken deployment");
-    expect(allText(parent)).toContain("Raise the memory request and limit"); // Level 1 steps kept for the container
+    const runbook = allText(runbookReplies(v1.id)[0]!);
+    expect(runbook).toContain("Runbook · Level 2"); // edited in place on escalation
+    expect(runbook).toContain("Raise the memory request and limit"); // Level 1 steps kept for the container
+    expect(runbookReplies(v1.id)).toHaveLength(1);
     expect(parents(v1.id)).toHaveLength(1);
     const evs = eventsFor(v1.id);
     expect(evs.map((e) => e["detail-type"])).toEqual(["oomwatch.incident.level1", "oomwatch.incident.level2"]);

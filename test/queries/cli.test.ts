@@ -77,6 +77,20 @@ describe("oomwatch incidents (subprocess)", () => {
     expect(JSON.parse(r.stdout)).toEqual({ incident: wanted, members: membersOf(wanted) });
   });
 
+  it("shows an incident by a unique id prefix; an ambiguous prefix lists the candidates", async () => {
+    const at = ["--endpoint", aws.endpoints.dynamodb, "--table", aws.tables.incidents, "--region", "us-east-1", "--cluster", "prod"];
+    const one = await oomwatch("show", "inc-07", ...at, "--format", "json");
+    expect(one).toMatchObject({ code: 0, stderr: "" });
+    const unique = await oomwatch("show", "stg", ...at.slice(0, -1), "staging", "--format", "json");
+    expect(unique).toMatchObject({ code: 0, stderr: "" });
+    expect(JSON.parse(unique.stdout).incident.id).toBe("stg-00");
+    const many = await oomwatch("show", "inc-1", ...at);
+    expect(many.code).toBe(1);
+    expect(many.stderr).toMatch(/^error: "inc-1" matches 10 or more incidents; give more of the id:\n {2}inc-1\d {2}L\d \w+/);
+    const none = await oomwatch("show", "zzz", ...at);
+    expect(none.stderr).toMatch(/^error: no incident "zzz" in .*\(cluster prod\)/);
+  });
+
   it("draws stats with a per-day trend", async () => {
     const r = await oomwatch("stats", "--data-dir", dir, "--cluster", "prod", "--since", "7d");
     expect(r.code).toBe(0);

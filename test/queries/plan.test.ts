@@ -1,7 +1,9 @@
 /** Pure parts of `oomwatch incidents`: query planning, tokens, flag parsing, formatting, stats. */
 import { describe, expect, it } from "vitest";
 import { QueryInputError, decodeNextToken, encodeNextToken, planIncidentQuery, type IncidentQuery } from "../../shared/storage/queries.ts";
-import { UsageError, buildQuery, parseDuration, parseKind, parseLevel, parseLimit, parseTime, parseWorkload } from "../../cli/incidents/options.ts";
+import { UsageError, buildQuery, parseDuration, parseKind, parseLevel, parseLimit, parseStatus, parseTime, parseWorkload } from "../../cli/incidents/options.ts";
+import { KIND_ALIASES } from "../../cli/incidents/kinds.ts";
+import { IncidentKindSchema } from "../../shared/schema/occurrence.ts";
 import { csvField, formatCsv, formatTable } from "../../cli/incidents/format-list.ts";
 import { formatIncident } from "../../cli/incidents/format-show.ts";
 import { computeStats, formatStats } from "../../cli/incidents/stats.ts";
@@ -42,6 +44,14 @@ describe("planIncidentQuery", () => {
     expect(partitionValue(plan({ namespace: "payments", level: 2 }))).toBe("NS#prod#payments");
     expect(plan({ level: 3 }).index).toBe("byLevel");
     expect(partitionValue(plan({ level: 3 }))).toBe("LEVEL#prod#3");
+  });
+
+  it("filters by status; an incident without one is open", () => {
+    const open = plan({ status: "open" });
+    expect(open.input.FilterExpression).toMatch(/attribute_not_exists\(#status\) OR #status = :v\d+/);
+    const resolved = plan({ status: "resolved" });
+    expect(resolved.input.FilterExpression).toMatch(/#status = :v\d+/);
+    expect(Object.values(resolved.input.ExpressionAttributeValues ?? {})).toContain("resolved");
   });
 
   it("filters a workload it cannot key: name only, or kind without namespace", () => {
@@ -108,7 +118,12 @@ describe("flag parsing", () => {
     expect(() => parseLevel("4")).toThrow('unknown level "4": expected 1, 2 or 3');
     expect(() => parseLevel("high")).toThrow(UsageError);
     expect(parseKind("nodeoom")).toBe("NodeOOM");
-    expect(() => parseKind("oom")).toThrow(/unknown kind "oom"/);
+    // short aliases, case-insensitive, the names the KIND column shows
+    expect(["oom", "OOM", "eviction", "Pressure", "NODEOOM"].map(parseKind)).toEqual(["ContainerOOM", "ContainerOOM", "PodEviction", "NodeMemoryPressure", "NodeOOM"]);
+    expect(() => parseKind("ooms")).toThrow(/unknown kind "ooms": expected one of oom \(ContainerOOM\), eviction \(PodEviction\)/);
+    for (const kind of IncidentKindSchema.options) expect(parseKind(KIND_ALIASES[kind])).toBe(kind);
+    expect(parseStatus("Resolved")).toBe("resolved");
+    expect(() => parseStatus("closed")).toThrow('unknown status "closed": expected open or resolved');
     expect(parseWorkload("deployment/api")).toEqual({ kind: "Deployment", name: "api" });
     expect(parseWorkload("STATEFULSET/db")).toEqual({ kind: "StatefulSet", name: "db" });
     expect(parseWorkload("Widget/x")).toEqual({ kind: "Widget", name: "x" });
@@ -182,7 +197,7 @@ describe("text output", () => {
       victims: [{ namespace: "payments", pod: "api-7d9f-abcde", container: "server", incidentId: "v1" }],
     });
     const [, victimRow, nodeRow] = formatTable([victim, node]).split("\n");
-    expect(victimRow).toMatch(/ L1 +OOM +1 +↳ part of n1: payments\/api \[server\] +v1$/);
+    expect(victimRow).toMatch(/ L1 +oom +1 +↳ part of n1: payments\/api \[server\] +v1$/);
     expect(nodeRow).not.toContain("part of");
     expect(formatCsv([victim]).split("\n")[1]).toMatch(/,n1$/);
     expect(formatIncident(victim, [])).toContain("Part of       NodeOOM incident n1 on node node-a");

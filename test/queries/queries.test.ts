@@ -239,8 +239,9 @@ describe("the CLI commands only Query (in-process, recording client)", () => {
     }
     const missing = await run("show", "no-such-id");
     expect(missing).toMatchObject({ code: 1, out: "" });
-    expect(missing.err).toBe(`error: no incident "no-such-id" in table ${table}`);
-    expect(rec.sent).toEqual([{ command: "GetItemCommand" }]);
+    expect(missing.err).toBe(`error: no incident "no-such-id" in table ${table} (cluster default)`);
+    // not an id: looked up as a prefix in the cluster's index, never a Scan
+    expect(rec.sent).toEqual([{ command: "GetItemCommand" }, { command: "QueryCommand", index: "byCluster" }]);
   });
 
   it("the recorder does catch a Scan (so the checks above can fail)", async () => {

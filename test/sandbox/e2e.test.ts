@@ -52,6 +52,13 @@ describe("sandbox end to end", { timeout: 240_000 }, () => {
     // The secret literal in the scenario's env must never reach Slack or the terminal.
     expect(output).not.toContain("hunter2-Pr0d-ledger");
     expect(output).toContain("Escalated to Level 2");
+    // Concise parents: every version of every parent fits one screen; the runbook is in the thread.
+    expect(report.slack.longestParent).toBeGreaterThan(0);
+    expect(report.slack.longestParent).toBeLessThanOrEqual(2000);
+    expect(output).toContain("First steps");
+    // Once the scenario is over the sandbox skips the quiet window: every top-level incident resolves.
+    expect(report.resolved).toBeGreaterThanOrEqual(3);
+    expect(output).toMatch(/resolved {2}L3 {2}Node OOM {2}\w+: Resolved after \d+ min, \d+ occurrences?/);
   });
 
   it("quiet: a healthy cluster with look-alikes reports nothing", async () => {
@@ -59,7 +66,7 @@ describe("sandbox end to end", { timeout: 240_000 }, () => {
     expect(report.observed).toBe(0);
     expect(report.forwarded).toBe(0);
     expect(report.incidents).toEqual({ "1": 0, "2": 0, "3": 0 });
-    expect(report.slack).toEqual({ posted: 0, updated: 0, threadReplies: 0 });
+    expect(report.slack).toEqual({ posted: 0, updated: 0, threadReplies: 0, longestParent: 0 });
     expect(report.deadLetters).toEqual({ events: 0, analyze: 0, notify: 0 });
     expect(result.exitCode).toBe(0);
   });

@@ -1,0 +1,44 @@
+/**
+ * Resolves the incidents that have been quiet for the group window: each is marked
+ * resolved with one conditional write and handed to notify (NotifyRequest `resolved`),
+ * which updates the parent, replies once in the thread and puts
+ * `oomwatch.incident.resolved`. Runs on a schedule (AWS) or a timer (sandbox).
+ */
+import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Incident, NotifyRequest } from "../../shared/schema/incident.ts";
+import { markResolved, openIncidentsQuietSince } from "../../shared/storage/lifecycle.ts";
+
+export interface ResolveDeps {
+  doc: DynamoDBDocumentClient;
+  sqs: SQSClient;
+  tableName: string;
+  notifyQueueUrl: string;
+  /** The group window: an incident quiet this long gets no more occurrences (ingest opens a new one). */
+  windowMinutes: number;
+  now: () => Date;
+  /** Incidents resolved per run; the next run takes the rest. */
+  batch?: number;
+}
+
+/** Resolves every incident quiet for the window; returns the ones this run resolved. */
+export async function resolveQuietIncidents(d: ResolveDeps): Promise<Incident[]> {
+  const now = d.now();
+  const quietSince = new Date(now.getTime() - d.windowMinutes * 60_000).toISOString();
+  const due = await openIncidentsQuietSince(d.doc, d.tableName, quietSince, d.batch ?? 100);
+  const resolved: Incident[] = [];
+  for (const incident of due) {
+    // Already resolved but still in the index: notify has not closed it in Slack yet (a lost
+    // request or a crash), so ask again; notify's replies are idempotent.
+    let closed = incident;
+    if (incident.status === "open") {
+      const at = now.toISOString();
+      if (!(await markResolved(d.doc, d.tableName, incident, at))) continue;
+      closed = { ...incident, status: "resolved", resolvedAt: at };
+    }
+    const request: NotifyRequest = { version: 1, incidentId: incident.id, change: "resolved", revision: incident.occurrences, incident: closed };
+    await d.sqs.send(new SendMessageCommand({ QueueUrl: d.notifyQueueUrl, MessageBody: JSON.stringify(request) }));
+    resolved.push(closed);
+  }
+  return resolved;
+}
