@@ -73,7 +73,7 @@ export async function sandboxSlackClient(env: FunctionEnv, hooks: PipelineFaultH
 export interface SandboxHandlerInput {
   env: FunctionEnv;
   /** Clients of each function (emulators unless a fault hook gives others); `secrets` serves analyze's kubeconfig lookup. */
-  clientsFor: (fn: FunctionId) => PartClients;
+  clientsFor: (fn: FunctionId | "resolve") => PartClients;
   secrets: AwsClients["secrets"];
   /** notify's EventBridge client when the fault hook gives none. */
   eventbridge: AwsClients["eventbridge"];

@@ -9,7 +9,7 @@ import { collectOutcome } from "./support/outcome.ts";
 import { drain, playStorm, startFaultPipeline } from "./support/run.ts";
 import { duplicateSends, ownSqsClient } from "./support/sqs-faults.ts";
 
-const duplicated = { forwarder: { duplicated: 0 }, ingest: { duplicated: 0 }, analyze: { duplicated: 0 }, notify: { duplicated: 0 } };
+const duplicated = { forwarder: { duplicated: 0 }, ingest: { duplicated: 0 }, analyze: { duplicated: 0 }, notify: { duplicated: 0 }, resolve: { duplicated: 0 } };
 const run = await startFaultPipeline("duplicates", {
   clients: (user, aws) => ({ sqs: duplicateSends(ownSqsClient(aws), duplicated[user]) }),
 });
