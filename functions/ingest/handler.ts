@@ -58,7 +58,7 @@ export function createIngestHandler(deps: IngestDeps): SqsHandler {
     count(outcome.status === "grouped" ? (outcome.trigger ? "OccurrenceAnalyzed" : "OccurrenceRepeat") : outcome.status === "duplicate" ? "OccurrenceDuplicate" : "OccurrenceIgnored");
   }
 
-  return sqsBatchHandler(processRecord, logger, deps.metrics);
+  return sqsBatchHandler(processRecord, logger, deps.metrics, { release: { sqs: deps.sqs } });
 }
 
 /** IngestDeps from the function environment (shared/config.ts): the Lambda entry and the sandbox both build ingest this way. */
