@@ -115,6 +115,9 @@ export class OomwatchStack extends Stack {
     const q = this.queues.byId;
     const { ingest, analyze, notify } = this.functions;
     const incidentsTableId = this.getLogicalId(this.tables.incidents.node.defaultChild as CfnElement);
+    // Handing a contended record back early (shared/release-record.ts) needs sqs:GetQueueUrl and
+    // sqs:ChangeMessageVisibility on the function's own queue: the SQS event source's consume grant
+    // already gives both (test/infra/stack.test.ts checks it), so nothing is added here.
     for (const fn of [ingest, analyze, notify]) {
       this.tables.incidents.grantReadWriteData(fn.role);
       Validations.of(fn.role).acknowledge({
