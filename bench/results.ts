@@ -19,6 +19,8 @@ export interface Target {
 }
 
 export interface Figure {
+  /** Stable across versions, e.g. `storm.redeliveries`. */
+  id?: string;
   name: string;
   value: number;
   unit: string;

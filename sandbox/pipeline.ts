@@ -18,6 +18,7 @@ import { startEventBridgeSink } from "./eventbridge-sink.ts";
 import { startK8sSimulator, type K8sSimulator } from "./k8s-sim/server.ts";
 import { functionFromResources, startLambdaRunner, type SqsHandler } from "./lambda-runner.ts";
 import { createQueues, createTables, localDynamoPath, startLocalAws, writeSandboxInfo } from "./local-aws.ts";
+import { waitUntilDrained } from "./pipeline/drain.ts";
 import { StatusQueries } from "./pipeline/status-queries.ts";
 import type { PartClients, Pipeline, PipelineClientUser, PipelineOptions } from "./pipeline/types.ts";
 import { createSandboxHandlers, sandboxFunctionEnv, sandboxSlackClient } from "./pipeline/wiring.ts";
@@ -108,6 +109,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       notifiedAt: handlers.notifiedAt,
       severityEvents: () => events.events().length,
       startedAt,
+      waiting: () => runner.waiting(),
     });
     const launchForwarder = async (): Promise<Forwarder> => {
       const started = await startForwarder({
@@ -152,20 +154,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
         return forwarder;
       },
       status: (phase) => queries.status(phase),
-      async waitUntilDrained({ timeoutMs = 120_000, quietMs = 1500 } = {}) {
-        const deadline = Date.now() + timeoutMs;
-        let quietSince: number | undefined;
-        while (Date.now() < deadline) {
-          const busy = (await queries.pending()) > 0 || runner.stats().inFlight > 0;
-          if (busy) quietSince = undefined;
-          else {
-            quietSince ??= Date.now();
-            if (Date.now() - quietSince >= quietMs) return;
-          }
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        throw new Error(`the pipeline did not drain within ${timeoutMs / 1000} s`);
-      },
+      waitUntilDrained: (drain) => waitUntilDrained({ pending: () => queries.pending(), describe: () => queries.describeQueues(), runner }, drain),
       report: (scenario) => queries.report(scenario),
       stop: unwind,
     };

@@ -66,7 +66,7 @@ export function sqsBatchHandlerPerBatch(
               onError: (e) => logger.warn("could not hand the record back early; it waits out the visibility timeout", { messageId: record.messageId, error: String(e) }),
             });
             if (seconds !== undefined) logger.info("contended record handed back", { messageId: record.messageId, visibleInSeconds: seconds, error: String(err) });
-          }
+          } else logger.warn("record failed", { messageId: record.messageId, error: String(err) });
           throw err;
         }
       });
