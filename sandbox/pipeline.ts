@@ -110,6 +110,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       severityEvents: () => events.events().length,
       startedAt,
       waiting: () => runner.waiting(),
+      redeliveries: () => runner.redeliveries(),
     });
     const launchForwarder = async (): Promise<Forwarder> => {
       const started = await startForwarder({

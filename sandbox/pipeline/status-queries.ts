@@ -11,7 +11,7 @@ import { batchGetItems } from "../../shared/storage/batch-get.ts";
 import { fromIncidentItem, INCIDENT_SK, incidentPk } from "../../shared/storage/incident-item.ts";
 import { pipelineKeys } from "../../shared/storage/pipeline-items.ts";
 import { pendingMessages, queueCounts } from "../lambda-runner/queue-counts.ts";
-import type { WaitingRecords } from "../lambda-runner.ts";
+import type { RedeliveryStats, WaitingRecords } from "../lambda-runner.ts";
 import type { QueueUrls } from "../local-aws.ts";
 import { type LatencySample, occurrenceLatencies, percentile, type SandboxReport } from "../report.ts";
 import type { SlackSink } from "../slack-sink.ts";
@@ -32,6 +32,7 @@ export interface StatusQueryDeps {
   startedAt: number;
   /** The runner's failed records awaiting redelivery, per function (with its queue URL). */
   waiting?: () => Record<string, WaitingRecords & { queueUrl: string }>;
+  redeliveries?: () => RedeliveryStats;
 }
 
 type Levels = { "1": number; "2": number; "3": number };
@@ -112,6 +113,7 @@ export class StatusQueries {
       latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
       durationMs: Date.now() - this.deps.startedAt,
       severityEvents: this.deps.severityEvents(),
+      ...(this.deps.redeliveries ? { redeliveries: this.deps.redeliveries() } : {}),
     };
   }
 
