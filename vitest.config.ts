@@ -29,6 +29,7 @@ const UNIT = [
   "test/notify/units.test.ts",
   "test/queries/plan.test.ts",
   "test/runner/batch-response.test.ts",
+  "test/runner/record-tracker.test.ts",
 ];
 const FAULTS = ["test/faults/**/*.test.ts"];
 const E2E = ["test/sandbox/**/*.test.ts"];
