@@ -82,7 +82,10 @@ describe("drain", () => {
       runner: runnerWith({ count: 2, nextVisibleAt: started + 1000, lastVisibleAt: started + 2000 }),
       now: c.now,
       pollMs: 0,
-    }).catch((e: unknown) => e as Error);
+    }).then(
+      () => new Error("drained"),
+      (e: unknown) => e as Error,
+    );
     expect(err).toBeInstanceOf(Error);
     expect(err.message).toMatch(/^the pipeline is stuck: nothing moved for \d+ s: analyze queue 0 visible, 2 in flight or invisible; analyze: 2 failed record\(s\) due back overdue by \d+ s$/);
     expect(c.now() - started).toBeGreaterThanOrEqual(VISIBILITY_MS + STUCK_MARGIN_MS);
