@@ -23,7 +23,10 @@ describe("retryOnContention", () => {
   test("gives up with WriteContentionError when the invocation's time, less the margin, is used up", async () => {
     let n = 0;
     const err = await withInvocation(invocationEnding(400), () =>
-      retryOnContention(async () => (n++, LOST), { subject: "group g", baseDelayMs: 5, maxDelayMs: 20, safetyMarginMs: 300, random: () => 1 }),
+      retryOnContention(async () => {
+        n++;
+        return LOST;
+      }, { subject: "group g", baseDelayMs: 5, maxDelayMs: 20, safetyMarginMs: 300, random: () => 1 }),
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WriteContentionError);
     expect(err).toMatchObject({ subject: "group g", attempts: n });
@@ -33,7 +36,10 @@ describe("retryOnContention", () => {
   test("never starts a retry inside the safety margin", async () => {
     let n = 0;
     const err = await withInvocation(invocationEnding(1000), () =>
-      retryOnContention(async () => (n++, LOST), { subject: "s", safetyMarginMs: 5000 }),
+      retryOnContention(async () => {
+        n++;
+        return LOST;
+      }, { subject: "s", safetyMarginMs: 5000 }),
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WriteContentionError);
     expect(n).toBe(1);

@@ -62,7 +62,10 @@ describe("drain", () => {
     await waitUntilDrained(
       {
         // Pending for 5 minutes of fake time (the record waits out its timeout), then empty.
-        pending: async () => (c.advance(10_000), ++polls < 30 ? 1 : 0),
+        pending: async () => {
+          c.advance(10_000);
+          return ++polls < 30 ? 1 : 0;
+        },
         describe: async () => "analyze queue 1",
         runner: runnerWith({ count: 1, nextVisibleAt: c.now() + 300_000, lastVisibleAt: c.now() + 300_000 }),
         now: c.now,
@@ -77,7 +80,10 @@ describe("drain", () => {
     const c = clock();
     const started = c.now();
     const err = await waitUntilDrained({
-      pending: async () => (c.advance(10_000), 2),
+      pending: async () => {
+        c.advance(10_000);
+        return 2;
+      },
       describe: async () => "analyze queue 0 visible, 2 in flight or invisible",
       runner: runnerWith({ count: 2, nextVisibleAt: started + 1000, lastVisibleAt: started + 2000 }),
       now: c.now,
