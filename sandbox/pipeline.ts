@@ -94,7 +94,11 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
         functionFromResources("analyze", queues, wrap("analyze", handlers.analyze)),
         functionFromResources("notify", queues, wrap("notify", handlers.notify)),
       ],
-      logger: { info: () => {}, warn: (m) => opts.log(`runner: ${m}`), error: (m, e) => opts.log(`runner: ${m} ${e ? String((e as { error?: unknown }).error ?? "") : ""}`) },
+      logger: {
+        info: () => {},
+        warn: (m, e) => opts.log(`runner: ${m}${e ? ` ${JSON.stringify(e)}` : ""}`),
+        error: (m, e) => opts.log(`runner: ${m} ${e ? String((e as { error?: unknown }).error ?? "") : ""}`),
+      },
     });
     stack.push(() => runner.stop());
 

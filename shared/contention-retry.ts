@@ -25,7 +25,10 @@ export interface ContentionRetryOptions {
   maxDelayMs?: number;
   /**
    * Time kept back at the end of the invocation for the rest of the batch and for handing
-   * the record back; another attempt also needs as long as the slowest one so far.
+   * the record back; another attempt also needs as long as the slowest one so far. The loop
+   * also keeps back half of the time that was left when it started: the record's work after
+   * the contended write, and the other records of the batch, must still finish in time (a
+   * batch that times out waits out the whole visibility timeout).
    */
   safetyMarginMs?: number;
   random?: () => number;
@@ -65,7 +68,7 @@ export async function retryOnContention<T>(attempt: Attempt<T>, opts: Contention
   const hasInvocation = invocation.getStore() !== undefined;
   const remaining = remainingClock(DEFAULT_BUDGET_MS);
   // Outside an invocation the fallback budget is all there is: no margin to keep back.
-  const margin = hasInvocation ? safetyMarginMs : 0;
+  const margin = hasInvocation ? Math.max(safetyMarginMs, remaining() / 2) : 0;
   let slowest = 0;
   for (let n = 1; ; n++) {
     const started = Date.now();
