@@ -36,28 +36,7 @@ export interface BatchOptions {
     sqs: SQSClient;
     /** Which failures a retry in seconds resolves; default: WriteContentionError. */
     when?: (err: unknown) => boolean;
-    /** Records still running this long before the function timeout are handed back (default 5 s). */
-    handBackBeforeEndMs?: number;
   };
-}
-
-const HAND_BACK_BEFORE_END_MS = 5000;
-const OUT_OF_TIME = Symbol("out of time");
-
-/** The record was still being processed when the invocation's time was nearly up. */
-export class OutOfTimeError extends Error {
-  override readonly name = "OutOfTimeError";
-  constructor() {
-    super("still running near the end of the function's time; handed back");
-  }
-}
-
-function deadline(ms: number): { reached: Promise<typeof OUT_OF_TIME>; cancel(): void } {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const reached = new Promise<typeof OUT_OF_TIME>((resolve) => {
-    timer = setTimeout(() => resolve(OUT_OF_TIME), Math.max(0, ms));
-  });
-  return { reached, cancel: () => clearTimeout(timer) };
 }
 
 /** A handler that processes every record with `processRecord`. */
@@ -76,21 +55,12 @@ export function sqsBatchHandlerPerBatch(
     const processor = new BatchProcessor(EventType.SQS);
     const handle = forBatch(event, context);
     const { release } = options;
-    // A batch that outlives the function timeout fails whole and waits out the visibility
-    // timeout: records still running this close to the end are handed back instead. Their
-    // work may go on until the invocation ends, like a crash half-way, which every handler
-    // tolerates (idempotent steps, test/faults).
-    const outOfTime = release ? deadline(context.getRemainingTimeInMillis() - (release.handBackBeforeEndMs ?? HAND_BACK_BEFORE_END_MS)) : undefined;
     const processRecord: RecordProcessor = (record) =>
       withInvocation(context, async () => {
         try {
-          const work = handle(record);
-          if (outOfTime) {
-            work.catch(() => {}); // after the deadline nobody awaits it
-            if ((await Promise.race([work.then(() => undefined), outOfTime.reached])) === OUT_OF_TIME) throw new OutOfTimeError();
-          } else await work;
+          await handle(record);
         } catch (err) {
-          if (release && (err instanceof OutOfTimeError || (release.when ?? isContention)(err))) {
+          if (release && (release.when ?? isContention)(err)) {
             const seconds = await releaseSoon(release.sqs, record, {
               ...release,
               onError: (e) => logger.warn("could not hand the record back early; it waits out the visibility timeout", { messageId: record.messageId, error: String(e) }),
@@ -104,7 +74,7 @@ export function sqsBatchHandlerPerBatch(
       context,
       throwOnFullBatchFailure: false,
       ...(options.inOrder ? { processInParallel: false } : {}),
-    }).finally(() => outOfTime?.cancel());
+    });
     for (const f of response.batchItemFailures) logger.warn("record will be retried", { messageId: f.itemIdentifier });
     metrics?.publishStoredMetrics();
     return response;
