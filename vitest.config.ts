@@ -16,6 +16,7 @@ import { configDefaults, defineConfig } from "vitest/config";
 /** Tests that need nothing but the code under test. Add a file here when it is one of them. */
 const UNIT = [
   "test/bench/bench-units.test.ts",
+  "test/contention-retry.test.ts",
   "test/domain/**/*.test.ts",
   "test/forwarder/detect.test.ts",
   "test/forwarder/early-warning-episodes.test.ts",
@@ -32,6 +33,7 @@ const UNIT = [
   "test/queries/plan.test.ts",
   "test/readme-configuration.test.ts",
   "test/runner/batch-response.test.ts",
+  "test/runner/record-tracker.test.ts",
 ];
 const FAULTS = ["test/faults/**/*.test.ts"];
 const E2E = ["test/sandbox/**/*.test.ts"];

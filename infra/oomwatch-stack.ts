@@ -138,6 +138,9 @@ export class OomwatchStack extends Stack {
    */
   private grantPipelineAccess(): void {
     const q = this.queues.byId;
+    // Handing a contended record back early (shared/release-record.ts) needs sqs:GetQueueUrl and
+    // sqs:ChangeMessageVisibility on the function's own queue: the SQS event source's consume grant
+    // already gives both (test/infra/stack.test.ts checks it), so nothing is added here.
     const fns = this.functions;
     for (const id of Object.keys(fns) as FunctionId[]) {
       iam.Grant.addToPrincipal({

@@ -2,10 +2,13 @@
  * Local stand-in for the Lambda SQS event source: runs the functions' handlers against
  * the emulated queues with Lambda's semantics (batch size and batching window, max
  * concurrency, function timeout, ReportBatchItemFailures, whole-batch retry on throw).
- * Redelivery after the visibility timeout and redrive to the DLQ are left to SQS: local-aws-sqs
+ * Redelivery after the visibility timeout (or after a handler's ChangeMessageVisibility, which
+ * goes straight to the queue as in AWS) and redrive to the DLQ are left to SQS: local-aws-sqs
  * implements RedrivePolicy (it moves a message whose visibility timeout expires with
  * ApproximateReceiveCount >= maxReceiveCount; real SQS does it on the next receive — same
  * outcome for a consumer), so the runner never changes visibility or moves messages itself.
+ * It notes the visibility changes made through its own client, to say when failed records
+ * come back (`waiting`).
  * Not modelled: the 6 MB invocation payload limit, and killing a handler that timed out
  * (its batch counts as failed, but its promise keeps running unobserved).
  */
@@ -14,6 +17,7 @@ import { FUNCTIONS, QUEUES, type FunctionId, type QueueId } from "../shared/reso
 import type { QueueUrls } from "./local-aws.ts";
 import { FunctionPoller } from "./lambda-runner/poller.ts";
 import { pendingMessages, queueCounts } from "./lambda-runner/queue-counts.ts";
+import type { RedeliveryStats, WaitingRecords } from "./lambda-runner/record-tracker.ts";
 import {
   addStats,
   emptyStats,
@@ -25,10 +29,15 @@ import {
 } from "./lambda-runner/types.ts";
 
 export type { InvokeEvent, RunnerFunction, RunnerLogger, RunnerStats, SqsHandler } from "./lambda-runner/types.ts";
+export type { RedeliveryStats, WaitingRecords } from "./lambda-runner/record-tracker.ts";
 
 export interface LambdaRunner {
   /** Stats of one function, or the sum over all functions. */
   stats(name?: string): RunnerStats;
+  /** Redeliveries of one function's records, or of all (summed; the longest wait overall). */
+  redeliveries(name?: string): RedeliveryStats;
+  /** Failed records of each function not received again yet, and when they become visible. */
+  waiting(): Record<string, WaitingRecords & { queueUrl: string; visibilityTimeoutSeconds: number }>;
   /** Resolves when all queues are empty and nothing is in flight (for `quietMs`); rejects after `timeoutMs`. */
   waitForIdle(opts?: { timeoutMs?: number; quietMs?: number }): Promise<void>;
   /** Stops polling and waits for in-flight batches to finish. */
@@ -121,6 +130,23 @@ export function startLambdaRunner(opts: LambdaRunnerOptions): LambdaRunner {
         ...(opts.onInvoke ? { onInvoke: opts.onInvoke } : {}),
       }),
   );
+  // Handlers hand records back with ChangeMessageVisibility on the same client (in the sandbox):
+  // note the new visibility so `waiting` can say when those records return.
+  const byQueue = new Map(pollers.map((p) => [p.queueUrl, p]));
+  opts.sqs.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { QueueUrl?: string; ReceiptHandle?: string; VisibilityTimeout?: number; Entries?: { ReceiptHandle?: string; VisibilityTimeout?: number }[] };
+      const poller = input.QueueUrl ? byQueue.get(input.QueueUrl) : undefined;
+      const result = await next(args);
+      if (poller && context.commandName === "ChangeMessageVisibilityCommand" && input.ReceiptHandle) {
+        poller.tracker.visibilityChanged(input.ReceiptHandle, input.VisibilityTimeout ?? 0);
+      } else if (poller && context.commandName === "ChangeMessageVisibilityBatchCommand") {
+        for (const e of input.Entries ?? []) if (e.ReceiptHandle) poller.tracker.visibilityChanged(e.ReceiptHandle, e.VisibilityTimeout ?? 0);
+      }
+      return result;
+    },
+    { step: "initialize" },
+  );
   for (const p of pollers) p.start();
   let stopped: Promise<void> | undefined;
 
@@ -136,6 +162,21 @@ export function startLambdaRunner(opts: LambdaRunnerOptions): LambdaRunner {
       const selected = name === undefined ? pollers : pollers.filter((p) => p.name === name);
       if (name !== undefined && selected.length === 0) throw new Error(`lambda-runner: no function named ${name}`);
       return selected.reduce((sum, p) => addStats(sum, p.stats), emptyStats());
+    },
+    redeliveries(name) {
+      const selected = name === undefined ? pollers : pollers.filter((p) => p.name === name);
+      return selected
+        .map((p) => p.tracker.stats())
+        .reduce((a, b) => ({ redelivered: a.redelivered + b.redelivered, afterVisibilityTimeout: a.afterVisibilityTimeout + b.afterVisibilityTimeout, maxWaitMs: Math.max(a.maxWaitMs, b.maxWaitMs) }), {
+          redelivered: 0,
+          afterVisibilityTimeout: 0,
+          maxWaitMs: 0,
+        });
+    },
+    waiting() {
+      return Object.fromEntries(
+        pollers.map((p) => [p.name, { ...p.tracker.waiting(), queueUrl: p.queueUrl, visibilityTimeoutSeconds: p.visibilityTimeoutSeconds }]),
+      );
     },
     async waitForIdle({ timeoutMs = 30_000, quietMs = 100 } = {}) {
       const deadline = Date.now() + timeoutMs;

@@ -21,6 +21,7 @@ import { ANALYZE, FORWARDER, startK8sSimulator, type K8sSimulator } from "./k8s-
 import { functionFromResources, startLambdaRunner, type SqsHandler } from "./lambda-runner.ts";
 import { createQueues, createTables, localDynamoPath, startLocalAws, writeSandboxInfo } from "./local-aws.ts";
 import { AwsCallLog } from "./pipeline/aws-calls.ts";
+import { waitUntilDrained } from "./pipeline/drain.ts";
 import { StatusQueries } from "./pipeline/status-queries.ts";
 import type { PartClients, Pipeline, PipelineClientUser, PipelineOptions } from "./pipeline/types.ts";
 import { createSandboxHandlers, sandboxFunctionEnv, sandboxSlackClient } from "./pipeline/wiring.ts";
@@ -114,7 +115,11 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
         functionFromResources("analyze", queues, wrap("analyze", handlers.analyze)),
         functionFromResources("notify", queues, wrap("notify", handlers.notify)),
       ],
-      logger: { info: () => {}, warn: (m) => opts.log(`runner: ${m}`), error: (m, e) => opts.log(`runner: ${m} ${e ? String((e as { error?: unknown }).error ?? "") : ""}`) },
+      logger: {
+        info: () => {},
+        warn: (m, e) => opts.log(`runner: ${m}${e ? ` ${JSON.stringify(e)}` : ""}`),
+        error: (m, e) => opts.log(`runner: ${m} ${e ? String((e as { error?: unknown }).error ?? "") : ""}`),
+      },
     });
     stack.push(() => runner.stop());
     // The resolver's schedule, on the scenario clock (a long `--kubeconfig` session resolves as AWS would).
@@ -141,6 +146,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       analyzedAt: handlers.analyzedAt,
       severityEvents: () => events.events().length,
       startedAt,
+      waiting: () => runner.waiting(),
+      redeliveries: () => runner.redeliveries(),
     });
     const launchForwarder = async (): Promise<Forwarder> => {
       const started = await startForwarder({
@@ -188,20 +195,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
         return forwarder;
       },
       status: (phase) => queries.status(phase),
-      async waitUntilDrained({ timeoutMs = 120_000, quietMs = 1500 } = {}) {
-        const deadline = Date.now() + timeoutMs;
-        let quietSince: number | undefined;
-        while (Date.now() < deadline) {
-          const busy = (await queries.pending()) > 0 || runner.stats().inFlight > 0;
-          if (busy) quietSince = undefined;
-          else {
-            quietSince ??= Date.now();
-            if (Date.now() - quietSince >= quietMs) return;
-          }
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        throw new Error(`the pipeline did not drain within ${timeoutMs / 1000} s`);
-      },
+      waitUntilDrained: (drain) => waitUntilDrained({ pending: () => queries.pending(), describe: () => queries.describeQueues(), runner }, drain),
       awsCalls: () => awsCalls.calls(),
       report: async (scenario) => ({ ...(await queries.report(scenario)), resolved: resolvedIds.size }),
       async fastForwardAndResolve() {

@@ -38,6 +38,8 @@ export const SandboxReportSchema = z.object({
   resolved: z.number().int().nonnegative().optional(),
   /** Severity events published to the (local) EventBridge bus. */
   severityEvents: z.number().int().nonnegative().optional(),
+  /** Records the Lambda runner received more than once; those that came back only after a visibility timeout; the longest wait of a failed record. */
+  redeliveries: z.object({ redelivered: z.number().int(), afterVisibilityTimeout: z.number().int(), maxWaitMs: z.number() }).optional(),
 });
 export type SandboxReport = z.infer<typeof SandboxReportSchema>;
 

@@ -27,7 +27,11 @@ export interface SandboxRunOptions {
   /** Time multiplier for scenarios and replays (default 1). */
   speed?: number;
   cluster?: string;
-  /** Longest wait for the queues to drain with --until-idle (default 120 s). */
+  /**
+   * Longest wait for the queues to drain with --until-idle. Default: no fixed limit; the
+   * wait ends when drained, or fails when nothing moved for longer than a record can stay
+   * invisible (sandbox/pipeline/drain.ts).
+   */
   drainTimeoutMs?: number;
   /** Serve the local Slack view (default true; only with the Slack sink). */
   view?: boolean;
@@ -134,12 +138,12 @@ export async function runSandbox(opts: SandboxRunOptions, io: SandboxIo): Promis
     if (!stopping) {
       if (opts.untilIdle) {
         phase = "draining";
-        await pipeline.waitUntilDrained({ timeoutMs: opts.drainTimeoutMs ?? 120_000 });
+        await pipeline.waitUntilDrained(opts.drainTimeoutMs !== undefined ? { timeoutMs: opts.drainTimeoutMs } : {});
         if (input.kind !== "cluster") {
           // Nothing more will happen: skip the quiet window on the scenario clock so every incident resolves.
           phase = "resolving";
           for (const i of await pipeline.fastForwardAndResolve()) display.log(`resolved  L${i.level}  ${KIND_LABEL[i.kind]}  ${i.id}: ${resolvedSummary(i)}`);
-          await pipeline.waitUntilDrained({ timeoutMs: opts.drainTimeoutMs ?? 120_000 });
+          await pipeline.waitUntilDrained(opts.drainTimeoutMs !== undefined ? { timeoutMs: opts.drainTimeoutMs } : {});
         }
       } else {
         phase = input.kind === "cluster" ? "watching the cluster" : "scenario over, pipeline still running";
@@ -182,6 +186,10 @@ function summary(r: SandboxReport): string {
     (r.latencyMs.opening && r.latencyMs.repeat
       ? ` (opening p50/p99 ${r.latencyMs.opening.p50}/${r.latencyMs.opening.p99} ms, repeat ${r.latencyMs.repeat.p50}/${r.latencyMs.repeat.p99} ms)`
       : "") +
-    `; ${(r.durationMs / 1000).toFixed(1)} s`
+    "; " +
+    (r.redeliveries
+      ? `redelivered ${r.redeliveries.redelivered} (after a visibility timeout ${r.redeliveries.afterVisibilityTimeout}, longest wait ${r.redeliveries.maxWaitMs} ms); `
+      : "") +
+    `${(r.durationMs / 1000).toFixed(1)} s`
   );
 }

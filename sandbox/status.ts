@@ -6,12 +6,23 @@
 
 export interface StatusSnapshot {
   elapsedMs: number;
+  /** When the snapshot was taken (epoch ms); retry times are shown relative to it. */
+  now?: number;
   phase: string;
   observed: Record<string, number>;
   forwarded: number;
-  queues: Record<string, { visible: number; inFlight: number; dlq: number }>;
+  queues: Record<string, QueueStatus>;
   incidents: { "1": number; "2": number; "3": number };
   slack: { posted: number; updated: number; threadReplies: number };
+}
+
+export interface QueueStatus {
+  visible: number;
+  /** ApproximateNumberOfMessagesNotVisible: being processed, or failed and invisible until they come back. */
+  inFlight: number;
+  dlq: number;
+  /** Records a handler failed (the runner knows them) and when they become visible again (epoch ms). */
+  awaitingRetry?: { count: number; nextVisibleAt: number; lastVisibleAt: number };
 }
 
 export interface StatusOutput {
@@ -22,11 +33,23 @@ export interface StatusOutput {
 
 const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
 
+/** `2 retrying in 1-3 s`: failed records and when they are visible again, relative to `now`. */
+export function formatAwaitingRetry(a: NonNullable<QueueStatus["awaitingRetry"]>, now: number): string {
+  const from = Math.max(0, Math.ceil((a.nextVisibleAt - now) / 1000));
+  const to = Math.max(0, Math.ceil((a.lastVisibleAt - now) / 1000));
+  return `${a.count} retrying in ${from === to ? `${to}` : `${from}-${to}`} s`;
+}
+
+function queueNotes(v: QueueStatus, now = Date.now()): string {
+  const notes = [v.awaitingRetry ? formatAwaitingRetry(v.awaitingRetry, now) : "", v.dlq ? `dlq ${v.dlq}` : ""].filter(Boolean);
+  return notes.length ? ` (${notes.join(", ")})` : "";
+}
+
 /** One line, readable in a plain log and under 100 columns for typical runs. */
 export function formatStatusLine(s: StatusSnapshot): string {
   const secs = (s.elapsedMs / 1000).toFixed(1).padStart(5);
   const q = Object.entries(s.queues)
-    .map(([name, v]) => `${name} ${v.visible + v.inFlight}${v.dlq ? ` (dlq ${v.dlq})` : ""}`)
+    .map(([name, v]) => `${name} ${v.visible + v.inFlight}${queueNotes(v, s.now)}`)
     .join(", ");
   const kinds = Object.entries(s.observed)
     .filter(([, n]) => n > 0)
@@ -42,7 +65,7 @@ export function formatStatusLine(s: StatusSnapshot): string {
 /** Multi-line block for a terminal. */
 export function formatStatusBlock(s: StatusSnapshot): string[] {
   const q = Object.entries(s.queues)
-    .map(([name, v]) => `${name}: ${v.visible} waiting, ${v.inFlight} in flight, ${v.dlq} dead`)
+    .map(([name, v]) => `${name}: ${v.visible} waiting, ${v.inFlight} in flight${v.awaitingRetry ? ` (${formatAwaitingRetry(v.awaitingRetry, s.now ?? Date.now())})` : ""}, ${v.dlq} dead`)
     .join("   ");
   const kinds = Object.entries(s.observed)
     .map(([k, n]) => `${k} ${n}`)

@@ -18,7 +18,7 @@ import type { EscalationPolicy } from "../../shared/domain/policy.ts";
 import { recommend } from "../../shared/domain/recommendation.ts";
 import type { AnalyzeRequest, Incident, NotifyRequest } from "../../shared/schema/incident.ts";
 import { type Occurrence, OccurrenceSchema } from "../../shared/schema/occurrence.ts";
-import { WriteContentionError } from "../../shared/storage/conditions.ts";
+import { LOST, retryOnContention } from "../../shared/contention-retry.ts";
 import { fromIncidentItem } from "../../shared/storage/incident-item.ts";
 import { type AnalysisMark, writeIncident } from "../../shared/storage/incident-writer.ts";
 import type { PipelineStore } from "../../shared/storage/pipeline-store.ts";
@@ -40,9 +40,7 @@ export interface AnalyzeContext {
   logger?: Logger;
 }
 
-export type AnalyzeOutcome = { status: "stale"; reason: string } | { status: "analyzed"; incident: Incident; change: NotifyRequest["change"] };
-
-const MAX_ATTEMPTS = 3;
+export type AnalyzeOutcome = { status: "stale" | "superseded"; reason: string } | { status: "analyzed"; incident: Incident; change: NotifyRequest["change"] };
 
 function priorOf(item: Record<string, unknown> | undefined, logger?: Logger): { prior?: Incident; mark?: AnalysisMark["lastNotify"] } {
   if (!item) return {};
@@ -67,17 +65,35 @@ export async function analyzeIncident(c: AnalyzeContext, req: AnalyzeRequest): P
 }
 
 type OnceOutcome = AnalyzeOutcome & { first?: boolean };
+/** A newer analysis was stored meanwhile; `occurrences`: how many members the losing one counted. */
+type Lost = { lost: true; occurrences: number };
 
+/**
+ * Concurrent analyses of one incident (a storm) race on the incident item. A loser whose
+ * occurrence the stored winner already counted is done: members only ever grow, so a
+ * winner that counted at least as many members as the loser read (which included the
+ * loser's occurrence, put before its request was sent) saw that occurrence, and its
+ * NotifyRequest covers it (correlation re-analyses excepted). Otherwise it analyses again on fresh reads, with backoff,
+ * within the invocation's time (shared/contention-retry.ts).
+ */
 async function analyzeWithRetries(c: AnalyzeContext, req: AnalyzeRequest): Promise<OnceOutcome> {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const outcome = await analyzeOnce(c, req);
-    if (outcome) return outcome;
-  }
-  throw new WriteContentionError(`incident ${req.incidentId}`, MAX_ATTEMPTS, "newer analyses kept winning, retry later");
+  return retryOnContention(
+    async () => {
+      const outcome = await analyzeOnce(c, req);
+      if (!("lost" in outcome)) return outcome;
+      const stored = await c.store.getIncidentItem(req.incidentId);
+      // A correlation re-analysis brings a link (node log) the winner may not have read: never skipped.
+      if (req.trigger !== "correlation" && typeof stored?.occurrences === "number" && stored.occurrences >= outcome.occurrences) {
+        return { status: "superseded" as const, reason: `a newer analysis counted this occurrence (${stored.occurrences} ≥ ${outcome.occurrences})` };
+      }
+      return LOST;
+    },
+    { subject: `incident ${req.incidentId}` },
+  );
 }
 
-/** undefined when a newer analysis was stored meanwhile: run again on fresh data. `first`: no incident was stored before. */
-async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<OnceOutcome | undefined> {
+/** Lost when a newer analysis was stored meanwhile. `first`: no incident was stored before. */
+async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<OnceOutcome | Lost> {
   const { store, policy } = c;
   const o = req.occurrence;
   const members = await store.listMembers(req.incidentId);
@@ -152,7 +168,7 @@ async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<Once
           ? "escalated"
           : "repeat";
   const lastNotify = { revision: incident.occurrences, level: incident.level, change };
-  if (!(await writeIncident(store.doc, store.tableName, incident, { lastNotify }))) return undefined;
+  if (!(await writeIncident(store.doc, store.tableName, incident, { lastNotify }))) return { lost: true, occurrences: incident.occurrences };
 
   const notify: NotifyRequest = { version: 1, incidentId: incident.id, change, revision: incident.occurrences, incident };
   await c.sqs.send(new SendMessageCommand({ QueueUrl: c.notifyQueueUrl, MessageBody: JSON.stringify(notify) }));

@@ -64,14 +64,17 @@ export function createAnalyzeHandler(deps: AnalyzeDeps): SqsHandler {
     }
     const req = parsed.value;
     const outcome = await analyzeIncident(ctx, req);
-    if (outcome.status === "stale") logger.warn("analyze request skipped", { incidentId: req.incidentId, reason: outcome.reason });
-    else {
+    if (outcome.status !== "analyzed") {
+      // Superseded is the normal end of a lost race in a storm; stale is worth a look.
+      if (outcome.status === "superseded") logger.info("analyze request covered by a newer analysis", { incidentId: req.incidentId, reason: outcome.reason });
+      else logger.warn("analyze request skipped", { incidentId: req.incidentId, reason: outcome.reason });
+    } else {
       deps.metrics?.addMetric(`Incident${outcome.change === "new" ? "New" : outcome.change === "escalated" ? "Escalated" : "Repeat"}`, MetricUnit.Count, 1);
       if (outcome.incident.enrichment === "event-time-only") deps.metrics?.addMetric("EnrichmentFallback", MetricUnit.Count, 1);
     }
   }
 
-  return sqsBatchHandler(processRecord, logger, deps.metrics);
+  return sqsBatchHandler(processRecord, logger, deps.metrics, { release: { sqs: deps.sqs } });
 }
 
 /** Kubernetes access from the function environment, or undefined when none is configured. */

@@ -5,7 +5,7 @@
  *
  * The group item holds the current incident, its running tally and the keys it counted
  * recently. Writes are optimistic (condition on the version read); a lost race re-reads and
- * decides again. Exactly once: an occurrence is counted in the same write that records its key,
+ * decides again, with jittered backoff within the invocation's time (shared/contention-retry.ts). Exactly once: an occurrence is counted in the same write that records its key,
  * so a retry after a crash, or a concurrent duplicate delivery, finds its key and is not counted
  * again. A key is kept until no retry can still come without finding the occurrence's marker:
  * ingest claims the marker right after this write, and a crashed attempt is redelivered within
@@ -17,12 +17,10 @@ import { memberOf } from "../../shared/domain/members.ts";
 import type { EscalationPolicy } from "../../shared/domain/policy.ts";
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
 import { QUEUES } from "../../shared/resources.ts";
-import { WriteContentionError } from "../../shared/storage/conditions.ts";
+import { LOST, retryOnContention } from "../../shared/contention-retry.ts";
 import type { GroupState } from "../../shared/storage/pipeline-items.ts";
 import type { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 import { latestIso, utc } from "../../shared/time.ts";
-
-const MAX_ATTEMPTS = 5;
 
 /** Two visibility timeouts of the events queue: a redelivery comes within one, plus the attempt's own run. */
 export const KEEP_COUNTED_MS = 2 * QUEUES.events.visibilityTimeoutSeconds * 1000;
@@ -50,14 +48,16 @@ export async function assignIncidents(
   policy: EscalationPolicy,
   now: () => Date,
 ): Promise<Assignment[]> {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const read = await store.getGroup(groupKey);
-    // Groups written before the running tally: count their members once, then keep the tally.
-    const tally = read && !read.tally ? tallyOf(await store.listMembers(read.incidentId), policy) : read?.tally;
-    const { next, assignments } = decide(groupKey, read, tally, occurrences, policy, now().getTime());
-    if (await store.putGroup(next, read)) return assignments;
-  }
-  throw new WriteContentionError(`group ${groupKey}`, MAX_ATTEMPTS, "too much contention, retry later");
+  return retryOnContention(
+    async () => {
+      const read = await store.getGroup(groupKey);
+      // Groups written before the running tally: count their members once, then keep the tally.
+      const tally = read && !read.tally ? tallyOf(await store.listMembers(read.incidentId), policy) : read?.tally;
+      const { next, assignments } = decide(groupKey, read, tally, occurrences, policy, now().getTime());
+      return (await store.putGroup(next, read)) ? assignments : LOST;
+    },
+    { subject: `group ${groupKey}` },
+  );
 }
 
 /** The group after `occurrences` (pure): in time order, as if each had arrived alone. */

@@ -68,6 +68,7 @@ export function createIngestHandler(deps: IngestDeps): SqsHandler {
     },
     logger,
     deps.metrics,
+    { release: { sqs: deps.sqs } },
   );
 }
 

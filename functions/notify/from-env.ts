@@ -50,6 +50,7 @@ export function notifyDepsFromEnv(env: FunctionEnv, aws: Pick<AwsClients, "sqs" 
       ...(env.SLACK_OPS_MENTION ? { opsMention: env.SLACK_OPS_MENTION } : {}),
     },
     runbookBaseUrl: env.RUNBOOK_BASE_URL,
+    sqs: aws.sqs,
     ...(env.NOTIFY_DLQ_URL ? { dlq: { sqs: aws.sqs, url: env.NOTIFY_DLQ_URL } } : {}),
   };
 }

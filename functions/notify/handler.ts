@@ -13,6 +13,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { WebClient } from "@slack/web-api";
 import type { SQSRecord } from "aws-lambda";
@@ -24,6 +25,7 @@ import { SlackRefStore } from "./slack-ref.ts";
 import { FUNCTIONS } from "../../shared/resources.ts";
 import { sendToDeadLetter, type DeadLetterTarget } from "../../shared/dead-letter.ts";
 import { type SqsHandler, sqsBatchHandlerPerBatch } from "../../shared/sqs-batch.ts";
+import { isContention } from "../../shared/contention-retry.ts";
 import { planBatch } from "./plan.ts";
 
 export type { RoutingConfig } from "./routing.ts";
@@ -37,6 +39,8 @@ export interface NotifyDeps {
   routing: RoutingConfig;
   /** RUNBOOK_BASE_URL; without it messages carry no runbook link. */
   runbookBaseUrl?: string | undefined;
+  /** Client of the notify queue: a record that lost the posting lease is handed back to be retried in seconds. Default: the DLQ's client. */
+  sqs?: SQSClient;
   /** NOTIFY_DLQ_URL: where malformed and permanently refused records go. Without it they are batch item failures (malformed) or dropped after logging (refused). */
   dlq?: DeadLetterTarget;
   logger?: Logger;
@@ -44,7 +48,7 @@ export interface NotifyDeps {
   now?: () => number;
   /** Posting lease (default: twice the function timeout). */
   leaseMs?: number;
-  /** How long a record waits for another delivery's posting lease before it is retried by SQS (default 5 s). */
+  /** How long a record waits for another delivery's posting lease before it is handed back to SQS (default 5 s). */
   leaseWaitMs?: number;
   /** Records are not started with less time than this left (default 8 s). */
   minRemainingMs?: number;
@@ -54,6 +58,9 @@ export interface NotifyDeps {
 const STOPS_BATCH = /^(rate_limited|http_\d+|request_failed|ratelimited|internal_error|fatal_error|service_unavailable|request_timeout)$/;
 
 class SkippedError extends Error {}
+
+/** Another delivery holds the posting lease: it stores the parent within moments, so a retry in seconds finds it. */
+const retrySoon = (e: unknown) => isContention(e) || (e instanceof NotifyError && e.failure.code === "parent_being_posted");
 
 export function createNotifyHandler(deps: NotifyDeps): SqsHandler {
   const logger = deps.logger ?? new Logger({ serviceName: "oomwatch-notify" });
@@ -72,6 +79,7 @@ export function createNotifyHandler(deps: NotifyDeps): SqsHandler {
     count,
   });
   const minRemainingMs = deps.minRemainingMs ?? 8000;
+  const sqs = deps.sqs ?? deps.dlq?.sqs;
 
   return sqsBatchHandlerPerBatch((event, context) => {
     const plans = planBatch(event.Records);
@@ -122,7 +130,7 @@ export function createNotifyHandler(deps: NotifyDeps): SqsHandler {
     }
 
     return processRecord;
-  }, logger, deps.metrics, { inOrder: true });
+  }, logger, deps.metrics, { inOrder: true, ...(sqs ? { release: { sqs, when: retrySoon } } : {}) });
 }
 
 let cold: Promise<SqsHandler> | undefined;

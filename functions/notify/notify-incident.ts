@@ -5,8 +5,8 @@
  * for each escalation. A node-OOM victim (`partOf`) is a reply in the node OOM
  * incident's thread instead (node-victims.ts).
  */
-import { setTimeout as delay } from "node:timers/promises";
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { isContention, LOST, retryOnContention } from "../../shared/contention-retry.ts";
 import type { Incident, Level, NotifyRequest } from "../../shared/schema/incident.ts";
 import { parentMessage, resolvedReply, runbookReply, runbookUrl, threadReply, type MessageOptions, type SlackMessage } from "./message.ts";
 import { routesFor, type Route, type RoutingConfig } from "./routing.ts";
@@ -29,8 +29,8 @@ export interface IncidentNotifierDeps {
   leaseMs: number;
   /**
    * How long to wait for another delivery that holds the posting lease (it usually stores the
-   * parent within a few hundred ms) before failing the record for an SQS retry, which comes only
-   * after the visibility timeout (minutes). 0: fail at once.
+   * parent within a few hundred ms) before failing the record, which is then handed back to SQS
+   * for a retry in seconds. 0: fail at once.
    */
   leaseWaitMs?: number;
   warn: (message: string, extra?: Record<string, unknown>) => void;
@@ -135,14 +135,25 @@ export class IncidentNotifier {
     return { ref, outcome: "posted" };
   }
 
-  /** acquireLease, re-tried while another delivery holds the lease, for up to leaseWaitMs. */
+  /**
+   * acquireLease, re-tried with jittered backoff while another delivery holds the lease,
+   * for up to leaseWaitMs and within the invocation's time (shared/contention-retry.ts).
+   */
   private async waitForLease(id: string, attemptId: string): Promise<LeaseResult> {
     const { refs, leaseMs, leaseWaitMs = 0 } = this.deps;
     const giveUpAt = Date.now() + leaseWaitMs;
-    for (;;) {
-      const lease = await refs.acquireLease(id, attemptId, this.deps.now(), leaseMs);
-      if (lease.state !== "busy" || Date.now() >= giveUpAt) return lease;
-      await delay(Math.min(LEASE_POLL_MS, Math.max(0, giveUpAt - Date.now())));
+    let last: LeaseResult = { state: "busy" };
+    try {
+      return await retryOnContention(
+        async () => {
+          last = await refs.acquireLease(id, attemptId, this.deps.now(), leaseMs);
+          return last.state === "busy" && Date.now() < giveUpAt ? LOST : last;
+        },
+        { subject: `incident ${id} posting lease`, baseDelayMs: LEASE_POLL_MS / 2, maxDelayMs: LEASE_POLL_MS * 4 },
+      );
+    } catch (e) {
+      if (isContention(e)) return last;
+      throw e;
     }
   }
 

@@ -1,15 +1,18 @@
 /**
  * One function's event source: polls its queue, gathers batches (batch size, batching
  * window), invokes the handler with at most `maxConcurrency` invocations in flight,
- * and deletes only the records that succeeded. Redelivery after the visibility
- * timeout and the move to the DLQ after maxReceiveCount are SQS's job (local-aws-sqs
- * implements RedrivePolicy), so the runner never changes visibility.
+ * and deletes only the records that succeeded. Redelivery (after the visibility
+ * timeout, or sooner when a handler hands a record back with ChangeMessageVisibility) and
+ * the move to the DLQ after maxReceiveCount are SQS's job (local-aws-sqs implements
+ * RedrivePolicy), so the runner never changes visibility; it only keeps track of the
+ * failed records and when they come back (record-tracker.ts).
  */
 import { setTimeout as delay } from "node:timers/promises";
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSRecord } from "aws-lambda";
 import { interpretBatchResponse } from "./batch-response.ts";
 import { createLambdaContext } from "./context.ts";
+import { RecordTracker } from "./record-tracker.ts";
 import { arnParts, toSqsRecord } from "./sqs-record.ts";
 import { emptyStats, type InvokeEvent, type RunnerFunction, type RunnerLogger, type RunnerStats } from "./types.ts";
 
@@ -31,6 +34,7 @@ const TIMED_OUT = Symbol("timed out");
 
 export class FunctionPoller {
   readonly stats: RunnerStats = emptyStats();
+  readonly tracker: RecordTracker;
   private stopping = false;
   /** A batch is being gathered and already holds messages (they show as in flight on the queue too). */
   private holding = false;
@@ -38,7 +42,9 @@ export class FunctionPoller {
   private readonly inFlight = new Set<Promise<void>>();
   private loop: Promise<void> | undefined;
 
-  constructor(private readonly o: PollerOptions) {}
+  constructor(private readonly o: PollerOptions) {
+    this.tracker = new RecordTracker(o.fn.visibilityTimeoutSeconds * 1000);
+  }
 
   get name(): string {
     return this.o.fn.name;
@@ -46,6 +52,10 @@ export class FunctionPoller {
 
   get queueUrl(): string {
     return this.o.fn.queueUrl;
+  }
+
+  get visibilityTimeoutSeconds(): number {
+    return this.o.fn.visibilityTimeoutSeconds;
   }
 
   /** Records received but not yet finished (gathered into a batch or being invoked). */
@@ -120,6 +130,7 @@ export class FunctionPoller {
           MessageAttributeNames: ["All"],
         }),
       );
+      for (const m of out.Messages ?? []) if (m.MessageId && m.ReceiptHandle) this.tracker.received(m.MessageId, m.ReceiptHandle);
       return out.Messages ?? [];
     } catch (err) {
       if (!this.stopping) this.o.logger.warn("lambda-runner: receive failed", { fn: this.name, error: String(err) });
@@ -156,9 +167,10 @@ export class FunctionPoller {
     await this.deleteRecords(succeeded);
     this.stats.succeeded += succeeded.length;
     this.stats.failed += failedIds.size;
-    this.stats.redriven += records.filter(
-      (r) => failedIds.has(r.messageId) && Number(r.attributes.ApproximateReceiveCount) >= fn.maxReceiveCount,
-    ).length;
+    const redriven = records.filter((r) => failedIds.has(r.messageId) && Number(r.attributes.ApproximateReceiveCount) >= fn.maxReceiveCount);
+    this.stats.redriven += redriven.length;
+    for (const r of records) this.tracker.finished(r.messageId, failedIds.has(r.messageId));
+    for (const r of redriven) this.tracker.forget(r.messageId);
     this.stats.inFlight--;
     try {
       this.o.onInvoke?.({ fn: fn.name, records: records.length, failed: failedIds.size, error, durationMs: Date.now() - started });

@@ -12,6 +12,7 @@ import { fromIncidentItem, INCIDENT_SK, incidentPk } from "../../shared/storage/
 import { type OccurrenceMarker, pipelineKeys } from "../../shared/storage/pipeline-items.ts";
 import { incidentIdFor } from "../../shared/domain/grouping.ts";
 import { pendingMessages, queueCounts } from "../lambda-runner/queue-counts.ts";
+import type { RedeliveryStats, WaitingRecords } from "../lambda-runner.ts";
 import type { QueueUrls } from "../local-aws.ts";
 import { type LatencySample, latencySummary, type SandboxReport } from "../report.ts";
 import type { SlackSink } from "../slack-sink.ts";
@@ -33,6 +34,9 @@ export interface StatusQueryDeps {
   /** Severity events the local EventBridge sink received so far. */
   severityEvents: () => number;
   startedAt: number;
+  /** The runner's failed records awaiting redelivery, per function (with its queue URL). */
+  waiting?: () => Record<string, WaitingRecords & { queueUrl: string }>;
+  redeliveries?: () => RedeliveryStats;
 }
 
 type Levels = { "1": number; "2": number; "3": number };
@@ -64,14 +68,20 @@ export class StatusQueries {
   async status(phase: string): Promise<StatusSnapshot> {
     const { sqs, queues } = this.deps;
     const q: StatusSnapshot["queues"] = {};
+    const waiting = Object.values(this.deps.waiting?.() ?? {});
     for (const id of this.queueIds()) {
       const c = await queueCounts(sqs, queues[id].url);
       const dlq = pendingMessages(await queueCounts(sqs, queues[id].dlqUrl));
       q[id] = { visible: Math.max(0, c.visible - c.inFlight), inFlight: c.inFlight, dlq };
+      const w = waiting.find((x) => x.queueUrl === queues[id].url);
+      if (w && w.count > 0 && w.nextVisibleAt !== undefined && w.lastVisibleAt !== undefined) {
+        q[id].awaitingRetry = { count: w.count, nextVisibleAt: w.nextVisibleAt, lastVisibleAt: w.lastVisibleAt };
+      }
     }
     const stats = this.deps.forwarder().stats();
     return {
       elapsedMs: Date.now() - this.deps.startedAt,
+      now: Date.now(),
       phase,
       observed: { ...stats.observed },
       forwarded: stats.sent,
@@ -79,6 +89,16 @@ export class StatusQueries {
       incidents: await this.incidentsByLevel(),
       slack: this.slackCounters(),
     };
+  }
+
+  /** Every queue's counts, e.g. `analyze 2 visible, 1 in flight (ApproximateNumberOfMessagesNotVisible)`: for a drain that is stuck. */
+  async describeQueues(): Promise<string> {
+    const parts: string[] = [`forwarder outbox ${this.deps.forwarder().stats().outbox}`];
+    for (const id of this.queueIds()) {
+      const c = await queueCounts(this.deps.sqs, this.deps.queues[id].url);
+      parts.push(`${id} queue ${Math.max(0, c.visible - c.inFlight)} visible, ${c.inFlight} in flight or invisible, ${c.delayed} delayed`);
+    }
+    return parts.join(", ");
   }
 
   async report(scenario: string): Promise<SandboxReport> {
@@ -106,6 +126,7 @@ export class StatusQueries {
       latencyMs: latencySummary(samples, this.deps.notifiedAt),
       durationMs: Date.now() - this.deps.startedAt,
       severityEvents: this.deps.severityEvents(),
+      ...(this.deps.redeliveries ? { redeliveries: this.deps.redeliveries() } : {}),
     };
   }
 

@@ -5,6 +5,7 @@ import type { AwsClients, AwsEndpoints } from "../../shared/clients/aws.ts";
 import type { FunctionId, QueueId } from "../../shared/resources.ts";
 import type { ScenarioPolicy } from "../k8s-sim/scenario-schema.ts";
 import type { K8sSimulator } from "../k8s-sim/server.ts";
+import type { DrainOptions } from "./drain.ts";
 import type { LambdaRunner, SqsHandler } from "../lambda-runner.ts";
 import type { LocalAws, QueueOverrides, QueueUrls } from "../local-aws.ts";
 import type { SandboxReport } from "../report.ts";
@@ -83,8 +84,12 @@ export interface Pipeline {
   /** Stops the forwarder as on SIGTERM (bounded flush) and starts a new one, like a pod restart. */
   restartForwarder(): Promise<Forwarder>;
   status(phase: string): Promise<StatusSnapshot>;
-  /** Waits until the forwarder's outbox and every queue stay empty for `quietMs`. */
-  waitUntilDrained(opts?: { timeoutMs?: number; quietMs?: number }): Promise<void>;
+  /**
+   * Waits until the forwarder's outbox and every queue stay empty for `quietMs`; without
+   * `timeoutMs`, until then or until nothing moved for longer than a record can stay
+   * invisible (pipeline/drain.ts).
+   */
+  waitUntilDrained(opts?: DrainOptions): Promise<void>;
   report(scenario: string): Promise<SandboxReport>;
   /** Every AWS API call each function and the forwarder made so far (pipeline/aws-calls.ts). */
   awsCalls(): AwsCall[];

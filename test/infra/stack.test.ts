@@ -258,6 +258,19 @@ describe("IAM", () => {
     }
   });
 
+  it("lets each function hand a contended record back early: ChangeMessageVisibility and GetQueueUrl on its own queue only", () => {
+    for (const id of fnIds) {
+      const role = logicalId(synth.stack.functions[id].role);
+      const ownQueue = getAtt(logicalId(synth.stack.queues.byId[FUNCTIONS[id].queue].queue), "Arn");
+      const onResources = (action: string) =>
+        statements()
+          .filter((s) => s.roles.includes(role) && asList(s.statement.Action).includes(action))
+          .flatMap((s) => asList(s.statement.Resource));
+      expect(onResources("sqs:ChangeMessageVisibility"), id).toEqual([ownQueue]);
+      expect(onResources("sqs:GetQueueUrl"), id).toContainEqual(ownQueue);
+    }
+  });
+
   it("grants PutEvents to notify only, and the Slack secret to notify only", () => {
     const notifyRole = logicalId(synth.stack.functions.notify.role);
     const holders = (action: string) => statements().filter((s) => asList(s.statement.Action).includes(action)).flatMap((s) => s.roles);
