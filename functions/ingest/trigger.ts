@@ -3,7 +3,7 @@
  * for anything that can change the level or the advice; plain repeats only move
  * the stored counts forward.
  */
-import { classify } from "../../shared/domain/classify.ts";
+import { classify, isEarlyWarningKind } from "../../shared/domain/classify.ts";
 import type { Member, MemberSummary } from "../../shared/domain/members.ts";
 import type { EscalationPolicy } from "../../shared/domain/policy.ts";
 import type { AnalyzeRequest } from "../../shared/schema/incident.ts";
@@ -52,6 +52,9 @@ export function decideTrigger(t: TriggerInput): Trigger | undefined {
   // A node OOM can have new victims with every report; container OOMs next to one become its victims.
   if (o.kind === "NodeOOM") return "correlation";
   if (o.kind === "ContainerOOM" && t.nodeOomNearby && t.storedLevel < TOP_LEVEL) return "correlation";
+  // Each early warning carries newer numbers (%, trend, trace) and may turn critical: the heads-up
+  // is re-analysed so it can be updated in place (the forwarder decides how often it re-sends one).
+  if (isEarlyWarningKind(o.kind)) return "repeat";
   const others = t.members.filter((m) => m.key !== t.member.key);
   const seen = (f: (m: Member) => string | undefined) => {
     const v = f(t.member);

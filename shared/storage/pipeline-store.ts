@@ -188,6 +188,19 @@ export class PipelineStore {
     return typeof out.Item?.level === "number" ? out.Item.level : undefined;
   }
 
+  /** The stored incident's `warnedAt` (only that attribute is read), if any. */
+  async getIncidentWarnedAt(incidentId: string): Promise<string | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: incidentPk(incidentId), sk: INCIDENT_SK },
+        ConsistentRead: true,
+        ProjectionExpression: "warnedAt",
+      }),
+    );
+    return typeof out.Item?.warnedAt === "string" ? out.Item.warnedAt : undefined;
+  }
+
   /** The raw incident item (with storage attributes), or undefined before analyze first wrote it. */
   async getIncidentItem(incidentId: string): Promise<Record<string, unknown> | undefined> {
     return this.get({ pk: incidentPk(incidentId), sk: INCIDENT_SK });
