@@ -6,9 +6,11 @@
  * `@slack/web-api` WebClient talks to it through `slackApiUrl: sink.url`.
  *
  * Methods: auth.test, chat.postMessage, chat.update, chat.delete, chat.getPermalink,
- * conversations.history, conversations.replies, conversations.list.
+ * conversations.history, conversations.replies, conversations.list, and files.uploadV2's
+ * files.getUploadURLExternal / upload URL / files.completeUploadExternal (slack-sink/files.ts).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parse as parseQuery } from "node:querystring";
@@ -16,8 +18,10 @@ import { renderMessage } from "./slack-sink/render.ts";
 import type { SinkChannel, SinkCounters, SinkFault, SinkMessage, SinkMetadata } from "./slack-sink/types.ts";
 import { SLACK_LIMITS, validateBlocks } from "./slack-sink/validate.ts";
 import { Workspace, type WorkspaceState } from "./slack-sink/workspace.ts";
+import { type SinkFile, SinkFiles, UPLOAD_PATH } from "./slack-sink/files.ts";
 
 export type { SinkChannel, SinkCounters, SinkFault, SinkMessage, SinkMetadata } from "./slack-sink/types.ts";
+export type { SinkFile } from "./slack-sink/files.ts";
 export { mrkdwnToText } from "./slack-sink/render.ts";
 
 export interface SlackSinkOptions {
@@ -36,7 +40,13 @@ export interface SlackSinkOptions {
   stateFile?: string;
   /** The bot token the sink accepts (default `xoxb-oomwatch-sandbox`). */
   token?: string;
+  /** Scopes of the token (default: DEFAULT_SCOPES, which include `files:write`). */
+  scopes?: string[];
+  /** Where uploaded files are written (default: `slack-files` next to `stateFile`, else memory only). */
+  filesDir?: string;
 }
+
+export const DEFAULT_SCOPES = ["chat:write", "chat:write.public", "channels:history", "groups:history", "channels:read", "groups:read", "files:write"];
 
 export interface SlackSink {
   /** Base for `slackApiUrl`, ending in `/api/`. */
@@ -46,6 +56,8 @@ export interface SlackSink {
   /** Top-level messages and thread replies, in the order received. */
   messages(): SinkMessage[];
   channels(): SinkChannel[];
+  /** Files shared with files.uploadV2 (completed uploads). */
+  files(): SinkFile[];
   /** Looks a channel up by id or name. */
   channel(ref: string): SinkChannel | undefined;
   render(message: SinkMessage): string;
@@ -98,6 +110,8 @@ export async function startSlackSink(opts: SlackSinkOptions = {}): Promise<Slack
   const lastPost = new Map<string, number>();
   const intervalMs = 1000 / (opts.rateLimitPerSecond ?? 1);
   let base = "";
+  const filesDir = opts.filesDir ?? (opts.stateFile ? join(dirname(opts.stateFile), "slack-files") : undefined);
+  const files = new SinkFiles(ws, new Set(opts.scopes ?? DEFAULT_SCOPES), filesDir);
 
   const notify = (m: SinkMessage, change: "posted" | "updated") => {
     for (const l of listeners) l(m, change);
@@ -167,6 +181,7 @@ export async function startSlackSink(opts: SlackSinkOptions = {}): Promise<Slack
   }
 
   const methods: Record<string, (p: Params) => Answer> = {
+    ...files.methods(() => base.replace(/\/api\/$/, UPLOAD_PATH)),
     "auth.test": () => ({ body: { ok: true, url: base.replace(/api\/$/, ""), ...BOT, user: "oomwatch" } }),
 
     "chat.postMessage": (p) => {
@@ -279,6 +294,16 @@ export async function startSlackSink(opts: SlackSinkOptions = {}): Promise<Slack
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    if (path.startsWith(UPLOAD_PATH)) {
+      // The upload URL from files.getUploadURLExternal: raw bytes (or a form), answered with 200 like Slack's.
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const ok = files.receive(path.slice(UPLOAD_PATH.length), Buffer.concat(chunks), req.headers["content-type"]);
+      res.writeHead(ok ? 200 : 404, { "content-type": "text/plain" });
+      res.end(ok ? `OK - ${Buffer.concat(chunks).length}` : "file not found");
+      return;
+    }
     const method = new URL(req.url ?? "/", "http://x").pathname.replace(/^\/api\//, "");
     let a: Answer;
     try {
@@ -304,6 +329,7 @@ export async function startSlackSink(opts: SlackSinkOptions = {}): Promise<Slack
     counters,
     messages: () => ws.messages(),
     channels: () => ws.channels(),
+    files: () => files.files(),
     channel: (ref) => ws.channel(ref),
     render: renderMessage,
     subscribe(listener) {

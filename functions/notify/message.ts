@@ -11,6 +11,7 @@ import type { IncidentKind } from "../../shared/schema/occurrence.ts";
 import { stepsFor, type FilledStep } from "../../shared/runbooks/fill.ts";
 import { runbookDocPath } from "../../shared/runbooks/runbooks.ts";
 import { causeLabel } from "./cause-labels.ts";
+import { memoryLines } from "./memory-lines.ts";
 import { cutMrkdwn, fitBlocks, SLACK_LIMITS } from "./limits.ts";
 import { codeBlock, codeSpan, escapeMrkdwn, escapeWithin, link, slackDate } from "./mrkdwn.ts";
 import type { Route } from "./routing.ts";
@@ -210,7 +211,7 @@ function leadBlock(i: Incident, opts: MessageOptions): KnownBlock {
     const reasons = i.escalation.reasons.map((r) => escapeWithin(r, 300)).join("; ");
     parts.push(`:arrow_double_up: Escalated from Level ${i.escalation.from}${reasons ? `: ${reasons}` : ""}`);
   }
-  parts.push(whatHappened(i));
+  parts.push(whatHappened(i), ...memoryLines(i));
   if (opts.partOf) parts.push(partOfLine(opts.partOf));
   if (opts.missingChannel) {
     parts.push(`_Routed to ${escapeMrkdwn(opts.missingChannel)}, which was not found: posted here instead. Check the \`oomwatch.io/slack-channel\` annotation or SLACK_CHANNEL_MAP._`);
