@@ -9,7 +9,9 @@ import { DEFAULT_DATA_DIR, readSandboxInfo } from "../sandbox/local-aws.ts";
 import type { IncidentQuery, InvalidItem } from "../shared/storage/queries.ts";
 import { QueryInputError, getIncident, iterateIncidents, listOccurrences, queryIncidents } from "../shared/storage/queries.ts";
 import { LIST_FORMATS, formatList, type ListFormat } from "./incidents/format-list.ts";
+import { writeFileSync } from "node:fs";
 import { formatIncident } from "./incidents/format-show.ts";
+import { incidentChart } from "../shared/memory/incident-chart.ts";
 import { UsageError, buildQuery, parseLimit, parseTime, type FilterFlags } from "./incidents/options.ts";
 import { computeStats, formatStats, type RankBy } from "./incidents/stats.ts";
 import { chooseBackend, openIncidentStore, type IncidentStore, type StoreFlags } from "./incidents/store.ts";
@@ -59,7 +61,7 @@ function filterOptions(cmd: Command, sinceDefault?: string): Command {
     .option("--namespace <ns>", "namespace")
     .option("--workload <kind/name|name>", "workload, e.g. deployment/api, or api for any kind")
     .option("--node <name>", "node")
-    .option("--level <1|2|3>", "runbook level")
+    .option("--level <0|1|2|3>", "runbook level (0: early warnings)")
     .option("--kind <kind>", "ContainerOOM, PodEviction, NodeMemoryPressure or NodeOOM")
     .option("--since <time>", "first seen at or after: duration ago (30m, 24h, 7d) or ISO timestamp", sinceDefault)
     .option("--until <time>", "first seen at or before: duration ago or ISO timestamp");
@@ -126,6 +128,7 @@ interface ListFlags extends FilterFlags, StoreFlags {
 
 interface ShowFlags extends StoreFlags {
   format: string;
+  chart?: string;
 }
 
 interface StatsFlags extends FilterFlags, StoreFlags {
@@ -160,6 +163,7 @@ export function registerIncidentsCommand(program: Command, overrides: Partial<In
   const show = incidents.command("show").description("one incident in full").argument("<id>", "incident id");
   storeOptions(show)
     .option("--format <format>", "text, or json: {incident, members} with every occurrence", "text")
+    .option("--chart <file>", "write the memory chart (PNG) of the incident's trace to this file")
     .action(
       action(deps, async (open, id: string, flags: ShowFlags) => {
         const format = choice(flags.format, ["text", "json"] as const, "--format");
@@ -168,6 +172,12 @@ export function registerIncidentsCommand(program: Command, overrides: Partial<In
         if (!incident) throw new UsageError(`no incident "${id}" in ${store.describe}`);
         const members = await listOccurrences(store.doc, store.table, id);
         deps.stdout(format === "json" ? JSON.stringify({ incident, members }, null, 2) : formatIncident(incident, members));
+        if (flags.chart) {
+          const png = incidentChart(incident);
+          if (!png) throw new UsageError(`incident ${id} has no memory trace to chart (fewer than 2 samples)`);
+          writeFileSync(flags.chart, png);
+          deps.stderr(`chart: ${flags.chart}`);
+        }
       }),
     );
 

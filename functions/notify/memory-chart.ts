@@ -6,7 +6,7 @@
  * At most one upload per incident revision: the revision is claimed on the stored Slack reference
  * before uploading, so a retried record does not upload twice.
  */
-import { renderMemoryChart } from "../../shared/memory/chart-png.ts";
+import { incidentChart } from "../../shared/memory/incident-chart.ts";
 import type { Incident } from "../../shared/schema/incident.ts";
 import { classifySlackError } from "./slack-errors.ts";
 import type { SlackPoster } from "./slack-poster.ts";
@@ -25,11 +25,9 @@ export const hasChart = (i: Incident): boolean => i.level > 0 && (i.memoryTrace?
 export type ChartOutcome = "uploaded" | "skipped" | "claimed-elsewhere" | "deferred";
 
 export async function postMemoryChart(deps: ChartDeps, i: Incident, thread: SlackRef, revision: number): Promise<ChartOutcome> {
-  const trace = i.memoryTrace;
-  if (!trace || !hasChart(i)) return "skipped";
+  const png = hasChart(i) ? incidentChart(i) : undefined;
+  if (!png) return "skipped";
   if (!(await deps.refs.claimChart(i.id, thread.ts, revision))) return "claimed-elsewhere";
-  // The kill (or eviction, node OOM) is the newest occurrence, whose trace the incident keeps.
-  const png = renderMemoryChart(trace, { killAtEpochSeconds: Math.floor(Date.parse(i.lastSeen) / 1000) });
   try {
     await deps.poster.uploadToThread(thread, png, `oomwatch-${i.id}-r${revision}.png`, `Memory before the ${i.kind} (working set, request, limit)`);
     deps.count("ChartUploaded");

@@ -5,6 +5,7 @@
  * heads-up shows the numbers of the latest occurrence the incident keeps.
  */
 import { DEFAULT_EARLY_WARNING_POLICY, type EarlyWarning, describeEarlyWarning, recentTrend } from "../../shared/memory/early-warning.ts";
+import { warningLeadSeconds } from "../../shared/memory/incident-chart.ts";
 import { formatDuration, sparkline } from "../../shared/memory/sparkline.ts";
 import type { Incident } from "../../shared/schema/incident.ts";
 import { escapeMrkdwn, slackDate } from "./mrkdwn.ts";
@@ -15,16 +16,11 @@ export function sparklineLine(i: Incident): string | undefined {
   return line ? `:chart_with_upwards_trend: ${escapeMrkdwn(line)}` : undefined;
 }
 
-/**
- * "Warned 12 min before the kill": from the first Level 0 warning to the first kill after it
- * (an incident's later kills were warned about even earlier, which says less).
- */
+/** "Warned 12 min before the kill" (shared/memory/incident-chart.ts measures it). */
 export function warnedLine(i: Incident): string | undefined {
-  if (!i.warnedAt || i.level === 0) return undefined;
-  const warned = Date.parse(i.warnedAt);
-  const kill = Date.parse(i.firstSeen) >= warned ? Date.parse(i.firstSeen) : Date.parse(i.lastSeen);
-  if (!(kill >= warned)) return undefined;
-  return `:hourglass: Warned ${formatDuration((kill - warned) / 1000)} before the kill (Level 0 early warning since ${slackDate(i.warnedAt)}).`;
+  const lead = warningLeadSeconds(i);
+  if (lead === undefined || !i.warnedAt) return undefined;
+  return `:hourglass: Warned ${formatDuration(lead)} before the kill (Level 0 early warning since ${slackDate(i.warnedAt)}).`;
 }
 
 /** The sparkline and the warning lead time, whichever are known (for the OOM parent message). */

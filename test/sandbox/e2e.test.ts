@@ -31,7 +31,7 @@ async function run(scenario: string, extra: { replay?: string } = {}) {
 describe("sandbox end to end", { timeout: 240_000 }, () => {
   it("demo: JVM OOMs escalate to Level 2, an eviction under pressure is Level 2, a node OOM is Level 3", async () => {
     const { result, report, output } = await run("demo");
-    expect(report.incidents).toEqual({ "1": 0, "2": 2, "3": 1 });
+    expect(report.incidents).toEqual({ "0": 0, "1": 0, "2": 2, "3": 1 });
     expect(report.deadLetters).toEqual({ events: 0, analyze: 0, notify: 0 });
     expect(report.observedByKind).toEqual({ ContainerOOM: 5, PodEviction: 1, NodeMemoryPressure: 1, NodeOOM: 1 });
     expect(report.forwarded).toBe(report.observed);
@@ -52,7 +52,7 @@ describe("sandbox end to end", { timeout: 240_000 }, () => {
     const { result, report } = await run("quiet");
     expect(report.observed).toBe(0);
     expect(report.forwarded).toBe(0);
-    expect(report.incidents).toEqual({ "1": 0, "2": 0, "3": 0 });
+    expect(report.incidents).toEqual({ "0": 0, "1": 0, "2": 0, "3": 0 });
     expect(report.slack).toEqual({ posted: 0, updated: 0, threadReplies: 0 });
     expect(report.deadLetters).toEqual({ events: 0, analyze: 0, notify: 0 });
     expect(result.exitCode).toBe(0);
@@ -62,7 +62,7 @@ describe("sandbox end to end", { timeout: 240_000 }, () => {
     const { result, report, output } = await run("replay", { replay: "sandbox/recordings/go-oom.watch.json" });
     // One Deployment's Go container OOM-killed twice: one Level 1 incident, diagnosed from GOMEMLIMIT.
     expect(report.observedByKind).toEqual({ ContainerOOM: 2, PodEviction: 0, NodeMemoryPressure: 0, NodeOOM: 0 });
-    expect(report.incidents).toEqual({ "1": 1, "2": 0, "3": 0 });
+    expect(report.incidents).toEqual({ "0": 0, "1": 1, "2": 0, "3": 0 });
     expect(report.slack.posted).toBe(1);
     expect(report.deadLetters).toEqual({ events: 0, analyze: 0, notify: 0 });
     expect(output).toContain("GOMEMLIMIT_ABOVE_LIMIT");
