@@ -33,7 +33,7 @@ describe("sandbox end to end", { timeout: 240_000 }, () => {
     const { result, report, output } = await run("demo");
     expect(report.incidents).toEqual({ "0": 0, "1": 0, "2": 2, "3": 1 });
     expect(report.deadLetters).toEqual({ events: 0, analyze: 0, notify: 0 });
-    expect(report.observedByKind).toEqual({ ContainerOOM: 5, PodEviction: 1, NodeMemoryPressure: 1, NodeOOM: 1 });
+    expect(report.observedByKind).toEqual({ ContainerOOM: 5, PodEviction: 1, NodeMemoryPressure: 1, NodeOOM: 1, MemoryNearLimit: 0, NodeMemoryHigh: 0 });
     expect(report.forwarded).toBe(report.observed);
     // One parent per top-level incident (3) plus the Level 3 copy to the ops channel; repeats
     // are replies. The node-OOM victim is a reply in the node thread — unless its own OOM
@@ -61,7 +61,7 @@ describe("sandbox end to end", { timeout: 240_000 }, () => {
   it("replays a kubectl watch recording (concatenated pretty JSON) through the whole pipeline", async () => {
     const { result, report, output } = await run("replay", { replay: "sandbox/recordings/go-oom.watch.json" });
     // One Deployment's Go container OOM-killed twice: one Level 1 incident, diagnosed from GOMEMLIMIT.
-    expect(report.observedByKind).toEqual({ ContainerOOM: 2, PodEviction: 0, NodeMemoryPressure: 0, NodeOOM: 0 });
+    expect(report.observedByKind).toEqual({ ContainerOOM: 2, PodEviction: 0, NodeMemoryPressure: 0, NodeOOM: 0, MemoryNearLimit: 0, NodeMemoryHigh: 0 });
     expect(report.incidents).toEqual({ "0": 0, "1": 1, "2": 0, "3": 0 });
     expect(report.slack.posted).toBe(1);
     expect(report.deadLetters).toEqual({ events: 0, analyze: 0, notify: 0 });
