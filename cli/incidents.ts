@@ -10,9 +10,11 @@ import { DEFAULT_VIEW_PORT } from "../sandbox/slack-view/server.ts";
 import type { IncidentQuery, InvalidItem } from "../shared/storage/queries.ts";
 import { QueryInputError, findIncidentsByIdPrefix, getIncident, iterateIncidents, listOccurrences, queryIncidents } from "../shared/storage/queries.ts";
 import { LIST_FORMATS, formatList, type ListFormat } from "./incidents/format-list.ts";
+import { writeFileSync } from "node:fs";
 import { formatIncident } from "./incidents/format-show.ts";
 import { KIND_ALIASES, KIND_CHOICES } from "./incidents/kinds.ts";
 import type { Incident } from "../shared/schema/incident.ts";
+import { incidentChart } from "../shared/memory/incident-chart.ts";
 import { UsageError, buildQuery, parseLimit, parseTime, type FilterFlags } from "./incidents/options.ts";
 import { computeStats, formatStats, type RankBy } from "./incidents/stats.ts";
 import { chooseBackend, openIncidentStore, type IncidentStore, type StoreFlags } from "./incidents/store.ts";
@@ -62,7 +64,7 @@ function filterOptions(cmd: Command, sinceDefault?: string): Command {
     .option("--namespace <ns>", "namespace")
     .option("--workload <kind/name|name>", "workload, e.g. deployment/api, or api for any kind")
     .option("--node <name>", "node")
-    .option("--level <1|2|3>", "runbook level")
+    .option("--level <0|1|2|3>", "runbook level (0: early warnings)")
     .option("--kind <kind>", `kind, case-insensitive: ${KIND_CHOICES}`)
     .option("--status <open|resolved>", "lifecycle: open, or resolved after a quiet window")
     .option("--since <time>", "first seen at or after: duration ago (30m, 24h, 7d) or ISO timestamp", sinceDefault)
@@ -141,6 +143,7 @@ interface ListFlags extends FilterFlags, StoreFlags {
 interface ShowFlags extends StoreFlags {
   format: string;
   cluster?: string;
+  chart?: string;
 }
 
 interface StatsFlags extends FilterFlags, StoreFlags {
@@ -176,6 +179,7 @@ export function registerIncidentsCommand(program: Command, overrides: Partial<In
   storeOptions(show)
     .option("--cluster <name>", "cluster to look a prefix up in (env OOMWATCH_CLUSTER, else the sandbox's or \"default\")")
     .option("--format <format>", "text, or json: {incident, members} with every occurrence", "text")
+    .option("--chart <file>", "write the memory chart (PNG) of the incident's trace to this file")
     .action(
       action(deps, async (open, id: string, flags: ShowFlags) => {
         const format = choice(flags.format, ["text", "json"] as const, "--format");
@@ -187,6 +191,12 @@ export function registerIncidentsCommand(program: Command, overrides: Partial<In
         const slackView =
           chooseBackend(flags, deps.env) === "local" ? { base: `http://127.0.0.1:${DEFAULT_VIEW_PORT}/`, hint: `after the sandbox: oomwatch slack-view --data-dir ${dataDir}` } : undefined;
         deps.stdout(format === "json" ? JSON.stringify({ incident, members }, null, 2) : formatIncident(incident, members, slackView ? { slackView } : {}));
+        if (flags.chart) {
+          const png = incidentChart(incident);
+          if (!png) throw new UsageError(`incident ${incident.id} has no memory trace to chart (fewer than 2 samples)`);
+          writeFileSync(flags.chart, png);
+          deps.stderr(`chart: ${flags.chart}`);
+        }
       }),
     );
 

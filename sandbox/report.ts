@@ -13,7 +13,7 @@ export const SandboxReportSchema = z.object({
   /** Occurrences the forwarder sent to the events queue. */
   forwarded: z.number().int().nonnegative(),
   /** Stored incidents by their current level. */
-  incidents: z.object({ "1": z.number().int(), "2": z.number().int(), "3": z.number().int() }),
+  incidents: z.object({ "0": z.number().int(), "1": z.number().int(), "2": z.number().int(), "3": z.number().int() }),
   slack: z.object({
     posted: z.number().int(),
     updated: z.number().int(),

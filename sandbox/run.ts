@@ -179,7 +179,7 @@ export async function runSandbox(opts: SandboxRunOptions, io: SandboxIo): Promis
 
 function summary(r: SandboxReport): string {
   return (
-    `observed ${r.observed}, forwarded ${r.forwarded}; incidents L1 ${r.incidents["1"]}, L2 ${r.incidents["2"]}, L3 ${r.incidents["3"]}; ` +
+    `observed ${r.observed}, forwarded ${r.forwarded}; incidents L0 ${r.incidents["0"]}, L1 ${r.incidents["1"]}, L2 ${r.incidents["2"]}, L3 ${r.incidents["3"]}; ` +
     `slack ${r.slack.posted} posts, ${r.slack.threadReplies} replies, ${r.slack.updated} updates; ` +
     `dead letters ${r.deadLetters.events}/${r.deadLetters.analyze}/${r.deadLetters.notify}; ` +
     `latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms` +

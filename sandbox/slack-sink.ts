@@ -82,6 +82,8 @@ export interface SlackSink {
   snapshot(): WorkspaceState;
   /** A shared file and its bytes. */
   file(id: string): { file: SinkFile; bytes: Buffer } | undefined;
+  /** Every shared file with where it was shared (channel, thread) and its bytes, in the order shared. */
+  files(): Array<SinkFile & { channel: string; thread_ts?: string; bytes?: Buffer }>;
   /**
    * Where `chat.getPermalink` points: Slack's permalinks open the workspace's web client, the
    * sandbox's is the Slack view. Until set, they point at the sink itself.
@@ -455,6 +457,10 @@ export async function startSlackSink(opts: SlackSinkOptions = {}): Promise<Slack
       const bytes = file && files.read(id);
       return file && bytes ? { file, bytes } : undefined;
     },
+    files: () =>
+      ws.messages().flatMap((m) =>
+        (m.files ?? []).map((f) => ({ ...f, channel: m.channel, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), bytes: files.read(f.id) })),
+      ),
     setPermalinkBase(url) {
       permalinkBase = url.endsWith("/") ? url : `${url}/`;
     },

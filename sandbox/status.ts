@@ -12,7 +12,7 @@ export interface StatusSnapshot {
   observed: Record<string, number>;
   forwarded: number;
   queues: Record<string, QueueStatus>;
-  incidents: { "1": number; "2": number; "3": number };
+  incidents: { "0": number; "1": number; "2": number; "3": number };
   slack: { posted: number; updated: number; threadReplies: number };
 }
 
@@ -57,7 +57,7 @@ export function formatStatusLine(s: StatusSnapshot): string {
     .join(" ");
   return (
     `[${secs}s] ${s.phase} | seen ${sum(s.observed)}${kinds ? ` (${kinds})` : ""} -> sent ${s.forwarded}` +
-    ` | queues: ${q} | incidents L1 ${s.incidents["1"]} L2 ${s.incidents["2"]} L3 ${s.incidents["3"]}` +
+    ` | queues: ${q} | incidents L0 ${s.incidents["0"]} L1 ${s.incidents["1"]} L2 ${s.incidents["2"]} L3 ${s.incidents["3"]}` +
     ` | slack ${s.slack.posted} posts, ${s.slack.threadReplies} replies, ${s.slack.updated} updates`
   );
 }
@@ -74,7 +74,7 @@ export function formatStatusBlock(s: StatusSnapshot): string[] {
     `── oomwatch sandbox ── ${s.phase} ── ${(s.elapsedMs / 1000).toFixed(1)}s`,
     `  forwarder  seen ${sum(s.observed)} (${kinds || "none yet"}), sent ${s.forwarded}`,
     `  queues     ${q}`,
-    `  incidents  Level 1: ${s.incidents["1"]}   Level 2: ${s.incidents["2"]}   Level 3: ${s.incidents["3"]}`,
+    `  incidents  Level 0: ${s.incidents["0"]}   Level 1: ${s.incidents["1"]}   Level 2: ${s.incidents["2"]}   Level 3: ${s.incidents["3"]}`,
     `  slack      ${s.slack.posted} messages, ${s.slack.threadReplies} thread replies, ${s.slack.updated} updates`,
   ];
 }

@@ -8,6 +8,8 @@ import type { ContainerSnapshot, NodeSnapshot, PodSnapshot, Resources } from "..
 import type { Member } from "../../shared/domain/members.ts";
 import { permalinkPath } from "../../sandbox/slack-view/page.ts";
 import { clean, longTime } from "./text.ts";
+import { warningLeadSeconds } from "../../shared/memory/incident-chart.ts";
+import { formatDuration, sparkline } from "../../shared/memory/sparkline.ts";
 
 type Lines = string[];
 
@@ -86,6 +88,19 @@ function diagnosis(i: Incident, out: Lines): void {
   section(out, "Diagnosis");
   out.push(`  ${clean(i.diagnosis.summary)}`);
   field(out, "Causes", i.diagnosis.causes.join(", "));
+}
+
+/** The memory trace as a sparkline, and when the container was warned (Level 0) before the kill. */
+function memoryHistory(i: Incident, out: Lines): void {
+  const t = i.memoryTrace;
+  const lead = warningLeadSeconds(i);
+  if (!t && !i.warnedAt) return;
+  section(out, "Memory");
+  if (t) {
+    field(out, "Trace", sparkline(t) ?? "no samples");
+    field(out, "Samples", `${t.samples.length} every ${t.stepSeconds} s (metrics-server)${t.limitBytes ? `, limit ${formatBytes(t.limitBytes)}` : ""}${t.requestBytes ? `, request ${formatBytes(t.requestBytes)}` : ""}`);
+  }
+  field(out, i.level === 0 ? "Warning since" : "Warned at", i.warnedAt ? `${longTime(i.warnedAt)}${lead !== undefined ? ` (${formatDuration(lead)} before the kill)` : ""}` : undefined);
 }
 
 function recommendation(i: Incident, out: Lines): void {
@@ -187,6 +202,7 @@ export function formatIncident(i: Incident, members: Member[] = [], opts: ShowOp
   header(i, out);
   occurrences(i, members, out);
   diagnosis(i, out);
+  memoryHistory(i, out);
   recommendation(i, out);
   escalation(i, out);
   if (i.snapshot.pod) pod(i.snapshot.pod, out);

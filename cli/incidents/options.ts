@@ -46,7 +46,7 @@ export function parseTime(text: string, now: Date, flag: string): string {
 
 export function parseLevel(text: string): Level {
   const parsed = LevelSchema.safeParse(Number(text.trim().replace(/^l(evel)?\s*/i, "")));
-  if (!parsed.success) throw new UsageError(`unknown level "${text}": expected 1, 2 or 3`);
+  if (!parsed.success) throw new UsageError(`unknown level "${text}": expected 0 (early warning), 1, 2 or 3`);
   return parsed.data;
 }
 

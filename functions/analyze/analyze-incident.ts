@@ -23,6 +23,7 @@ import { fromIncidentItem } from "../../shared/storage/incident-item.ts";
 import { type AnalysisMark, writeIncident } from "../../shared/storage/incident-writer.ts";
 import type { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 import { buildIncident } from "./build-incident.ts";
+import { memoryEvidence, warnedAtFor } from "./memory-evidence.ts";
 import { nodeOomNear, victimsOf } from "./correlate.ts";
 import { enrich } from "./enrich.ts";
 import { shiftIso } from "../../shared/time.ts";
@@ -143,6 +144,9 @@ async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<Once
     }
   }
 
+  Object.assign(ctx, memoryEvidence(ctx));
+  const warnedAt = await warnedAtFor(store, ctx, prior, policy);
+
   const classification = classify(ctx);
   const diagnosis = diagnose(ctx);
   const incident = buildIncident({
@@ -155,6 +159,7 @@ async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<Once
     recommendation: recommend(ctx, diagnosis.causes),
     enriched,
     prior,
+    warnedAt,
     now: c.now(),
   });
 

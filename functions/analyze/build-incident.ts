@@ -8,6 +8,7 @@ import type { AnalysisContext } from "../../shared/domain/context.ts";
 import type { Diagnosis } from "../../shared/domain/diagnosis.ts";
 import type { MemberSummary } from "../../shared/domain/members.ts";
 import { MAX_MESSAGE_BYTES } from "../../shared/resources.ts";
+import { traceJsonBytes, trimTrace } from "../../shared/memory/trace.ts";
 import type { Incident, Level, Recommendation } from "../../shared/schema/incident.ts";
 import type { Enriched } from "./enrich.ts";
 
@@ -21,6 +22,8 @@ export interface BuildInput {
   recommendation?: Recommendation;
   enriched: Enriched;
   prior?: Incident;
+  /** First early warning of the container (Level 0 incidents: of themselves), see memory-evidence.ts. */
+  warnedAt?: string;
   now: Date;
 }
 
@@ -37,15 +40,17 @@ export function buildIncident(b: BuildInput): Incident {
     history.push({ from, to: level, reason: (fresh.length ? fresh : reasons).join("; "), at: summary.lastSeen });
   }
   const node = o.node ?? ctx.pod?.nodeName ?? ctx.node?.name;
+  // Container-scoped kinds name their namespace, workload and container; node kinds do not.
+  const podScoped = summary.kind === "ContainerOOM" || summary.kind === "MemoryNearLimit";
   const incident: Incident = {
     id: b.id,
     level,
     kind: summary.kind,
     cluster: o.cluster,
-    namespace: summary.kind === "ContainerOOM" ? (o.namespace ?? ctx.pod?.namespace) : undefined,
-    workload: summary.kind === "ContainerOOM" ? ctx.pod?.workload : undefined,
-    container: summary.kind === "ContainerOOM" ? (o.container?.name ?? ctx.container?.name) : undefined,
-    node: summary.kind === "ContainerOOM" && summary.nodes.length > 1 ? undefined : node,
+    namespace: podScoped ? (o.namespace ?? ctx.pod?.namespace) : undefined,
+    workload: podScoped ? ctx.pod?.workload : undefined,
+    container: podScoped ? (o.container?.name ?? ctx.container?.name) : undefined,
+    node: podScoped && summary.nodes.length > 1 ? undefined : node,
     groupKey: b.groupKey,
     pods: summary.pods,
     containers: summary.containers,
@@ -74,6 +79,9 @@ export function buildIncident(b: BuildInput): Incident {
     lastMessage: o.message,
     snapshot: { pod: ctx.pod, node: ctx.node },
     slack: prior?.slack,
+    // The trace of the latest occurrence; an occurrence without one keeps the previous trace.
+    memoryTrace: ctx.trace ?? prior?.memoryTrace,
+    ...(b.warnedAt ? { warnedAt: b.warnedAt } : {}),
     updatedAt: b.now.toISOString(),
   };
   return fitIncident(incident);
@@ -90,5 +98,8 @@ export function fitIncident(incident: Incident, maxBytes = MAX_MESSAGE_BYTES - 8
   out.snapshot = {};
   out.victims = out.victims.slice(0, 20);
   out.pods = out.pods.slice(0, 20);
+  if (out.memoryTrace && size(out) > maxBytes) {
+    out.memoryTrace = trimTrace(out.memoryTrace, Math.max(0, traceJsonBytes(out.memoryTrace) - (size(out) - maxBytes)));
+  }
   return out;
 }

@@ -3,7 +3,7 @@
  * for anything that can change the level or the advice; plain repeats only move
  * the stored counts forward.
  */
-import { classify } from "../../shared/domain/classify.ts";
+import { classify, isEarlyWarningKind } from "../../shared/domain/classify.ts";
 import type { IncidentTally } from "../../shared/domain/incident-tally.ts";
 import { MAX_LISTED, type Member, type MemberSummary } from "../../shared/domain/members.ts";
 import type { EscalationPolicy } from "../../shared/domain/policy.ts";
@@ -55,6 +55,9 @@ export function decideTrigger(t: TriggerInput): Trigger | undefined {
   // A node OOM can have new victims with every report; container OOMs next to one become its victims.
   if (o.kind === "NodeOOM") return "correlation";
   if (o.kind === "ContainerOOM" && t.nodeOomNearby && t.storedLevel < TOP_LEVEL) return "correlation";
+  // Each early warning carries newer numbers (%, trend, trace) and may turn critical: the heads-up
+  // is re-analysed so it can be updated in place (the forwarder decides how often it re-sends one).
+  if (isEarlyWarningKind(o.kind)) return "repeat";
   // A full list (MAX_LISTED distinct values) counts as seen: past that many pods, one more is no news.
   const seen = (v: string | undefined, list: string[]) => v === undefined || list.includes(v) || list.length >= MAX_LISTED;
   // A new kind (pressure <-> eviction) changes the incident; for container OOMs so does a new

@@ -12,6 +12,9 @@ const LABELS: Record<string, string> = {
   MASS_EVICTION: "mass eviction in the cluster",
   SYSTEM_OOM_VICTIM: "killed by the node's kernel OOM killer",
   PRIORITY_LOW: "low priority: evicted before others",
+  MEMORY_LEAK: "memory leak: the working set kept growing; a higher limit only delays the next kill",
+  SUDDEN_SPIKE: "sudden spike: well below the limit until just before the kill",
+  STEADY_NEAR_LIMIT: "steady near the limit: undersized for its normal load",
 };
 
 export const causeLabel = (code: string): string | undefined => LABELS[code];

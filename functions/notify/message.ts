@@ -12,6 +12,7 @@ import { stepsFor, type FilledStep } from "../../shared/runbooks/fill.ts";
 import { runbookDocPath } from "../../shared/runbooks/runbooks.ts";
 import { causeLabel } from "./cause-labels.ts";
 import { resolvedAfterMinutes } from "./severity-event.ts";
+import { memoryLines } from "./memory-lines.ts";
 import { cutMrkdwn, fitBlocks, SLACK_LIMITS } from "./limits.ts";
 import { codeBlock, codeSpan, escapeMrkdwn, escapeWithin, link, slackDate } from "./mrkdwn.ts";
 import type { Route } from "./routing.ts";
@@ -73,7 +74,7 @@ export const runbookUrl = (base: string | undefined, level: Level): string | und
   base ? `${base.replace(/\/$/, "")}/level-${level}.md` : undefined;
 
 /** `Level N runbook` as a link when a base URL is configured, plain text otherwise. */
-function runbookRef(base: string | undefined, level: Level, label = `Level ${level} runbook`): string {
+export function runbookRef(base: string | undefined, level: Level, label = `Level ${level} runbook`): string {
   const url = runbookUrl(base, level);
   return url ? link(url, label) : label;
 }
@@ -231,7 +232,7 @@ function leadBlock(i: Incident, opts: MessageOptions): KnownBlock {
     const reasons = i.escalation.reasons.map((r) => escapeWithin(r, 300)).join("; ");
     parts.push(`:arrow_double_up: Escalated from Level ${i.escalation.from}${reasons ? `: ${reasons}` : ""}`);
   }
-  parts.push(whatHappened(i));
+  parts.push(whatHappened(i), ...memoryLines(i));
   if (opts.partOf) parts.push(partOfLine(opts.partOf));
   if (opts.missingChannel) {
     parts.push(`_Routed to ${escapeMrkdwn(opts.missingChannel)}, which was not found: posted here instead. Check the \`oomwatch.io/slack-channel\` annotation or SLACK_CHANNEL_MAP._`);

@@ -9,6 +9,8 @@ import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { isContention, LOST, retryOnContention } from "../../shared/contention-retry.ts";
 import type { Incident, Level, NotifyRequest } from "../../shared/schema/incident.ts";
 import { parentMessage, resolvedReply, runbookReply, runbookUrl, threadReply, type MessageOptions, type SlackMessage } from "./message.ts";
+import { earlyWarningMessage } from "./early-warning-message.ts";
+import { hasChart, postMemoryChart } from "./memory-chart.ts";
 import { routesFor, type Route, type RoutingConfig } from "./routing.ts";
 import { putResolvedEvent, putSeverityEvent, resolvedEventDetail, severityEventDetail } from "./severity-event.ts";
 import { asNotifyError, classifySlackError, NotifyError, slackCall } from "./slack-errors.ts";
@@ -72,18 +74,23 @@ export class IncidentNotifier {
     return { runbookBaseUrl: this.deps.runbookBaseUrl, route, role, ...(missingChannel ? { missingChannel } : {}) };
   }
 
+  /** Level 0 is a one-message heads-up; Levels 1-3 get the full incident message. */
+  private parent(i: Incident, opts: MessageOptions): SlackMessage {
+    return i.level === 0 ? earlyWarningMessage(i, opts) : parentMessage(i, opts);
+  }
+
   /** Posts to the routed channel; an unusable channel falls back to the default channel and the message says so. */
   private async postParent(i: Incident, route: Route, revision: number): Promise<{ ref: MessageRef; missingChannel?: string }> {
     const meta = incidentMetadata(i, "owner", revision);
     try {
-      return { ref: await this.deps.poster.post(route.channel, parentMessage(i, this.options(route, "owner")), meta) };
+      return { ref: await this.deps.poster.post(route.channel, this.parent(i, this.options(route, "owner")), meta) };
     } catch (e) {
       const failure = classifySlackError(e);
       const fallback = this.deps.routing.defaultChannel;
       if (failure.action !== "fallback" || route.channel === fallback) throw asNotifyError(e, "chat.postMessage");
       this.deps.warn("routed channel unusable, posting to the default channel", { channel: route.channel, error: failure.code, incidentId: i.id });
       this.deps.count("SlackChannelFallback");
-      const msg = parentMessage(i, this.options({ ...route, channel: fallback }, "owner", route.channel));
+      const msg = this.parent(i, this.options({ ...route, channel: fallback }, "owner", route.channel));
       return { ref: await slackCall("chat.postMessage", () => this.deps.poster.post(fallback, msg, meta)), missingChannel: route.channel };
     }
   }
@@ -129,7 +136,7 @@ export class IncidentNotifier {
     }
     if (found) {
       // The earlier attempt crashed after posting: show the current state.
-      await slackCall("chat.update", () => poster.update(found, parentMessage(i, this.options(owner, "owner")), incidentMetadata(i, "owner", req.revision)));
+      await slackCall("chat.update", () => poster.update(found, this.parent(i, this.options(owner, "owner")), incidentMetadata(i, "owner", req.revision)));
       return { ref, outcome: "recovered" };
     }
     return { ref, outcome: "posted" };
@@ -274,13 +281,14 @@ export class IncidentNotifier {
       const previousLevel = ref.level;
       const escalated = i.level > previousLevel;
       outcome = "updated";
-      if (escalated || crossesMilestone(ref.revision, req.revision)) {
+      // Level 0 heads-ups are edited in place only: no thread of repeats for a warning.
+      if (escalated || (i.level > 0 && crossesMilestone(ref.revision, req.revision))) {
         const reply = threadReply(i, escalated ? "escalated" : "repeat", previousLevel);
         await slackCall("chat.postMessage (thread)", () => poster.post(ref.channel, reply, incidentMetadata(i, "owner", req.revision), ref.ts));
         outcome = "replied";
       }
       const parentRoute = { ...owner, channel: ref.channel };
-      const parent = ref.partOf ? this.victims.ownParentMessage(i, ref) : parentMessage(i, this.options(parentRoute, "owner", ref.missingChannel));
+      const parent = ref.partOf ? this.victims.ownParentMessage(i, ref) : this.parent(i, this.options(parentRoute, "owner", ref.missingChannel));
       await slackCall("chat.update", () => poster.update(ref, parent, incidentMetadata(i, "owner", req.revision)));
       if (ref.ops && ops) {
         const opsRef = ref.ops;
@@ -303,7 +311,12 @@ export class IncidentNotifier {
       await this.ensureOps(i, ref, ops, req.revision);
       outcome ??= "updated";
     }
-    // Node side of the victim protocol: victims whose own notify found no parent here yet.
+    // The memory chart: with the first message of the incident, then again only where a repeat earns a reply.
+    if (hasChart(i) && !nodeId && (ref.chartRevision === undefined || (req.revision > ref.chartRevision && (i.level > ref.level || crossesMilestone(ref.chartRevision, req.revision))))) {
+      const chart = await postMemoryChart(this.deps, i, ref, req.revision);
+      if (chart === "uploaded") outcome ??= "updated";
+    }
+        // Node side of the victim protocol: victims whose own notify found no parent here yet.
     if (i.kind === "NodeOOM" && (await this.victims.linkListed(i, ref)) > 0) outcome ??= "replied";
     return outcome ?? "stale";
   }

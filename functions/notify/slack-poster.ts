@@ -136,6 +136,18 @@ export class SlackPoster {
     return undefined;
   }
 
+  /** Uploads a file into a thread (files.uploadV2: getUploadURLExternal, upload, completeUploadExternal); needs files:write. */
+  async uploadToThread(thread: MessageRef, file: Buffer, filename: string, title: string, comment?: string): Promise<void> {
+    await this.client.files.uploadV2({
+      channel_id: thread.channel,
+      thread_ts: thread.ts,
+      file,
+      filename,
+      title,
+      ...(comment ? { initial_comment: comment } : {}),
+    });
+  }
+
   async delete(ref: MessageRef): Promise<void> {
     await this.client.chat.delete({ channel: ref.channel, ts: ref.ts });
   }

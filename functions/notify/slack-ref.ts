@@ -36,6 +36,8 @@ export const SlackRefSchema = MessageRefSchema.extend({
   resolved: MessageRefSchema.optional(),
   /** Node-OOM victim: its reply in the node OOM incident's thread (posted once). */
   partOf: z.object({ incidentId: z.string(), thread: MessageRefSchema, reply: MessageRefSchema, permalink: z.string().optional() }).optional(),
+  /** Revision whose memory chart was uploaded into the thread (or skipped for good): at most one per revision. */
+  chartRevision: z.number().int().optional(),
 });
 export type SlackRef = z.infer<typeof SlackRefSchema>;
 export type PartOfRef = NonNullable<SlackRef["partOf"]>;
@@ -142,6 +144,45 @@ export class SlackRefStore {
       if (isConditionFailure(e)) return false;
       throw e;
     }
+  }
+
+  /**
+   * Claims the chart upload of `revision` before uploading (at most once per revision, even when
+   * the record is retried after the upload); false when this or a newer revision has it already.
+   */
+  async claimChart(id: string, parentTs: string, revision: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.key(id),
+          UpdateExpression: "SET slack.chartRevision = :rev",
+          ConditionExpression: "slack.ts = :ts AND (attribute_not_exists(slack.chartRevision) OR slack.chartRevision < :rev)",
+          ExpressionAttributeValues: { ":rev": revision, ":ts": parentTs },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
+  /** Gives a claimed revision back after a failed upload that may work later (rate limit, timeout). */
+  async releaseChart(id: string, parentTs: string, revision: number, previous: number | undefined): Promise<void> {
+    await this.doc
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.key(id),
+          UpdateExpression: previous === undefined ? "REMOVE slack.chartRevision" : "SET slack.chartRevision = :prev",
+          ConditionExpression: "slack.ts = :ts AND slack.chartRevision = :rev",
+          ExpressionAttributeValues: { ":rev": revision, ":ts": parentTs, ...(previous === undefined ? {} : { ":prev": previous }) },
+        }),
+      )
+      .catch((e) => {
+        if (!isConditionFailure(e)) throw e;
+      });
   }
 
   /** Links a victim that has its own parent to its reply in the node incident's thread, once. */

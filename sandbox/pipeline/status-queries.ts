@@ -39,7 +39,7 @@ export interface StatusQueryDeps {
   redeliveries?: () => RedeliveryStats;
 }
 
-type Levels = { "1": number; "2": number; "3": number };
+type Levels = { "0": number; "1": number; "2": number; "3": number };
 
 export class StatusQueries {
   private readonly observed: LatencySample[] = [];
@@ -162,7 +162,8 @@ export class StatusQueries {
 
   private async incidentsByLevel(fresh = false): Promise<Levels> {
     const ids = [...new Set((await this.incidentIdsOf(this.observedKeys, fresh)).filter((x): x is string => !!x))];
-    const levels: Levels = { "1": 0, "2": 0, "3": 0 };
+    // Level 0: early warnings (MemoryNearLimit, NodeMemoryHigh), counted like the paging levels.
+    const levels: Levels = { "0": 0, "1": 0, "2": 0, "3": 0 };
     for (const item of await this.batchGet(ids.map((id) => ({ pk: incidentPk(id), sk: INCIDENT_SK })))) {
       const incident = fromIncidentItem(item);
       // Node-OOM victims are part of the node OOM incident: count top-level incidents only.

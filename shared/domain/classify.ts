@@ -78,10 +78,18 @@ function nodeOomRules(ctx: AnalysisContext): Rule[] {
   return [];
 }
 
+/** Early warnings (Level 0) are heads-ups: no escalation rule raises them to a paging level. */
+export const isEarlyWarningKind = (kind: IncidentKind): boolean => BASE_LEVEL[kind] === 0;
+
+function rulesFor(ctx: AnalysisContext): Rule[] {
+  if (isEarlyWarningKind(ctx.kind)) return [];
+  if (ctx.kind === "ContainerOOM") return containerOomRules(ctx);
+  return ctx.kind === "NodeOOM" ? nodeOomRules(ctx) : evictionRules(ctx);
+}
+
 export function classify(ctx: AnalysisContext): Classification {
   const baseLevel = BASE_LEVEL[ctx.kind];
-  const rules =
-    ctx.kind === "ContainerOOM" ? containerOomRules(ctx) : ctx.kind === "NodeOOM" ? nodeOomRules(ctx) : evictionRules(ctx);
+  const rules = rulesFor(ctx);
   let level = baseLevel;
   const reasons: string[] = [];
   for (const r of rules) {

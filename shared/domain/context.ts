@@ -6,6 +6,8 @@
 import type { ContainerSnapshot, IncidentKind, NodeSnapshot, Occurrence, PodSnapshot } from "../schema/occurrence.ts";
 import type { Victim } from "../schema/incident.ts";
 import type { EscalationPolicy } from "./policy.ts";
+import type { ShapeDiagnosis } from "../memory/shape.ts";
+import type { MemoryTrace } from "../memory/trace.ts";
 
 /** One eviction grouped into a node-memory incident (what escalation needs to know about it). */
 export interface EvictedPod {
@@ -37,5 +39,9 @@ export interface AnalysisContext {
   nodeOom?: { incidentId: string; node?: string; process?: string; at: string };
   /** NodeOOM: containers OOM-killed on the node within the correlation window. */
   victims?: Victim[];
+  /** The occurrence's memory trace, with the container's limit/request filled in when it lacked them. */
+  trace?: MemoryTrace;
+  /** The trace's shape (shared/memory/shape.ts), for pod-level kinds with a trace. */
+  shape?: ShapeDiagnosis;
   policy: EscalationPolicy;
 }

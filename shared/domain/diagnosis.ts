@@ -6,6 +6,7 @@ import { formatBytes } from "../quantity.ts";
 import type { CauseCode } from "./causes.ts";
 import type { AnalysisContext } from "./context.ts";
 import { runtimeMemory } from "./memory-settings.ts";
+import { SHAPE_MIN_SAMPLES } from "../memory/shape.ts";
 
 export interface Cause {
   code: CauseCode;
@@ -138,8 +139,12 @@ const priorityLow: Rule = (ctx) => {
   return { code: "PRIORITY_LOW", detail: `priority ${own} is below ${higher} other pod(s) on the node: evicted before them` };
 };
 
+/** MEMORY_LEAK / SUDDEN_SPIKE / STEADY_NEAR_LIMIT: the run-up in the memory trace (shared/memory/shape.ts). */
+const traceShape: Rule = (ctx) => (ctx.shape?.cause ? { code: ctx.shape.cause, detail: ctx.shape.reason } : undefined);
+
 const RULES: Rule[] = [
   systemOomVictim,
+  traceShape,
   frequentOom,
   massEviction,
   jvmHeap,
@@ -190,6 +195,9 @@ export function diagnose(ctx: AnalysisContext): Diagnosis {
   const head = what(ctx);
   // A victim's head already says it died in the node OOM: the summary adds the other evidence.
   const shown = ctx.kind === "ContainerOOM" && ctx.nodeOom ? details.filter((d) => d.code !== "SYSTEM_OOM_VICTIM") : details;
-  const summary = shown.length > 0 ? `${head}: ${shown.slice(0, 2).map((d) => d.detail).join("; ")}` : head;
+  const base = shown.length > 0 ? `${head}: ${shown.slice(0, 2).map((d) => d.detail).join("; ")}` : head;
+  // A trace too short to read a shape from is said, so nobody takes "no leak" from silence.
+  const shape = ctx.shape;
+  const summary = shape && !shape.cause && shape.samples < SHAPE_MIN_SAMPLES ? `${base} (memory trace: ${shape.reason})` : base;
   return { causes: details.map((d) => d.code), details, summary };
 }

@@ -53,25 +53,31 @@ export function workloadOf(o: Occurrence): { kind: string; name: string } | unde
   return undefined;
 }
 
+/** `<prefix>|cluster|namespace|Kind/name|container`: container OOMs and their early warnings. */
+function containerGroupKey(prefix: "oom" | "warn", o: Occurrence): string {
+  const w = workloadOf(o);
+  const workload = w ? `${w.kind}/${w.name}` : "unknown";
+  return `${prefix}|${o.cluster}|${namespaceOf(o)}|${workload}|${o.container?.name ?? "unknown"}`;
+}
+
+/** The group of the Level 0 warnings about a container OOM's container (whose OOM may link its warning). */
+export function warningGroupKeyOf(o: Occurrence): string | undefined {
+  return o.kind === "ContainerOOM" ? containerGroupKey("warn", o) : undefined;
+}
+
 export function groupOf(o: Occurrence): GroupRef {
   const node = nodeOf(o) ?? "unknown-node";
   switch (o.kind) {
-    case "ContainerOOM": {
-      const w = workloadOf(o);
-      const workload = w ? `${w.kind}/${w.name}` : "unknown";
-      return { key: `oom|${o.cluster}|${namespaceOf(o)}|${workload}|${o.container?.name ?? "unknown"}`, scope: "workload-container" };
-    }
+    case "ContainerOOM":
+      return { key: containerGroupKey("oom", o), scope: "workload-container" };
     case "NodeOOM":
       return { key: `nodeoom|${o.cluster}|${node}`, scope: "node-oom" };
     case "PodEviction":
     case "NodeMemoryPressure":
       return { key: `nodemem|${o.cluster}|${node}`, scope: "node-memory" };
     // Early warnings group like their OOM counterparts, in groups of their own.
-    case "MemoryNearLimit": {
-      const w = workloadOf(o);
-      const workload = w ? `${w.kind}/${w.name}` : "unknown";
-      return { key: `warn|${o.cluster}|${namespaceOf(o)}|${workload}|${o.container?.name ?? "unknown"}`, scope: "workload-container" };
-    }
+    case "MemoryNearLimit":
+      return { key: containerGroupKey("warn", o), scope: "workload-container" };
     case "NodeMemoryHigh":
       return { key: `nodewarn|${o.cluster}|${node}`, scope: "node-memory" };
   }

@@ -80,7 +80,7 @@ export function summarizeMembers(members: Member[], policy: EscalationPolicy, fa
     firstSeen,
     lastSeen,
     // A container incident lives in one namespace: plain pod names. Node incidents span namespaces.
-    pods: distinct(members.map((m) => (kind !== "ContainerOOM" && m.pod && m.namespace ? `${m.namespace}/${m.pod}` : m.pod))),
+    pods: distinct(members.map((m) => (kind !== "ContainerOOM" && kind !== "MemoryNearLimit" && m.pod && m.namespace ? `${m.namespace}/${m.pod}` : m.pod))),
     containers: distinct(members.map((m) => m.container)),
     nodes: distinct(members.map((m) => m.node)),
     oomsInWindow: members.filter((m) => m.kind === "ContainerOOM" && Date.parse(m.occurredAt) >= windowStart).length,

@@ -1,7 +1,7 @@
 /**
- * Sizing advice with numbers (docs/design.md "Sizing"):
- * requests = steady usage x 1.2; limits = max(peak x 1.2, requests x 1.5) for general apps,
- * = requests for critical ones (Guaranteed); limits/requests <= 2.
+ * Sizing advice with numbers (docs/design.md "Sizing"). The numbers come from the memory trace
+ * (shared/memory/sizing.ts: peak x 1.15, at least VPA's OOM bump after a kill, request p50 x 1.2,
+ * limits/requests <= 2); critical workloads get limit = request (Guaranteed).
  * JVM heap 75% of the limit (MaxRAMPercentage=75), GOMEMLIMIT 90%, Node --max-old-space-size 75%.
  * Every number comes with a `basis` line so a human can check the math.
  */
@@ -10,9 +10,9 @@ import type { Recommendation } from "../schema/incident.ts";
 import type { AnalysisContext } from "./context.ts";
 import type { CauseCode } from "./causes.ts";
 import { runtimeMemory } from "./memory-settings.ts";
+import { LEAK_NOTE, recommendSizing, roundUpClean, type Runtime, type SizingInput, type SizingRecommendation } from "../memory/sizing.ts";
 
 const MiB = 2 ** 20;
-const HEADROOM = 1.2;
 const LIMIT_OVER_REQUEST = 1.5;
 const RATIO_MAX = 2;
 
@@ -54,69 +54,94 @@ function jvmSettings(current: Record<string, string>, heapMi: number, basis: str
   return { JAVA_TOOL_OPTIONS: "-XX:+UseContainerSupport -XX:MaxRAMPercentage=75" };
 }
 
-/** Container-level sizing (ContainerOOM, PodEviction). */
+/**
+ * The evidence sizing works from: the memory trace, or for an eviction the kubelet's usage figure
+ * (one real sample at the eviction). Never a limit or a request: those are settings, not usage.
+ */
+function evidence(ctx: AnalysisContext): SizingInput["trace"] {
+  const c = ctx.container;
+  const trace = ctx.trace;
+  const limitBytes = trace?.limitBytes ?? c?.limits.memory;
+  const requestBytes = trace?.requestBytes ?? c?.requests.memory;
+  const settings = { ...(limitBytes !== undefined ? { limitBytes } : {}), ...(requestBytes !== undefined ? { requestBytes } : {}) };
+  if (trace && trace.samples.length > 0) return { ...trace, ...settings };
+  if (ctx.kind === "PodEviction" && ctx.usageBytes) {
+    return { samples: [[Math.floor(Date.parse(ctx.occurrence.occurredAt) / 1000), ctx.usageBytes]], ...settings };
+  }
+  return { samples: [], ...settings };
+}
+
+const sizingRuntime = (ctx: AnalysisContext): Runtime => runtimeMemory(ctx.container).runtime ?? "other";
+
+/**
+ * Container-level sizing (ContainerOOM, PodEviction, MemoryNearLimit) from shared/memory/sizing.ts,
+ * plus what only the pod knows: critical workloads get limit = request (Guaranteed), and the
+ * runtime's own memory setting follows the proposed limit.
+ */
 function containerRecommendation(ctx: AnalysisContext, causes: CauseCode[]): Recommendation | undefined {
   const c = ctx.container;
   if (!c) return undefined;
-  const basis: string[] = [];
   const curReq = c.requests.memory;
   const curLim = c.limits.memory;
-  const usage = ctx.usageBytes;
-  const critical = isCriticalWorkload(ctx);
-
-  // Peak: an OOM kill means the container reached its limit; an eviction shows the usage at that moment.
-  const oomAtLimit = ctx.kind === "ContainerOOM" && curLim !== undefined;
-  const peak = Math.max(oomAtLimit ? curLim : 0, usage ?? 0);
-  if (peak === 0 && !curReq) {
-    return {
-      summary: `Measure ${c.name}'s memory (kubectl top pod --containers) and set requests and limits; no usage or limit is known yet`,
-      container: c.name,
-      current: {},
-      proposed: {},
-      settings: {},
-      basis: ["no limit, request or usage seen: nothing to size from"],
-    };
+  const killedBy = ctx.kind !== "ContainerOOM" ? undefined : ctx.nodeOom ? "node" : "limit";
+  const sizing = recommendSizing({ trace: evidence(ctx), killedBy, shape: ctx.shape?.cause, runtime: sizingRuntime(ctx) });
+  const basis = [...sizing.basis];
+  if (ctx.kind === "PodEviction" && ctx.usageBytes !== undefined && !ctx.trace?.samples.length) basis.unshift(`usage seen: ${formatBytes(ctx.usageBytes)} (eviction message)`);
+  let limit = sizing.limitBytes;
+  let request = sizing.requestBytes;
+  if (sizing.rule === "none" && curLim === undefined && curReq !== undefined) {
+    // No samples and no limit: the reference floor, said to be a guess (a request is an estimate, not usage).
+    limit = roundUpToMi(curReq * LIMIT_OVER_REQUEST);
+    basis.push(`guess: limit = request ${formatBytes(curReq)} x ${LIMIT_OVER_REQUEST} = ${formatBytes(limit)}; measure the real peak`);
   }
-  if (oomAtLimit) basis.push(`OOM-killed at its limit: peak >= ${formatBytes(curLim)}`);
-  if (usage !== undefined) basis.push(`usage seen: ${formatBytes(usage)}`);
-
-  // Steady usage: the live/eviction usage when known, else the current request (the owner's own estimate).
-  const steady = ctx.kind === "ContainerOOM" ? Math.max(usage ?? 0, curReq ?? 0) || peak : (usage ?? curReq ?? peak);
-  let request = roundUpToMi(steady * HEADROOM);
-  basis.push(`request = steady usage ${formatBytes(steady)} x ${HEADROOM} = ${formatBytes(request)}`);
-  let limit: number;
-  if (critical) {
-    limit = roundUpToMi(Math.max(request, peak * HEADROOM));
-    request = limit;
-    basis.push(`critical workload: limit = request = max(request, peak x ${HEADROOM}) = ${formatBytes(limit)} (Guaranteed)`);
-  } else {
-    limit = roundUpToMi(Math.max(peak * HEADROOM, request * LIMIT_OVER_REQUEST));
-    basis.push(`limit = max(peak ${formatBytes(peak)} x ${HEADROOM}, request x ${LIMIT_OVER_REQUEST}) = ${formatBytes(limit)}`);
+  if (limit !== undefined && request === undefined && curReq !== undefined) {
+    request = curReq;
     if (limit / request > RATIO_MAX) {
-      request = roundUpToMi(limit / RATIO_MAX);
+      request = roundUpClean(limit / RATIO_MAX);
       basis.push(`request raised to limit / ${RATIO_MAX} = ${formatBytes(request)} to keep limits/requests <= ${RATIO_MAX}`);
     }
   }
-  if (curLim !== undefined && ctx.kind === "PodEviction" && limit < curLim) {
-    limit = curLim; // eviction advice is about requests; never shrink a limit that did not fail
-    basis.push(`limit kept at the current ${formatBytes(curLim)}`);
+  if (limit !== undefined && isCriticalWorkload(ctx)) {
+    limit = Math.max(limit, request ?? 0);
+    request = limit;
+    basis.push(`critical workload: request = limit = ${formatBytes(limit)} (Guaranteed)`);
   }
   if (c.restartCount) basis.push(`restart count: ${c.restartCount}`);
 
-  const settings = runtimeSettings(ctx, limit, basis);
-  const resultingQos = request === limit && ctx.pod?.qosClass === "Guaranteed" ? "Guaranteed" : "Burstable";
-  const runtimeFix = causes.some((x) => x === "JVM_HEAP_TOO_LARGE" || x === "NODE_HEAP_TOO_LARGE" || x === "GOMEMLIMIT_ABOVE_LIMIT");
-  const head = `Set ${c.name} memory request ${formatBytes(request)} / limit ${formatBytes(limit)}`;
-  const tail = Object.keys(settings).length > 0 ? `${runtimeFix ? " and fix" : " with"} ${Object.entries(settings)[0]!.join("=")}` : "";
+  const settingsLimit = limit ?? curLim;
+  const settings = settingsLimit !== undefined ? runtimeSettings(ctx, settingsLimit, basis) : {};
+  const resultingQos = limit !== undefined && request === limit && isCriticalWorkload(ctx) ? "Guaranteed" : "Burstable";
   return {
-    summary: `${head}${tail} (${resultingQos})`,
+    summary: summaryOf(c.name, sizing, limit, request, settings, causes, resultingQos),
     container: c.name,
     current: { requestBytes: curReq, limitBytes: curLim },
-    proposed: { requestBytes: request, limitBytes: limit },
-    resultingQos,
+    proposed: { ...(request !== undefined ? { requestBytes: request } : {}), ...(limit !== undefined ? { limitBytes: limit } : {}) },
+    ...(limit !== undefined ? { resultingQos } : {}),
     settings,
-    basis,
+    basis: [...basis, ...sizing.advice],
   };
+}
+
+function summaryOf(
+  name: string,
+  sizing: SizingRecommendation,
+  limit: number | undefined,
+  request: number | undefined,
+  settings: Record<string, string>,
+  causes: CauseCode[],
+  qos: string,
+): string {
+  const runtimeFix = causes.some((x) => x === "JVM_HEAP_TOO_LARGE" || x === "NODE_HEAP_TOO_LARGE" || x === "GOMEMLIMIT_ABOVE_LIMIT");
+  const first = Object.entries(settings)[0];
+  const tail = first ? `${runtimeFix ? " and fix" : " with"} ${first.join("=")}` : "";
+  if (sizing.rule === "node-side") {
+    const req = request !== undefined ? `; set its request to ${formatBytes(request)}` : "";
+    return `Do not raise ${name}'s limit: the node ran out of memory first. Fix the node side (requests at real usage, systemReserved/kubeReserved, kubelet eviction thresholds)${req}`;
+  }
+  if (limit === undefined) return `Measure ${name}'s memory (kubectl top pod --containers) and set requests and limits; no samples of its usage yet`;
+  const head = `Set ${name} memory ${request !== undefined ? `request ${formatBytes(request)} / ` : ""}limit ${formatBytes(limit)}${tail} (${qos})`;
+  const guess = sizing.rule === "guess" || sizing.rule === "none" ? " (a guess: no memory samples)" : "";
+  return sizing.advice.includes(LEAK_NOTE) ? `${head}${guess}; ${LEAK_NOTE}` : `${head}${guess}`;
 }
 
 /** Node-level advice: reserve memory for the system and stop overcommitting. */
@@ -143,7 +168,7 @@ function nodeRecommendation(ctx: AnalysisContext): Recommendation {
 }
 
 export function recommend(ctx: AnalysisContext, causes: CauseCode[]): Recommendation | undefined {
-  if (ctx.kind === "ContainerOOM") return containerRecommendation(ctx, causes);
+  if (ctx.kind === "ContainerOOM" || ctx.kind === "MemoryNearLimit") return containerRecommendation(ctx, causes);
   if (ctx.kind === "PodEviction") {
     // Pod sizing for the evicted pod; the node advice only when the node itself is the problem.
     return containerRecommendation(ctx, causes) ?? nodeRecommendation(ctx);

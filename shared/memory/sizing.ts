@@ -160,6 +160,11 @@ export function recommendSizing(input: SizingInput): SizingRecommendation {
     basis.push(`request raised to limit / ${MAX_LIMIT_OVER_REQUEST} = ${formatBytes(req)} to keep limits/requests <= ${MAX_LIMIT_OVER_REQUEST}`);
   }
   if (request !== undefined && req < request) req = request; // do not cut a request on one window either
+  if (req > proposed) {
+    // A flat trace gives p50 x 1.2 above peak x 1.15; a request above the limit is invalid.
+    req = proposed;
+    basis.push(`request capped at the limit ${formatBytes(proposed)}: a request cannot exceed its limit`);
+  }
   if (input.shape === "MEMORY_LEAK" && limit !== undefined && stats.spanSeconds > 0) {
     const slope = (stats.peakBytes - (input.trace?.samples[0]?.[1] ?? stats.peakBytes)) / stats.spanSeconds;
     if (slope > 0) basis.push(`at the observed growth (${formatBytes(slope * 60)}/min) the new limit buys about ${minutes((proposed - limit) / slope)}`);

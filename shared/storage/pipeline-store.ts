@@ -194,18 +194,30 @@ export class PipelineStore {
     return count;
   }
 
-  /** The stored incident's level (only that attribute is read), or undefined before analyze first wrote it. */
-  async getIncidentLevel(incidentId: string): Promise<number | undefined> {
+  /** One attribute of the stored incident item (only that attribute is read), undefined when absent. */
+  private async incidentAttribute(incidentId: string, name: string): Promise<unknown> {
     const out = await this.doc.send(
       new GetCommand({
         TableName: this.tableName,
         Key: { pk: incidentPk(incidentId), sk: INCIDENT_SK },
         ConsistentRead: true,
-        ProjectionExpression: "#level",
-        ExpressionAttributeNames: { "#level": "level" },
+        ProjectionExpression: "#a",
+        ExpressionAttributeNames: { "#a": name },
       }),
     );
-    return typeof out.Item?.level === "number" ? out.Item.level : undefined;
+    return out.Item?.[name];
+  }
+
+  /** The stored incident's level, or undefined before analyze first wrote it. */
+  async getIncidentLevel(incidentId: string): Promise<number | undefined> {
+    const level = await this.incidentAttribute(incidentId, "level");
+    return typeof level === "number" ? level : undefined;
+  }
+
+  /** The stored incident's `warnedAt` (first Level 0 warning), if any. */
+  async getIncidentWarnedAt(incidentId: string): Promise<string | undefined> {
+    const warnedAt = await this.incidentAttribute(incidentId, "warnedAt");
+    return typeof warnedAt === "string" ? warnedAt : undefined;
   }
 
   /** The stored levels of several incidents (only `level` is read): one BatchGet; absent = not analysed yet. */

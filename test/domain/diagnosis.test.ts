@@ -4,8 +4,11 @@ import { diagnose } from "../../shared/domain/diagnosis.ts";
 import { parseGoMemLimit, parseMaxOldSpace, parseXmx, runtimeMemory } from "../../shared/domain/memory-settings.ts";
 import { recommend } from "../../shared/domain/recommendation.ts";
 import { ContainerSnapshotSchema } from "../../shared/schema/occurrence.ts";
+import { memoryEvidence } from "../../functions/analyze/memory-evidence.ts";
 import { contextFor } from "./context.ts";
-import { at, container, containerOom, eviction, Gi, Mi, memoryPressure, node, nodeOom } from "./fixtures.ts";
+import { classify } from "../../shared/domain/classify.ts";
+import { groupOf, warningGroupKeyOf } from "../../shared/domain/grouping.ts";
+import { at, container, containerOom, eviction, Gi, Mi, memoryPressure, memoryWarning, node, nodeOom } from "./fixtures.ts";
 
 const jvm = (opts: string) => ({ memorySettings: { JAVA_TOOL_OPTIONS: opts }, image: "eclipse-temurin:21-jre" });
 
@@ -98,27 +101,62 @@ describe("runtime settings parsing", () => {
 });
 
 describe("recommend", () => {
-  it("sizes a container OOM from its limit: limit = peak x 1.2, request keeps the ratio <= 2", () => {
+  it("without samples, sizes a container OOM by VPA's OOM bump and says it is a guess (never calls the limit usage)", () => {
     const r = recommend(contextFor(containerOom()), [])!;
-    // peak >= 1Gi (OOM at limit) -> limit 1229Mi; request = 512Mi x 1.2 = 615Mi
-    expect(r.proposed.limitBytes).toBe(1229 * Mi);
-    expect(r.proposed.requestBytes).toBe(615 * Mi);
+    // max(1Gi + 100Mi, 1Gi x 1.2) = 1228.8Mi -> 1232Mi (16Mi steps); request 512Mi raised to 1232/2 -> 624Mi
+    expect(r.proposed.limitBytes).toBe(1232 * Mi);
+    expect(r.proposed.requestBytes).toBe(624 * Mi);
     expect(r.current).toEqual({ requestBytes: 512 * Mi, limitBytes: Gi });
     expect(r.resultingQos).toBe("Burstable");
-    expect(r.basis.join("\n")).toMatch(/OOM-killed at its limit/);
-    expect(r.summary).toBe("Set api memory request 615Mi / limit 1.2Gi (Burstable)");
+    expect(r.basis[0]).toMatch(/^guess: no samples/);
+    expect(r.basis.join("\n")).not.toMatch(/usage/);
+    expect(r.summary).toBe("Set api memory request 624Mi / limit 1.2Gi (Burstable) (a guess: no memory samples)");
   });
 
   it("gives JVM, Go and Node settings from the proposed limit", () => {
     // An explicit -Xmx overrides MaxRAMPercentage: the advice changes that flag in place.
     const j = recommend(contextFor(containerOom({ container: jvm("-XX:+UseG1GC -Xmx900m") })), ["JVM_HEAP_TOO_LARGE"])!;
-    expect(j.settings).toEqual({ JAVA_TOOL_OPTIONS: `-XX:+UseG1GC -Xmx${Math.floor(1229 * 0.75)}m` });
+    expect(j.settings).toEqual({ JAVA_TOOL_OPTIONS: `-XX:+UseG1GC -Xmx${Math.floor(1232 * 0.75)}m` });
     const pct = recommend(contextFor(containerOom({ container: jvm("-XX:MaxRAMPercentage=90") })), ["JVM_HEAP_TOO_LARGE"])!;
     expect(pct.settings).toEqual({ JAVA_TOOL_OPTIONS: "-XX:+UseContainerSupport -XX:MaxRAMPercentage=75" });
     const g = recommend(contextFor(containerOom({ container: { memorySettings: { GOMEMLIMIT: "2GiB" } } })), [])!;
-    expect(g.settings.GOMEMLIMIT).toBe(`${Math.floor(1229 * 0.9)}MiB`);
+    expect(g.settings.GOMEMLIMIT).toBe(`${Math.floor(1232 * 0.9)}MiB`);
     const n = recommend(contextFor(containerOom({ container: { memorySettings: { NODE_OPTIONS: "--max-old-space-size=1024" } } })), [])!;
-    expect(n.settings.NODE_OPTIONS).toBe(`--max-old-space-size=${Math.floor(1229 * 0.75)}`);
+    expect(n.settings.NODE_OPTIONS).toBe(`--max-old-space-size=${Math.floor(1232 * 0.75)}`);
+  });
+
+  it("sizes from the trace's peak when there is one: max(KRR, VPA bump) after a kill, with the peak in the basis", () => {
+    const ctx = contextFor(containerOom());
+    // 30 samples, flat 600Mi then 1100Mi at the end (limit raised meanwhile): KRR 1265Mi beats the bump.
+    const samples = Array.from({ length: 30 }, (_, i) => [1_800_000_000 + i * 30, (i < 28 ? 600 : 1100) * Mi] as [number, number]);
+    const r = recommend({ ...ctx, ...memoryEvidence({ ...ctx, occurrence: { ...ctx.occurrence, memoryTrace: { source: "metrics-server", stepSeconds: 30, samples } } }) }, [])!;
+    expect(r.proposed.limitBytes).toBe(1280 * Mi); // 1100 x 1.15 = 1265 -> 1280
+    expect(r.basis[0]).toBe("peak 1.07Gi of 30 samples over 15 min (p50 600Mi, p95 1.07Gi, p99 1.07Gi)");
+    expect(r.summary).not.toMatch(/guess/);
+  });
+
+  it("tells a leak that a higher limit only delays the next kill, with the heap-dump commands of its runtime", () => {
+    const ctx = contextFor(containerOom({ container: jvm("-XX:MaxRAMPercentage=60") }));
+    const samples = Array.from({ length: 40 }, (_, i) => [1_800_000_000 + i * 30, Math.round((40 + i * 1.5) * 0.01 * Gi)] as [number, number]);
+    const withTrace = { ...ctx, occurrence: { ...ctx.occurrence, memoryTrace: { source: "metrics-server" as const, stepSeconds: 30, samples } } };
+    const evidence = memoryEvidence(withTrace);
+    expect(evidence.shape?.cause).toBe("MEMORY_LEAK");
+    const r = recommend({ ...withTrace, ...evidence }, ["MEMORY_LEAK"])!;
+    expect(r.summary).toMatch(/a higher limit only delays the next kill/);
+    expect(r.basis.join("\n")).toMatch(/jcmd <pid> GC.heap_dump/);
+    expect(r.basis.join("\n")).not.toMatch(/pprof/);
+  });
+
+  it("gives a node-OOM victim killed below its limit node-side advice, not a higher limit", () => {
+    const ctx = contextFor(containerOom(), { nodeOom: { incidentId: "n1", node: "ip-10-0-12-34", at: at(0) } });
+    const samples = Array.from({ length: 20 }, (_, i) => [1_800_000_000 + i * 30, 400 * Mi] as [number, number]);
+    const withTrace = { ...ctx, occurrence: { ...ctx.occurrence, memoryTrace: { source: "metrics-server" as const, stepSeconds: 30, samples } } };
+    const r = recommend({ ...withTrace, ...memoryEvidence(withTrace) }, ["SYSTEM_OOM_VICTIM"])!;
+    expect(r.proposed.limitBytes).toBeUndefined();
+    expect(r.proposed.requestBytes).toBe(480 * Mi); // p95 400Mi x 1.2
+    expect(r.summary).toMatch(/^Do not raise api's limit/);
+    expect(r.basis.join("\n")).toMatch(/below its own 1Gi limit/);
+    expect(r.basis.join("\n")).toMatch(/evictionHard memory.available<500Mi/);
   });
 
   it("makes a critical workload Guaranteed", () => {
@@ -130,10 +168,11 @@ describe("recommend", () => {
     expect(r.resultingQos).toBe("Guaranteed");
   });
 
-  it("raises the request of an evicted pod to its usage x 1.2", () => {
+  it("sizes an evicted pod from the usage in the eviction message, never below its current limit", () => {
     const r = recommend(contextFor(eviction({ usageBytes: 1800 * Mi })), ["USAGE_ABOVE_REQUEST"])!;
-    expect(r.proposed.requestBytes).toBe(2160 * Mi);
-    expect(r.proposed.limitBytes).toBe(3240 * Mi);
+    // limit 1800 x 1.15 = 2070 -> 2080Mi; request 1800 x 1.2 = 2160Mi is capped at that limit
+    expect(r.proposed.limitBytes).toBe(2080 * Mi);
+    expect(r.proposed.requestBytes).toBe(2080 * Mi);
     expect(r.basis.join("\n")).toMatch(/usage seen: 1.76Gi/);
   });
 
@@ -146,5 +185,31 @@ describe("recommend", () => {
     const r = recommend(contextFor(nodeOom({ node: node({ podLimits: { memory: 20 * Gi } }) })), ["NODE_OVERCOMMITTED"])!;
     expect(r.summary).toMatch(/^cordon and drain ip-10-0-12-34/);
     expect(r.summary).toMatch(/cut 5Gi of memory limits/);
+  });
+});
+
+describe("Level 0 early warnings and the trace's shape", () => {
+  it("no escalation rule raises a Level 0 warning, however often it repeats", () => {
+    const ctx = contextFor(memoryWarning({ severity: "critical" }), { oomsInWindow: 10, clusterEvictionsInWindow: 50, evictedPods: [{ namespace: "shop", pod: "x", qosClass: "Guaranteed" }] });
+    expect(classify(ctx)).toEqual({ level: 0, baseLevel: 0, reasons: [] });
+  });
+
+  it("groups a container's warnings apart from its OOMs, and an OOM finds the warning group", () => {
+    expect(groupOf(memoryWarning()).key).toBe("warn|prod-eu|shop|Deployment/checkout|api");
+    expect(warningGroupKeyOf(containerOom())).toBe(groupOf(memoryWarning()).key);
+    expect(warningGroupKeyOf(nodeOom())).toBeUndefined();
+  });
+
+  it("puts the shape cause first among the evidence, and says when the trace is too short to read", () => {
+    const leak = Array.from({ length: 30 }, (_, i) => [1_800_000_000 + i * 30, Math.round((40 + i * 2) * 0.01 * Gi)] as [number, number]);
+    const o = containerOom();
+    const withLeak = contextFor({ ...o, memoryTrace: { source: "metrics-server", stepSeconds: 30, samples: leak } });
+    const d = diagnose({ ...withLeak, ...memoryEvidence(withLeak) });
+    expect(d.causes[0]).toBe("MEMORY_LEAK");
+    expect(d.summary).toMatch(/OOM-killed at its 1Gi limit: working set grew steadily from/);
+    const short = contextFor({ ...o, memoryTrace: { source: "metrics-server", stepSeconds: 30, samples: leak.slice(0, 4) } });
+    const s = diagnose({ ...short, ...memoryEvidence(short) });
+    expect(s.causes).not.toContain("MEMORY_LEAK");
+    expect(s.summary).toMatch(/\(memory trace: too few samples: 4 < 10\)$/);
   });
 });

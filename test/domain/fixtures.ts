@@ -207,3 +207,49 @@ export function memoryPressure(opts: { at?: string; status?: "True" | "False"; n
     snapshot: { node: n },
   });
 }
+
+export interface WarningOptions {
+  at?: string;
+  /** When the rule started to hold (becomes `warnedAt`). */
+  firingSince?: string;
+  severity?: "warning" | "critical";
+  currentPercent?: number;
+  /** [epochSeconds, bytes] samples of the container's working set, newest last. */
+  samples?: [number, number][];
+  pod?: Partial<PodInput>;
+}
+
+/** A Level 0 early warning (MemoryNearLimit) about the fixtures' container, as the forwarder's sampler sends it. */
+export function memoryWarning(opts: WarningOptions = {}): Occurrence {
+  const p = pod(opts.pod);
+  const c = container();
+  const when = opts.at ?? at(-10);
+  const severity = opts.severity ?? "warning";
+  const percent = opts.currentPercent ?? (severity === "critical" ? 96 : 88);
+  const limit = c.limits?.memory ?? Gi;
+  return build({
+    version: 1,
+    key: `warn:${p.uid}:${c.name}:${severity}:${opts.firingSince ?? when}`,
+    kind: "MemoryNearLimit",
+    cluster: CLUSTER,
+    occurredAt: when,
+    observedAt: when,
+    source: "metrics-sampler",
+    namespace: p.namespace,
+    node: p.nodeName,
+    pod: { name: p.name, uid: p.uid },
+    container: { name: c.name, type: "regular", reason: "MemoryNearLimit" },
+    snapshot: { pod: p, node: node() },
+    ...(opts.samples ? { memoryTrace: { source: "metrics-server", stepSeconds: 30, samples: opts.samples, limitBytes: limit } } : {}),
+    warning: {
+      ruleId: severity === "critical" ? "container-critical" : "container-warning",
+      severity,
+      currentPercent: percent,
+      currentBytes: Math.round((percent / 100) * limit),
+      limitBytes: limit,
+      firingSince: opts.firingSince ?? when,
+      slopeBytesPerSecond: 12 * Mi / 60,
+      secondsToLimit: 600,
+    },
+  });
+}

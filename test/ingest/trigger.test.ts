@@ -4,7 +4,7 @@ import { addToTally, summaryOf, tallyOf } from "../../shared/domain/incident-tal
 import { memberOf } from "../../shared/domain/members.ts";
 import { DEFAULT_POLICY } from "../../shared/domain/policy.ts";
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
-import { at, containerOom, eviction, evictionStorm, memoryPressure, nodeOom } from "../domain/fixtures.ts";
+import { at, containerOom, eviction, evictionStorm, memoryPressure, memoryWarning, nodeOom } from "../domain/fixtures.ts";
 
 /**
  * What ingest hands decideTrigger for `o` joining an incident that already holds `earlier`
@@ -30,6 +30,14 @@ const oom = (minutes: number, pod: { name?: string; uid?: string; nodeName?: str
   containerOom({ finishedAt: at(minutes), pod, ...(containerName ? { container: { name: containerName } } : {}) });
 
 describe("decideTrigger", () => {
+  it("every further Level 0 warning is re-analysed (newer numbers, maybe critical); before the first analysis it waits", () => {
+    const first = memoryWarning({ at: at(-10) });
+    const again = memoryWarning({ at: at(-5), firingSince: at(-10) });
+    expect(decideTrigger(input(again, [first], { storedLevel: 0 }))).toBe("repeat");
+    expect(decideTrigger(input(memoryWarning({ at: at(-4), severity: "critical" }), [first, again], { storedLevel: 0 }))).toBe("repeat");
+    expect(decideTrigger(input(again, [first], { storedLevel: undefined }))).toBeUndefined();
+  });
+
   it("a new incident is analysed as new, whatever else is true", () => {
     const o = oom(0);
     expect(decideTrigger(input(o, [], { opened: true, storedLevel: undefined }))).toBe("new");

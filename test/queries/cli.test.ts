@@ -115,7 +115,7 @@ describe("oomwatch incidents (subprocess)", () => {
   it("bad flags: one line on stderr, exit code 1, before the data dir is opened", async () => {
     await expectErrors(
       [
-        [["list", "--level", "4", "--data-dir", dir], /^error: unknown level "4": expected 1, 2 or 3$/],
+        [["list", "--level", "4", "--data-dir", dir], /^error: unknown level "4": expected 0 \(early warning\), 1, 2 or 3$/],
         [["stats", "--since", "3x", "--data-dir", dir], /^error: malformed --since "3x"/],
         [["list", "--data-dir", join(dir, "nope")], /^error: no local data in .*nope/],
       ],

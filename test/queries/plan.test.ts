@@ -115,7 +115,8 @@ describe("flag parsing", () => {
   it("parses levels, kinds, workloads and limits", () => {
     expect(parseLevel("2")).toBe(2);
     expect(parseLevel("L3")).toBe(3);
-    expect(() => parseLevel("4")).toThrow('unknown level "4": expected 1, 2 or 3');
+    expect(parseLevel("0")).toBe(0);
+    expect(() => parseLevel("4")).toThrow('unknown level "4": expected 0 (early warning), 1, 2 or 3');
     expect(() => parseLevel("high")).toThrow(UsageError);
     expect(parseKind("nodeoom")).toBe("NodeOOM");
     // short aliases, case-insensitive, the names the KIND column shows

@@ -116,7 +116,7 @@ describe("status line", () => {
         events: { visible: 0, inFlight: 0, dlq: 0 },
         analyze: { visible: 0, inFlight: 2, dlq: 0, awaitingRetry: { count: 2, nextVisibleAt: 101_000, lastVisibleAt: 103_500 } },
       },
-      incidents: { "1": 0, "2": 0, "3": 0 },
+      incidents: { "0": 0, "1": 0, "2": 0, "3": 0 },
       slack: { posted: 0, updated: 0, threadReplies: 0 },
     };
     expect(formatStatusLine(s)).toContain("queues: events 0, analyze 2 (2 retrying in 1-4 s)");
