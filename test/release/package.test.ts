@@ -33,13 +33,15 @@ describe("npm package", () => {
     mkdirSync(cache, { recursive: true });
     installed = mkdtempSync(join(cache, "oomwatch-package-"));
     await buildPackageDist(join(installed, "dist"));
-    cpSync(join(ROOT, pkg.bin.oomwatch!), join(installed, pkg.bin.oomwatch!));
+    // Everything else `files` ships comes from the repository as it is (bin, RBAC manifests, changelog).
+    for (const f of pkg.files.filter((f) => !f.startsWith("dist/"))) cpSync(join(ROOT, f), join(installed, f), { recursive: true });
     cpSync(join(ROOT, "package.json"), join(installed, "package.json"));
   }, 120_000);
 
   it("is publishable and ships the bin and what it loads", () => {
     expect(pkg.private).toBeUndefined();
-    expect(pkg.files).toEqual(expect.arrayContaining([pkg.bin.oomwatch, `dist/${DIST.cli.split("/")[0]}/`, `dist/${DIST.scenarios}/`]));
+    // The bundled Kubernetes simulator enforces the shipped RBAC manifests: they ship too.
+    expect(pkg.files).toEqual(expect.arrayContaining([pkg.bin.oomwatch, `dist/${DIST.cli.split("/")[0]}/`, `dist/${DIST.scenarios}/`, "forwarder/deploy/", "infra/k8s/"]));
     expect(readFileSync(join(ROOT, pkg.bin.oomwatch!), "utf8")).toContain(`"../dist/${DIST.cli}"`);
     expect(Object.keys(pkg.dependencies)).toEqual(["dynalite"]); // everything else is inside the bundle
   });

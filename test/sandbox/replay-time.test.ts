@@ -50,13 +50,13 @@ describe("replay keeps the recording's time structure", { timeout: 240_000 }, ()
     const { result, report } = await replay(7 * 60);
     expect(report.observedByKind).toMatchObject({ ContainerOOM: 1, NodeOOM: 1 });
     // Node-OOM victims count as part of their node OOM: a separate Level 1 incident means no victim.
-    expect(report.incidents).toEqual({ "1": 1, "2": 0, "3": 1 });
+    expect(report.incidents).toEqual({ "0": 0, "1": 1, "2": 0, "3": 1 });
     expect(result.exitCode).toBe(0);
   });
 
   it("an OOM 30 seconds before a node OOM is its victim", async () => {
     const { report } = await replay(30);
     expect(report.observedByKind).toMatchObject({ ContainerOOM: 1, NodeOOM: 1 });
-    expect(report.incidents).toEqual({ "1": 0, "2": 0, "3": 1 });
+    expect(report.incidents).toEqual({ "0": 0, "1": 0, "2": 0, "3": 1 });
   });
 });
