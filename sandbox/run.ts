@@ -4,7 +4,6 @@
  * drain, write the report and stop. Ctrl-C stops everything cleanly at any point.
  */
 import { KIND_LABEL, resolvedSummary } from "../functions/notify/message.ts";
-import { writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { writeFileAtomic } from "./atomic-file.ts";
 import { loadRecording, replayRecording, replaySchedule, type RecordedEvent } from "./k8s-sim/recording.ts";

@@ -10,7 +10,7 @@ import { causeLabel } from "./cause-labels.ts";
 import { cutMrkdwn, fitBlocks, SLACK_LIMITS } from "./limits.ts";
 import { currentState, sparklineLine } from "./memory-lines.ts";
 import { KIND_LABEL, type MessageOptions, runbookRef, type SlackMessage, whatHappened } from "./message.ts";
-import { codeSpan, escapeMrkdwn, escapeWithin, link, slackDate } from "./mrkdwn.ts";
+import { codeSpan, escapeMrkdwn, escapeWithin, slackDate } from "./mrkdwn.ts";
 
 function subject(i: Incident): string {
   if (i.kind === "NodeMemoryHigh") return `node ${i.node ?? "?"}`;
