@@ -1,6 +1,7 @@
 /**
  * What the informer caches keep of each object (client-go's informer transform):
- * the fields detection (forwarder/detect), snapshots (shared/k8s/snapshot.ts) and
+ * the fields detection (forwarder/detect), snapshots (shared/k8s/snapshot.ts), the
+ * memory sampler (forwarder/sampler.ts), owner evidence (forwarder/evidence.ts) and
  * the memory history read, nothing else. A 10,000-pod cluster's pods are most of the
  * forwarder's memory, and a full pod (every env var, probe, volume, mount, condition
  * and the deserializer's empty fields) is ten times what these readers look at.
@@ -23,6 +24,12 @@ import { isPodLabel, isRoutingKey } from "../shared/k8s/snapshot.ts";
 
 /** Pod conditions detection reads (forwarder/detect/pod.ts): eviction signal and time. */
 const POD_CONDITIONS = new Set(["DisruptionTarget", "Ready"]);
+
+/**
+ * Pod labels kept: the snapshot's (isPodLabel), plus `pod-template-hash`, from which evidence names a
+ * Deployment when its ReplicaSet is unreadable. Snapshots still pick only isPodLabel from this.
+ */
+const keepPodLabel = (k: string) => isPodLabel(k) || k === "pod-template-hash";
 
 /** Copies the listed keys that are set (absent stays absent: no `undefined` slots per object). */
 function copy<T extends object, K extends keyof T>(from: T | undefined, keys: readonly K[]): Pick<T, K> | undefined {
@@ -69,10 +76,14 @@ function projectContainer(c: V1Container): V1Container {
   return out;
 }
 
-/** Terminations are all that detection and snapshots read of a container state. */
+/**
+ * Terminations (detection, snapshots) and whether it runs (the sampler keeps only running
+ * containers' samples); a running state is kept as `{}`, since nothing reads its startedAt.
+ */
 function projectState(s: V1ContainerState | undefined): V1ContainerState | undefined {
   const t = s?.terminated;
-  return t ? { terminated: copy(t, ["reason", "exitCode", "finishedAt", "containerID", "message"]) as typeof t } : undefined;
+  if (t) return { terminated: copy(t, ["reason", "exitCode", "finishedAt", "containerID", "message"]) as typeof t };
+  return s?.running ? { running: {} } : undefined;
 }
 
 function projectStatus(s: V1ContainerStatus): V1ContainerStatus {
@@ -86,7 +97,7 @@ function projectStatus(s: V1ContainerStatus): V1ContainerStatus {
 
 /** The pod as the forwarder caches it. Idempotent: a projected pod projects to itself. */
 export function projectPod(pod: V1Pod): V1Pod {
-  const out: V1Pod = { metadata: projectMeta(pod.metadata, isPodLabel) };
+  const out: V1Pod = { metadata: projectMeta(pod.metadata, keepPodLabel) };
   const spec = pod.spec;
   if (spec) {
     out.spec = { ...copy(spec, ["nodeName", "priority", "priorityClassName"]), containers: spec.containers?.map(projectContainer) ?? [] };

@@ -91,6 +91,13 @@ describe("informer cache projection", () => {
     expect(JSON.stringify(projected)).not.toContain("trustStorePassword");
     expect(projected.metadata?.labels).toMatchObject({ app: "api", team: "payments", "app.kubernetes.io/version": "1.2" });
     expect(Object.keys(projected.metadata?.labels ?? {})).not.toContain("unrelated");
+    // Evidence names a Deployment from the hash when its ReplicaSet is unreadable.
+    expect(projected.metadata?.labels?.["pod-template-hash"]).toBe(full.metadata?.labels?.["pod-template-hash"]);
+    expect(full.metadata?.labels?.["pod-template-hash"]).toBeTruthy();
+    // The sampler keeps samples of running containers only.
+    const running = (p: typeof full) => p.status?.containerStatuses?.filter((s) => s.state?.running).map((s) => s.name);
+    expect(running(projected)).toEqual(running(full));
+    expect(running(full)?.length).toBeGreaterThan(0);
     expect(projected.metadata?.annotations).toEqual({ "oomwatch.io/channel": "#payments" });
     expect(projected.spec).not.toHaveProperty("tolerations");
     expect(projected.status).not.toHaveProperty("podIP");
