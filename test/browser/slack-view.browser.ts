@@ -22,8 +22,15 @@ const SHOTS = join(ROOT, "test-results/slack-view");
 /** What the demo produces (sandbox/scenarios/demo.yaml): channel -> parent titles, level first. */
 const DEMO_PARENTS: Record<string, string[]> = {
   "payments-oncall": ["Level 2 · Container OOM · payments/deployment/ledger-api"],
-  "oom-alerts": ["Level 2 · Pod eviction · node node-b", "Level 3 · Node OOM · node node-c"],
+  "oom-alerts": [
+    "Level 0 · Node memory high · node node-b",
+    "Level 0 · Node memory high · node node-c",
+    "Level 2 · Pod eviction · node node-b",
+    "Level 3 · Node OOM · node node-c",
+  ],
   ops: ["Level 3 · Node OOM · node node-c"],
+  // Memory history: the leaking cart is warned (Level 0) and then OOM-killed; the spiking search is not warned.
+  "shop-oncall": ["Level 0 · Memory near limit · shop/deployment/cart", "Level 1 · Container OOM · shop/deployment/search", "Level 1 · Container OOM · shop/deployment/cart"],
 };
 /** A node-OOM victim may keep its own parent when analysed before the node OOM (see test/sandbox/e2e.test.ts). */
 const OPTIONAL_PARENT = /^Level 1 · Container OOM · platform\/deployment\/log-shipper$/;
