@@ -69,10 +69,16 @@ function projectContainer(c: V1Container): V1Container {
   return out;
 }
 
-/** Terminations are all that detection and snapshots read of a container state. */
+/**
+ * Terminations are what detection and snapshots read of a container state; the memory sampler
+ * (forwarder/sampler.ts) samples only running containers, so whether one runs is kept too (as an
+ * empty `running`: its start time is not read). Without it the sampler records nothing and no
+ * early warning (Level 0) is ever raised.
+ */
 function projectState(s: V1ContainerState | undefined): V1ContainerState | undefined {
   const t = s?.terminated;
-  return t ? { terminated: copy(t, ["reason", "exitCode", "finishedAt", "containerID", "message"]) as typeof t } : undefined;
+  if (t) return { terminated: copy(t, ["reason", "exitCode", "finishedAt", "containerID", "message"]) as typeof t };
+  return s?.running ? { running: {} } : undefined;
 }
 
 function projectStatus(s: V1ContainerStatus): V1ContainerStatus {
