@@ -302,8 +302,9 @@ export class IncidentNotifier {
       if (escalated) await this.putEvent(i, "escalated", ref, previousLevel);
       await refs.recordProgress(i.id, ref.ts, Math.max(req.revision, ref.revision), Math.max(i.level, ref.level), Math.max(i.victims.length, shownVictims));
     }
-    // The full runbook and the evidence: the first reply in the parent's own thread.
-    if (!ref.partOf && !ref.runbook && (await this.ensureReply(i, ref, "runbook", runbookReply(i, { runbookBaseUrl: this.deps.runbookBaseUrl }), req.revision))) {
+    // The full runbook and the evidence: the first reply in the parent's own thread. Not for a Level 0
+    // heads-up, which is one message edited in place (it links the Level 0 runbook itself).
+    if (i.level > 0 && !ref.partOf && !ref.runbook && (await this.ensureReply(i, ref, "runbook", runbookReply(i, { runbookBaseUrl: this.deps.runbookBaseUrl }), req.revision))) {
       this.deps.count("NotifyReplied");
       outcome ??= "replied";
     }
@@ -316,7 +317,7 @@ export class IncidentNotifier {
       const chart = await postMemoryChart(this.deps, i, ref, req.revision);
       if (chart === "uploaded") outcome ??= "updated";
     }
-        // Node side of the victim protocol: victims whose own notify found no parent here yet.
+    // Node side of the victim protocol: victims whose own notify found no parent here yet.
     if (i.kind === "NodeOOM" && (await this.victims.linkListed(i, ref)) > 0) outcome ??= "replied";
     return outcome ?? "stale";
   }

@@ -104,6 +104,13 @@ describe("informer cache projection", () => {
     expect(JSON.stringify(projected).length).toBeLessThan(JSON.stringify(full).length / 2);
   });
 
+  it("keeps which containers run: the memory sampler samples only those", () => {
+    const full = pods()[0]!;
+    const runs = (p: V1Pod) => (p.status?.containerStatuses ?? []).filter((c) => c.state?.running).map((c) => c.name);
+    expect(runs(full)).toContain("app");
+    expect(runs(projectPod(clone(full)))).toEqual(runs(full));
+  });
+
   it("is idempotent (the list and the watch may both project an object)", () => {
     for (const full of pods()) {
       const once = projectPod(clone(full));
