@@ -305,26 +305,56 @@ const PARENT_LIST = 3;
  * recommendation and the first runbook steps; the full runbook and the evidence are in
  * the first thread reply (runbookReply), so the facts that matter do not scroll away.
  */
+/**
+ * A parent fits one screen: at most this many characters of text (mrkdwn markup included, so
+ * what Slack shows is shorter). The runbook reply in the thread carries everything left out.
+ */
+export const PARENT_MAX_CHARS = 2000;
+
+/** The text a block carries (header, section text and fields, context elements). */
+function blockText(b: KnownBlock): string {
+  const parts: string[] = [];
+  if ("text" in b && b.text && typeof b.text === "object" && "text" in b.text) parts.push(String(b.text.text));
+  if ("fields" in b && Array.isArray(b.fields)) for (const f of b.fields) parts.push(String(f.text));
+  if (b.type === "context") for (const e of b.elements) if ("text" in e) parts.push(String(e.text));
+  return parts.join("\n");
+}
+
+const textLength = (blocks: readonly KnownBlock[]) => blocks.reduce((n, b) => n + blockText(b).length + 1, 0);
+
 export function parentMessage(i: Incident, opts: MessageOptions): SlackMessage {
   const ops = opts.role === "ops";
-  const blocks: Array<KnownBlock | undefined> = [
-    header(i),
-    leadBlock(i, opts),
-    fieldsBlock(i),
-    diagnosisBlock(i, PARENT_LIST),
+  // In the order shown; `drop` is the order in which parts give way when the message is too long.
+  const parts: Record<string, KnownBlock | undefined> = {
+    header: header(i),
+    lead: leadBlock(i, opts),
+    fields: fieldsBlock(i),
+    diagnosis: diagnosisBlock(i, PARENT_LIST),
     // Slot for the memory sparkline line (shared/memory/sparkline.ts), between the diagnosis and the recommendation.
-    ops ? undefined : recommendationBlock(i, true),
-    involvedBlock(i, PARENT_LIST),
-    context(
+    recommendation: ops ? undefined : recommendationBlock(i, true),
+    involved: involvedBlock(i, PARENT_LIST),
+    when: context(
       `*Occurrences:* ${i.occurrences}`,
       `*First seen:* ${slackDate(i.firstSeen)}`,
       `*Last seen:* ${slackDate(i.lastSeen)}`,
       `incident ${codeSpan(i.id, 100)}`,
     ),
-    firstStepsBlock(i),
-  ];
+    steps: firstStepsBlock(i),
+  };
+  const present = () => Object.values(parts).filter((b): b is KnownBlock => b !== undefined);
+  // First shorten what can run long (escalation reasons, a diagnosis summary), then leave parts out.
+  for (const [part, max] of [["diagnosis", 400], ["lead", 900]] as const) {
+    const b = parts[part];
+    if (textLength(present()) <= PARENT_MAX_CHARS) break;
+    if (b?.type === "section" && b.text) parts[part] = { ...b, text: { ...b.text, text: cutMrkdwn(b.text.text, max) } };
+  }
+  const drop = ["fields", "recommendation", "when", "involved"];
+  for (const part of drop) {
+    if (textLength(present()) <= PARENT_MAX_CHARS) break;
+    parts[part] = undefined;
+  }
   const mention = opts.route.mention ? `${opts.route.mention} ` : "";
-  return { text: fallback(i, mention), blocks: fitBlocks(blocks.filter((b): b is KnownBlock => b !== undefined)) };
+  return { text: fallback(i, mention), blocks: fitBlocks(present()) };
 }
 
 /**
