@@ -9,7 +9,7 @@ import type { Incident } from "../../shared/schema/incident.ts";
 import { causeLabel } from "./cause-labels.ts";
 import { cutMrkdwn, fitBlocks, SLACK_LIMITS } from "./limits.ts";
 import { currentState, sparklineLine } from "./memory-lines.ts";
-import { KIND_LABEL, type MessageOptions, runbookRef, type SlackMessage, whatHappened } from "./message.ts";
+import { KIND_LABEL, type MessageOptions, resolvedSummary, runbookRef, type SlackMessage, whatHappened } from "./message.ts";
 import { codeSpan, escapeMrkdwn, escapeWithin, slackDate } from "./mrkdwn.ts";
 
 function subject(i: Incident): string {
@@ -23,6 +23,7 @@ export function earlyWarningMessage(i: Incident, opts: MessageOptions): SlackMes
   const spark = sparklineLine(i);
   const head = `:large_blue_circle: *Heads-up (Level 0, no page)* · ${KIND_LABEL[i.kind]} · ${codeSpan(subject(i), 200)}`;
   const lines = [head, whatHappened(i)];
+  if (i.status === "resolved") lines.unshift(`:white_check_mark: *${resolvedSummary(i)}*`);
   if (state) lines.push(`*Now:* ${escapeMrkdwn(state)}`);
   if (spark) lines.push(spark);
   const causes = i.diagnosis.causes.map((c) => `${codeSpan(c, 100)}${causeLabel(c) ? ` ${causeLabel(c)}` : ""}`);

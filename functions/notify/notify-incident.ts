@@ -234,7 +234,7 @@ export class IncidentNotifier {
       return "stale";
     }
     const { owner, ops } = routesFor(i, this.deps.routing);
-    const parent = ref.partOf ? this.victims.ownParentMessage(i, ref) : parentMessage(i, this.options({ ...owner, channel: ref.channel }, "owner", ref.missingChannel));
+    const parent = ref.partOf ? this.victims.ownParentMessage(i, ref) : this.parent(i, this.options({ ...owner, channel: ref.channel }, "owner", ref.missingChannel));
     await slackCall("chat.update", () => poster.update(ref, parent, incidentMetadata(i, "owner", req.revision)));
     if (ref.ops && ops) {
       const opsRef = ref.ops;
@@ -242,7 +242,8 @@ export class IncidentNotifier {
     }
     // Put the event while Slack does not show the resolution stored yet: at-least-once, like the severity events.
     const first = !ref.resolved;
-    const replied = await this.ensureReply(i, ref, "resolved", resolvedReply(i), req.revision);
+    // A Level 0 heads-up has no thread: its message says it is resolved, nothing is replied.
+    const replied = i.level > 0 && (await this.ensureReply(i, ref, "resolved", resolvedReply(i), req.revision));
     if (first) {
       const slack = { channel: ref.channel, ts: ref.ts, ...(ref.permalink ? { permalink: ref.permalink } : {}) };
       await putResolvedEvent(this.deps.eventbridge, this.deps.busName, resolvedEventDetail(i, slack));

@@ -23,14 +23,14 @@ const SHOTS = join(ROOT, "test-results/slack-view");
 const DEMO_PARENTS: Record<string, string[]> = {
   "payments-oncall": ["Level 2 · Container OOM · payments/deployment/ledger-api"],
   "oom-alerts": [
-    "Level 0 · Node memory high · node node-b",
-    "Level 0 · Node memory high · node node-c",
+    "Heads-up (Level 0, no page) · Node memory high · node node-b",
+    "Heads-up (Level 0, no page) · Node memory high · node node-c",
     "Level 2 · Pod eviction · node node-b",
     "Level 3 · Node OOM · node node-c",
   ],
   ops: ["Level 3 · Node OOM · node node-c"],
   // Memory history: the leaking cart is warned (Level 0) and then OOM-killed; the spiking search is not warned.
-  "shop-oncall": ["Level 0 · Memory near limit · shop/deployment/cart", "Level 1 · Container OOM · shop/deployment/search", "Level 1 · Container OOM · shop/deployment/cart"],
+  "shop-oncall": ["Heads-up (Level 0, no page) · Memory near limit · shop/deployment/cart/app", "Level 1 · Container OOM · shop/deployment/search", "Level 1 · Container OOM · shop/deployment/cart"],
 };
 /** A node-OOM victim may keep its own parent when analysed before the node OOM (see test/sandbox/e2e.test.ts). */
 const OPTIONAL_PARENT = /^Level 1 · Container OOM · platform\/deployment\/log-shipper$/;
@@ -47,15 +47,18 @@ let output = "";
 const pageErrors: string[] = [];
 
 const state = (): WorkspaceState => JSON.parse(readFileSync(sinkDataPaths(dataDir).stateFile, "utf8")) as WorkspaceState;
+/** A parent's title: its header block, or for a Level 0 heads-up (one section) its first line without markup. */
 const header = (m: SinkMessage) => {
   const h = m.blocks?.find((b) => (b as { type?: string }).type === "header") as { text?: { text?: string } } | undefined;
-  return h?.text?.text;
+  if (h?.text?.text) return h.text.text;
+  const s = m.blocks?.find((b) => (b as { type?: string }).type === "section") as { text?: { text?: string } } | undefined;
+  return s?.text?.text?.split("\n").find((l) => l.includes("Heads-up"))?.replace(/[*`]/g, "");
 };
 
-async function until(what: string, check: () => boolean, timeoutMs = 120_000): Promise<void> {
+async function until(what: string, check: () => boolean, timeoutMs = 120_000, detail: () => string = () => ""): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${output.slice(-3000)}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${detail()}\n${output.slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -125,6 +128,10 @@ describe("the local Slack view in Chromium", () => {
         return all && s.messages.some((m) => m.text.includes("Escalated to Level 2"));
       },
       120_000,
+      () => {
+        const s = state();
+        return `parents seen: ${JSON.stringify(s.messages.filter((m) => !m.thread_ts).map((m) => `#${m.channelName}: ${header(m)}`))}`;
+      },
     );
 
     let s = state();
@@ -149,7 +156,12 @@ describe("the local Slack view in Chromium", () => {
       const shown = await page.$$eval(".channel-pane article.msg.parent", (els) =>
         els.map((e) => ({
           ts: e.getAttribute("data-ts"),
-          header: e.querySelector(".block.header")?.textContent?.trim() ?? "",
+          // A Level 0 heads-up has no header block: its title is the section's "Heads-up" line.
+          header: (
+            e.querySelector(".block.header")?.textContent ??
+            (e.querySelector(".block.section") as unknown as { innerText?: string } | null)?.innerText?.split("\n").find((l) => l.includes("Heads-up")) ??
+            ""
+          ).trim(),
           replies: e.querySelector(".reply-count")?.textContent ?? "",
           edited: e.querySelector(".edited") !== null,
         })),
