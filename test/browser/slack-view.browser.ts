@@ -156,9 +156,11 @@ describe("the local Slack view in Chromium", () => {
       const shown = await page.$$eval(".channel-pane article.msg.parent", (els) =>
         els.map((e) => ({
           ts: e.getAttribute("data-ts"),
-          // A Level 0 heads-up has no header block: its title is the section's "Heads-up" line.
+          // A Level 0 heads-up has no header block: its title is the section's "Heads-up" line
+          // (innerText, not textContent: the line breaks of the rendered <br>s matter here).
           header: (
             e.querySelector(".block.header")?.textContent ??
+            // biome-ignore lint/performance/useDomNodeTextContent: the rendered line breaks are what separate the lines
             (e.querySelector(".block.section") as unknown as { innerText?: string } | null)?.innerText?.split("\n").find((l) => l.includes("Heads-up")) ??
             ""
           ).trim(),
