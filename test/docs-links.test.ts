@@ -16,7 +16,7 @@ const SOURCE = /\.(?:ts|js|mjs|cjs)$/;
 
 /** A path under a top-level folder, e.g. `shared/k8s/snapshot.ts`, `docs/design.md`, `forwarder/deploy/`. */
 const REPO_PATH = new RegExp(`(?<![\\w./-])(?:\\.\\.?/)*(?:${TOP_LEVEL.join("|")})/[\\w.*/{},-]*[\\w*/}]`, "g");
-/** A document named without a folder, e.g. `DESIGN.md`, `deploy.md`. */
+/** A document named without a folder, e.g. `PLANS.md`, `deploy.md`. */
 const BARE_DOC = /(?<![\w./-])[\w-]+(?:\.[\w-]+)*\.md\b/g;
 /** A Markdown link target: `[text](target)`. */
 const MD_LINK = /\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g;
@@ -126,8 +126,8 @@ describe("documents named in the repository exist", () => {
     expect(exists("docs/runbooks/level-{1,9}.md", ROOT)).toBe(false);
     expect(exists("docs/runbooks/level-N.md", ROOT)).toBe(true);
     expect(exists("docs/nothing/level-N.md", ROOT)).toBe(false);
-    expect(bareDocs("// versions are pinned (DESIGN.md); see deploy.md, docs/design.md")).toEqual(["DESIGN.md", "deploy.md"]);
-    expect(docExists("DESIGN.md", ROOT)).toBe(false);
+    expect(bareDocs("// versions are pinned (PLANS.md); see deploy.md, docs/design.md")).toEqual(["PLANS.md", "deploy.md"]);
+    expect(docExists("PLANS.md", ROOT)).toBe(false);
     expect(docExists("deploy.md", join(ROOT, "shared"))).toBe(true);
   });
 });
