@@ -13,22 +13,26 @@ import type { IncidentKind } from "./schema/occurrence.ts";
 
 export const severityDetailType = (level: Level): string => `oomwatch.incident.level${level}`;
 
-export interface SeverityEventDetail {
-  version: 1;
-  /** `<incident id>:level<N>`: the same for every delivery of one event. */
-  dedupeKey: string;
-  change: "new" | "escalated";
+/** Which incident an event is about and where it happened: the same fields in every oomwatch event. */
+export interface IncidentIdentity {
   incidentId: string;
   level: Level;
-  previousLevel?: Level;
-  /** Absent for Level 0 (early warning, no page). */
-  responseMinutes?: number;
   kind: IncidentKind;
   cluster: string;
   namespace?: string;
   workload?: { kind: string; name: string };
   container?: string;
   node?: string;
+}
+
+export interface SeverityEventDetail extends IncidentIdentity {
+  version: 1;
+  /** `<incident id>:level<N>`: the same for every delivery of one event. */
+  dedupeKey: string;
+  change: "new" | "escalated";
+  previousLevel?: Level;
+  /** Absent for Level 0 (early warning, no page). */
+  responseMinutes?: number;
   causes: string[];
   escalationReasons: string[];
   occurrences: number;
@@ -42,18 +46,10 @@ export interface SeverityEventDetail {
 /** Detail type of the event notify puts once an incident is resolved and Slack shows it. */
 export const RESOLVED_DETAIL_TYPE = "oomwatch.incident.resolved";
 
-export interface ResolvedEventDetail {
+export interface ResolvedEventDetail extends IncidentIdentity {
   version: 1;
   /** `<incident id>:resolved`. */
   dedupeKey: string;
-  incidentId: string;
-  level: Level;
-  kind: IncidentKind;
-  cluster: string;
-  namespace?: string;
-  workload?: { kind: string; name: string };
-  container?: string;
-  node?: string;
   occurrences: number;
   firstSeen: string;
   lastSeen: string;

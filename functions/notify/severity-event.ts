@@ -5,7 +5,21 @@
 import { PutEventsCommand, type EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { EVENT_SOURCE } from "../../shared/resources.ts";
 import { responseMinutes, type Incident, type Level } from "../../shared/schema/incident.ts";
-import { RESOLVED_DETAIL_TYPE, type ResolvedEventDetail, type SeverityEventDetail, severityDetailType } from "../../shared/severity-event.ts";
+import { type IncidentIdentity, RESOLVED_DETAIL_TYPE, type ResolvedEventDetail, type SeverityEventDetail, severityDetailType } from "../../shared/severity-event.ts";
+
+/** The identity fields every event carries; optional ones only when the incident has them. */
+function incidentIdentity(i: Incident): IncidentIdentity {
+  return {
+    incidentId: i.id,
+    level: i.level,
+    kind: i.kind,
+    cluster: i.cluster,
+    ...(i.namespace ? { namespace: i.namespace } : {}),
+    ...(i.workload ? { workload: i.workload } : {}),
+    ...(i.container ? { container: i.container } : {}),
+    ...(i.node ? { node: i.node } : {}),
+  };
+}
 
 export function severityEventDetail(
   i: Incident,
@@ -16,16 +30,9 @@ export function severityEventDetail(
     version: 1,
     dedupeKey: `${i.id}:level${i.level}`,
     change,
-    incidentId: i.id,
-    level: i.level,
+    ...incidentIdentity(i),
     ...(extra.previousLevel !== undefined ? { previousLevel: extra.previousLevel } : {}),
     responseMinutes: responseMinutes(i.level),
-    kind: i.kind,
-    cluster: i.cluster,
-    ...(i.namespace ? { namespace: i.namespace } : {}),
-    ...(i.workload ? { workload: i.workload } : {}),
-    ...(i.container ? { container: i.container } : {}),
-    ...(i.node ? { node: i.node } : {}),
     causes: i.diagnosis.causes,
     escalationReasons: i.escalation.reasons,
     occurrences: i.occurrences,
@@ -43,14 +50,7 @@ export function resolvedEventDetail(i: Incident, slack?: { channel: string; ts: 
   return {
     version: 1,
     dedupeKey: `${i.id}:resolved`,
-    incidentId: i.id,
-    level: i.level,
-    kind: i.kind,
-    cluster: i.cluster,
-    ...(i.namespace ? { namespace: i.namespace } : {}),
-    ...(i.workload ? { workload: i.workload } : {}),
-    ...(i.container ? { container: i.container } : {}),
-    ...(i.node ? { node: i.node } : {}),
+    ...incidentIdentity(i),
     occurrences: i.occurrences,
     firstSeen: i.firstSeen,
     lastSeen: i.lastSeen,
