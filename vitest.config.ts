@@ -27,6 +27,7 @@ const UNIT = [
   "test/ingest/trigger.test.ts",
   "test/report/latency.test.ts",
   "test/k8s-sim/factories.test.ts",
+  "test/k8s-sim/scenario-validation.test.ts",
   "test/notify/runbooks.test.ts",
   "test/notify/units.test.ts",
   "test/package-imports.test.ts",
