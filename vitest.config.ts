@@ -18,6 +18,7 @@ const UNIT = [
   "test/bench/bench-units.test.ts",
   "test/contention-retry.test.ts",
   "test/domain/**/*.test.ts",
+  "test/evidence-redaction.test.ts",
   "test/forwarder/detect.test.ts",
   "test/forwarder/early-warning-episodes.test.ts",
   "test/forwarder/message.test.ts",
