@@ -37,7 +37,7 @@ export const DurationSchema = z.union([z.number().nonnegative(), z.string()]).tr
  * `field` in messages: `memory "256MB" is not a Kubernetes quantity: use 256M (10^6 bytes) or
  * 256Mi (2^20 bytes)`. The grammar and the fixes are shared/quantity.ts's.
  */
-export function quantity(field: string, kind: QuantityKind, opts: { percent?: boolean } = {}) {
+function quantity(field: string, kind: QuantityKind, opts: { percent?: boolean } = {}) {
   return z.preprocess(
     (value) => (typeof value === "number" ? String(value) : value),
     z.string().transform((text, ctx) => {

@@ -78,7 +78,10 @@ describe("quantities", () => {
     expect(quantityProblem("-1Gi", "memory")).toBe("must not be negative");
   });
 
-  it("checks node capacity and metrics steps too", () => {
+  it("checks node capacity, metrics and evict steps too (an eviction threshold may be a percentage)", () => {
+    const evict = (threshold: string) => `${scenario()}  - at: 2s\n    evict: { pod: shop/web, threshold: "${threshold}", usage: 600Mi }\n`;
+    expect(() => parseScenario(evict("10%"), "ok.yaml")).not.toThrow();
+    expect(errorOf(evict("100MB")).message).toMatch(/^bad\.yaml:15:40: steps\[1\]\.evict\.threshold: threshold "100MB" is not a Kubernetes quantity: use 100M /);
     expect(errorOf(scenario({ nodeMemory: "16GB" })).message).toBe(
       'bad.yaml:4:13: nodes[0].memory: memory "16GB" is not a Kubernetes quantity: use 16G (10^9 bytes) or 16Gi (2^30 bytes)',
     );
