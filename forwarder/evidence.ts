@@ -10,7 +10,7 @@ import type { AppsV1Api, BatchV1Api, CoreV1Api, Metrics, V1Pod } from "@kubernet
 import { memoryUsageOf } from "../shared/k8s/metrics.ts";
 import type { OwnerRef } from "../shared/schema/occurrence.ts";
 import type { Logger } from "./log.ts";
-import { redact } from "./redact.ts";
+import { redact } from "../shared/redact.ts";
 import { directOwner, type NodeMetricsInput } from "../shared/k8s/snapshot.ts";
 import { withTimeout } from "./timeout.ts";
 

@@ -17,7 +17,7 @@ import { parsePolicy } from "../shared/domain/policy.ts";
 import { RESOLVER, type FunctionId } from "../shared/resources.ts";
 import { startEventBridgeSink } from "./eventbridge-sink.ts";
 import { releaseDeadLeases } from "../functions/notify/slack-ref.ts";
-import { ANALYZE, FORWARDER, startK8sSimulator, type K8sSimulator } from "./k8s-sim/server.ts";
+import { ANALYZE, FORWARDER, RbacPolicy, startK8sSimulator, type K8sSimulator } from "./k8s-sim/server.ts";
 import { functionFromResources, startLambdaRunner, type SqsHandler } from "./lambda-runner.ts";
 import { createQueues, createTables, localDynamoPath, startLocalAws, writeSandboxInfo } from "./local-aws.ts";
 import { AwsCallLog } from "./pipeline/aws-calls.ts";
@@ -77,7 +77,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     let kubeconfigPath = opts.kubeconfig;
     let forwarderKubeconfigPath = opts.kubeconfig;
     if (!kubeconfigPath) {
-      sim = await startK8sSimulator();
+      sim = await startK8sSimulator({ rbac: RbacPolicy.shipped({ logCapture: opts.captureLogs ?? false }) });
       stack.push(() => sim!.stop());
       kubeconfigPath = join(dataDir, "kubeconfig.yaml");
       sim.writeKubeconfig(kubeconfigPath, ANALYZE);
@@ -161,6 +161,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
         sendBackoff: { baseMs: 100, capMs: 2000 },
         watchBackoff: { baseMs: 200, capMs: 5000 },
         metricsClockSpeed: opts.speed ?? 1,
+        captureLogs: opts.captureLogs ?? false,
         ...(opts.policy?.metricsInterval ? { metricsIntervalMs: opts.policy.metricsInterval } : {}),
         ...(opts.policy?.earlyWarning ? { earlyWarningPolicy: opts.policy.earlyWarning } : {}),
         ...hooks.forwarder,

@@ -88,6 +88,7 @@ export async function runSandbox(opts: SandboxRunOptions, io: SandboxIo): Promis
     ...(input.kind === "replay" ? { lookbackMs: FORWARDER_DEFAULTS.lookbackMs + replaySchedule(input.events, { speed }).compressedMs } : {}),
     speed,
     ...(input.kind === "scenario" && input.scenario.policy ? { policy: input.scenario.policy } : {}),
+    ...(input.kind === "scenario" && input.scenario.forwarder ? { captureLogs: input.scenario.forwarder.captureLogs } : {}),
     log: (text) => display.log(text),
   });
   display.log(

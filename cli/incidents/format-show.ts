@@ -3,6 +3,7 @@
  * sections. Every value that came from the cluster is untrusted and cleaned.
  */
 import { formatBytes } from "../../shared/quantity.ts";
+import { redact } from "../../shared/redact.ts";
 import { responseMinutes, type Incident } from "../../shared/schema/incident.ts";
 import type { ContainerSnapshot, NodeSnapshot, PodSnapshot, Resources } from "../../shared/schema/occurrence.ts";
 import type { Member } from "../../shared/domain/members.ts";
@@ -152,7 +153,8 @@ function pod(p: PodSnapshot, out: Lines): void {
   for (const c of p.containers) container(c, out);
   if (p.logTail?.length) {
     out.push("  Log tail (previous container, redacted)");
-    for (const l of p.logTail) out.push(`    ${clean(l)}`);
+    // Redacted again: a record from an older forwarder or edited by hand must not show a secret.
+    for (const l of p.logTail) out.push(`    ${clean(redact(l))}`);
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import type { KnownBlock, SectionBlock } from "@slack/web-api";
 import { formatBytes } from "../../shared/quantity.ts";
+import { redact } from "../../shared/redact.ts";
 import { responseMinutes, type Incident, type Level, type PartOf } from "../../shared/schema/incident.ts";
 import type { IncidentKind } from "../../shared/schema/occurrence.ts";
 import { stepsFor, type FilledStep } from "../../shared/runbooks/fill.ts";
@@ -212,7 +213,7 @@ function involvedBlock(i: Incident, max = MAX_LIST): KnownBlock | undefined {
   return lines.length ? mrkdwn(lines.join("\n")) : undefined;
 }
 
-/** Lines of the previous container's log the reply shows (the forwarder captured more, already redacted). */
+/** Lines of the previous container's log the reply shows (the forwarder captured more, redacted). */
 export const LOG_TAIL_LINES = 15;
 
 /** The last event message and the previous container's log tail, as code blocks (the thread's evidence). */
@@ -220,7 +221,8 @@ function evidenceBlocks(i: Incident): KnownBlock[] {
   const out: KnownBlock[] = [];
   if (i.lastMessage) out.push(mrkdwn(`*Last event message*\n${codeBlock(i.lastMessage, 600)}`));
   const tail = i.snapshot.pod?.logTail;
-  if (tail?.length) out.push(mrkdwn(`*Last log lines of the killed container*\n${codeBlock(tail.slice(-LOG_TAIL_LINES).join("\n"), 1500)}`));
+  // Redacted again before Slack: a record from an older forwarder or edited by hand must not post a secret.
+  if (tail?.length) out.push(mrkdwn(`*Last log lines of the killed container*\n${codeBlock(tail.slice(-LOG_TAIL_LINES).map(redact).join("\n"), 1500)}`));
   return out;
 }
 

@@ -57,6 +57,9 @@ export interface RequestAttributes {
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
+/** The optional role for the forwarder's log capture (`pods/log` get), applied only with OOMWATCH_CAPTURE_LOGS=true. */
+export const LOG_CAPTURE_RBAC_FILE = join("forwarder", "deploy", "clusterrole-logs.yaml");
+
 /** The manifests the project ships that carry RBAC objects. */
 export const SHIPPED_RBAC_FILES: readonly string[] = [
   ...readdirSync(join(ROOT, "forwarder", "deploy"))
@@ -98,9 +101,13 @@ export class RbacPolicy {
     return policy;
   }
 
-  /** The policy of the manifests the project ships. */
-  static shipped(): RbacPolicy {
-    return RbacPolicy.fromYaml(SHIPPED_RBAC_FILES.map((f) => readFileSync(join(ROOT, f), "utf8")));
+  /**
+   * The policy of the manifests the project ships; `logCapture: false` leaves out the optional
+   * log role, as a cluster where the forwarder runs without OOMWATCH_CAPTURE_LOGS has it (default: all).
+   */
+  static shipped(opts: { logCapture?: boolean } = {}): RbacPolicy {
+    const files = opts.logCapture === false ? SHIPPED_RBAC_FILES.filter((f) => f !== LOG_CAPTURE_RBAC_FILE) : SHIPPED_RBAC_FILES;
+    return RbacPolicy.fromYaml(files.map((f) => readFileSync(join(ROOT, f), "utf8")));
   }
 
   allows(identity: Identity, request: RequestAttributes): boolean {

@@ -8,6 +8,7 @@
  *   expect: { observed, incidents, deadLetters, ... }              what the pipeline must report
  */
 import * as z from "zod";
+import { type QuantityKind, quantityProblem } from "../../shared/quantity.ts";
 import { EscalationPolicySchema } from "../../shared/domain/policy.ts";
 import { EarlyWarningPolicySchema } from "../../shared/memory/early-warning.ts";
 
@@ -31,7 +32,25 @@ export const DurationSchema = z.union([z.number().nonnegative(), z.string()]).tr
   return Math.round(total);
 });
 
-const Quantities = z.strictObject({ memory: z.string().optional(), cpu: z.string().optional() });
+/**
+ * A Kubernetes quantity (`256Mi`, `1G`, `500m`, `0.5`, `1e3`; a YAML number as written) named
+ * `field` in messages: `memory "256MB" is not a Kubernetes quantity: use 256M (10^6 bytes) or
+ * 256Mi (2^20 bytes)`. The grammar and the fixes are shared/quantity.ts's.
+ */
+function quantity(field: string, kind: QuantityKind, opts: { percent?: boolean } = {}) {
+  return z.preprocess(
+    (value) => (typeof value === "number" ? String(value) : value),
+    z.string().transform((text, ctx) => {
+      if (opts.percent && /^\d+(?:\.\d+)?%$/.test(text.trim())) return text;
+      const problem = quantityProblem(text, kind);
+      if (!problem) return text;
+      ctx.addIssue({ code: "custom", message: `${field} ${JSON.stringify(text)} ${problem}` });
+      return z.NEVER;
+    }),
+  );
+}
+
+const Quantities = z.strictObject({ memory: quantity("memory", "memory").optional(), cpu: quantity("cpu", "cpu").optional() });
 const KeyRef = z.strictObject({ name: z.string(), key: z.string() });
 const EnvValue = z.union([z.string(), z.strictObject({ secretKeyRef: KeyRef }), z.strictObject({ configMapKeyRef: KeyRef })]);
 const StringMap = z.record(z.string(), z.string());
@@ -63,9 +82,9 @@ export const NamespaceSchema = z.strictObject({ name: z.string().min(1), labels:
 
 export const NodeSchema = z.strictObject({
   name: z.string().min(1),
-  memory: z.string().optional(),
-  cpu: z.string().optional(),
-  allocatableMemory: z.string().optional(),
+  memory: quantity("memory", "memory").optional(),
+  cpu: quantity("cpu", "cpu").optional(),
+  allocatableMemory: quantity("allocatableMemory", "memory").optional(),
   pods: z.number().int().positive().optional(),
   instanceType: z.string().optional(),
   zone: z.string().optional(),
@@ -111,7 +130,6 @@ const PodTarget = { pod: z.string().regex(/^[^/]+\/[^/]+$/, "pod reference must 
 /** A node name, or a pattern with `*` (`*` = every node). */
 const NodeTarget = { node: z.string().min(1) };
 
-const Usage = z.string().optional();
 
 export const ActionSchemas = {
   /** Container killed by the cgroup OOM killer (OOMKilled, 137), then restarted unless `restart: false`. */
@@ -148,9 +166,11 @@ export const ActionSchemas = {
       count: z.number().int().positive().optional(),
       resource: z.enum(["memory", "ephemeral-storage", "pids"]).default("memory"),
       format: z.enum(["new", "old"]).default("new"),
-      threshold: z.string().optional(),
-      available: z.string().optional(),
-      usage: Usage,
+      // Quantities of the evicted resource (bytes, or a count of pids): checked as memory, in whole units.
+      // A kubelet threshold may also be a percentage of capacity (`memory.available<10%`).
+      threshold: quantity("threshold", "memory", { percent: true }).optional(),
+      available: quantity("available", "memory").optional(),
+      usage: quantity("usage", "memory").optional(),
       event: z.boolean().default(true),
       replace: z.boolean().default(true),
     })
@@ -168,9 +188,9 @@ export const ActionSchemas = {
   /** Graceful node shutdown of a pod (DisruptionTarget TerminationByKubelet, not memory). */
   shutdown: z.strictObject({ ...PodTarget }),
   /** Change a Deployment's replica count (pods added or deleted). */
-  scale: z.strictObject({ deployment: z.string().regex(/^[^/]+\/[^/]+$/), replicas: z.number().int().nonnegative() }),
+  scale: z.strictObject({ deployment: z.string().regex(/^[^/]+\/[^/]+$/, "deployment reference must be namespace/name"), replicas: z.number().int().nonnegative() }),
   /** A new run of a CronJob: Job and pod created (and completed with `complete`). */
-  cronRun: z.strictObject({ cronJob: z.string().regex(/^[^/]+\/[^/]+$/), node: z.string().optional(), complete: z.boolean().default(false) }),
+  cronRun: z.strictObject({ cronJob: z.string().regex(/^[^/]+\/[^/]+$/, "cron job reference must be namespace/name"), node: z.string().optional(), complete: z.boolean().default(false) }),
   /** Set a container's log lines. */
   log: z.strictObject({ ...PodTarget, container: z.string().optional(), lines: z.array(z.string()), previous: z.boolean().default(false) }),
   /**
@@ -182,8 +202,8 @@ export const ActionSchemas = {
     replica: PodTarget.replica,
     node: z.string().optional(),
     container: z.string().optional(),
-    memory: z.string(),
-    cpu: z.string().optional(),
+    memory: quantity("memory", "memory"),
+    cpu: quantity("cpu", "cpu").optional(),
     over: DurationSchema.optional(),
   }),
   /** Apply raw objects (create or replace). */
@@ -210,6 +230,8 @@ const StepBase = z.strictObject({
 export const StepSchema = StepBase.transform((raw, ctx) => {
   const present = ACTION_NAMES.filter((name) => (raw as Record<string, unknown>)[name] !== undefined);
   if (present.length !== 1) {
+    // No action but an unknown key: that key is the misspelled action, already reported ("did you mean 'oomKill'?").
+    if (present.length === 0 && ctx.issues.some((i) => i.code === "unrecognized_keys")) return z.NEVER;
     ctx.addIssue({ code: "custom", message: `a step needs exactly one action (one of: ${ACTION_NAMES.join(", ")}), found ${present.length ? present.join(", ") : "none"}` });
     return z.NEVER;
   }
@@ -251,6 +273,17 @@ export const ScenarioPolicySchema = z.strictObject({
 });
 export type ScenarioPolicy = z.output<typeof ScenarioPolicySchema>;
 
+/**
+ * The sandbox forwarder's settings for a scenario, as the in-cluster forwarder takes them from
+ * its environment. `captureLogs` is OOMWATCH_CAPTURE_LOGS: the previous container's log tail
+ * of an OOM-killed container, redacted (the demo turns it on). With it off the simulator does not
+ * grant `pods/log` either, as a cluster without forwarder/deploy/clusterrole-logs.yaml would not.
+ */
+export const ScenarioForwarderSchema = z.strictObject({
+  captureLogs: z.boolean().default(false),
+});
+export type ScenarioForwarder = z.output<typeof ScenarioForwarderSchema>;
+
 export const ScenarioSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
@@ -267,6 +300,7 @@ export const ScenarioSchema = z.strictObject({
   steps: z.array(StepSchema).default([]),
   expect: ExpectSchema.optional(),
   policy: ScenarioPolicySchema.optional(),
+  forwarder: ScenarioForwarderSchema.optional(),
 });
 
 export type ScenarioSpec = z.output<typeof ScenarioSchema>;

@@ -7,10 +7,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
-import type { z } from "zod";
 import { copyName, matchNames } from "./scenario-names.ts";
+import { describePath, type Path, type Problem, problemsOf, scenarioErrorMap } from "./scenario-issues.ts";
 import { type Scenario, ScenarioSchema, type ScenarioSpec } from "./scenario-schema.ts";
-import { SourceError } from "./source-error.ts";
+import { SourceError, SourceProblems } from "./source-error.ts";
 
 export { playScenario, type PlayOptions, type StepInfo } from "./scenario-player.ts";
 export { checkExpect, matchesExpectation } from "./scenario-expect.ts";
@@ -44,8 +44,6 @@ export function loadScenario(nameOrPath: string): Scenario {
   return parseScenario(text, file);
 }
 
-type Path = readonly PropertyKey[];
-
 /** Start offset of the deepest node along `path` (a missing key points at its parent). */
 function offsetOf(doc: Document, path: Path, key?: string): number {
   let node: unknown = doc.contents;
@@ -70,11 +68,11 @@ function offsetOf(doc: Document, path: Path, key?: string): number {
   return offset;
 }
 
-function describePath(path: Path): string {
-  return path.reduce<string>((s, p) => (typeof p === "number" ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), "");
-}
-
-/** Parses and validates scenario text (YAML or JSON). */
+/**
+ * Parses and validates scenario text (YAML or JSON). Throws a SourceError listing every problem,
+ * each at the position of its YAML node: all schema problems, or (when the schema is met) all
+ * references to nodes and workloads that do not exist.
+ */
 export function parseScenario(text: string, file: string): Scenario {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -82,19 +80,25 @@ export function parseScenario(text: string, file: string): Scenario {
     const pos = lineCounter.linePos(offset);
     return new SourceError(file, pos.line, pos.col, detail);
   };
-  const syntax = doc.errors[0];
-  if (syntax) throw at(syntax.pos[0], `syntax error: ${syntax.message.split("\n")[0]}`);
-  const parsed = ScenarioSchema.safeParse(doc.toJS());
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0] as z.core.$ZodIssue;
-    const unknownKey = issue.code === "unrecognized_keys" ? issue.keys[0] : undefined;
-    const where = describePath(unknownKey ? [...issue.path, unknownKey] : issue.path);
-    const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : "";
-    throw at(offsetOf(doc, issue.path, unknownKey), `${where ? `${where}: ` : ""}${issue.message}${more}`);
+  const fail = (problems: Problem[]): SourceError => {
+    const located = problems
+      .map((p) => ({ offset: offsetOf(doc, p.path, p.key), p }))
+      .sort((a, b) => a.offset - b.offset)
+      .map(({ offset, p }) => {
+        const where = describePath(p.key === undefined ? p.path : [...p.path, p.key]);
+        return at(offset, `${where ? `${where}: ` : ""}${p.message}`);
+      });
+    return located.length === 1 ? located[0]! : new SourceProblems(located);
+  };
+  if (doc.errors.length) {
+    const syntax = doc.errors.map((e) => at(e.pos[0], `syntax error: ${e.message.split("\n")[0]}`));
+    throw syntax.length === 1 ? syntax[0]! : new SourceProblems(syntax);
   }
+  const parsed = ScenarioSchema.safeParse(doc.toJS(), { error: scenarioErrorMap });
+  if (!parsed.success) throw fail(problemsOf(parsed.error.issues));
   const spec = parsed.data;
-  const problem = checkReferences(spec);
-  if (problem) throw at(offsetOf(doc, problem.path), `${describePath(problem.path)}: ${problem.message}`);
+  const problems = checkReferences(spec);
+  if (problems.length) throw fail(problems);
   const lastStep = Math.max(0, ...spec.steps.map((s) => s.at + (s.repeat - 1) * (s.every ?? 0)));
   return { ...spec, file, durationMs: spec.duration ?? lastStep };
 }
@@ -115,40 +119,32 @@ export function podRefNames(spec: ScenarioSpec): string[] {
   return names;
 }
 
-function checkReferences(spec: ScenarioSpec): { path: Path; message: string } | undefined {
+function checkReferences(spec: ScenarioSpec): Problem[] {
+  const problems: Problem[] = [];
   const nodes = spec.nodes.map((n) => n.name);
   const pods = podRefNames(spec);
   const deployments = spec.deployments.flatMap((d) => (d.copies ? Array.from({ length: d.copies }, (_, i) => `${d.namespace}/${copyName(d.name, i + 1)}`) : [`${d.namespace}/${d.name}`]));
   const cronJobs = spec.cronJobs.map((c) => `${c.namespace}/${c.name}`);
-  const checkNode = (name: string | undefined, path: Path) =>
-    name !== undefined && matchNames(name, nodes).length === 0 ? { path, message: `unknown node "${name}" (nodes: ${nodes.join(", ")})` } : undefined;
+  const checkNode = (name: string | undefined, path: Path) => {
+    if (name !== undefined && matchNames(name, nodes).length === 0) problems.push({ path, message: `unknown node "${name}" (nodes: ${nodes.join(", ")})` });
+  };
   for (const [i, d] of spec.deployments.entries()) {
-    for (const [j, n] of (d.nodes ?? []).entries()) {
-      const bad = checkNode(n, ["deployments", i, "nodes", j]);
-      if (bad) return bad;
-    }
+    for (const [j, n] of (d.nodes ?? []).entries()) checkNode(n, ["deployments", i, "nodes", j]);
   }
-  for (const [i, c] of spec.cronJobs.entries()) {
-    const bad = checkNode(c.node, ["cronJobs", i, "node"]);
-    if (bad) return bad;
-  }
-  for (const [i, p] of spec.pods.entries()) {
-    const bad = checkNode(p.node, ["pods", i, "node"]);
-    if (bad) return bad;
-  }
+  for (const [i, c] of spec.cronJobs.entries()) checkNode(c.node, ["cronJobs", i, "node"]);
+  for (const [i, p] of spec.pods.entries()) checkNode(p.node, ["pods", i, "node"]);
   for (const [i, step] of spec.steps.entries()) {
     const base: Path = ["steps", i, step.action.type];
     const args = step.action.args as { pod?: string; node?: string; victim?: { pod: string }; deployment?: string; cronJob?: string };
-    const badNode = checkNode(args.node, [...base, "node"]);
-    if (badNode) return badNode;
+    checkNode(args.node, [...base, "node"]);
     for (const [ref, path] of [
       [args.pod, [...base, "pod"]],
       [args.victim?.pod, [...base, "victim", "pod"]],
     ] as const) {
-      if (ref !== undefined && matchNames(ref, pods).length === 0) return { path, message: `unknown pod or workload "${ref}"` };
+      if (ref !== undefined && matchNames(ref, pods).length === 0) problems.push({ path, message: `unknown pod or workload "${ref}"` });
     }
-    if (args.deployment !== undefined && !deployments.includes(args.deployment)) return { path: [...base, "deployment"], message: `unknown deployment "${args.deployment}"` };
-    if (args.cronJob !== undefined && !cronJobs.includes(args.cronJob)) return { path: [...base, "cronJob"], message: `unknown cron job "${args.cronJob}"` };
+    if (args.deployment !== undefined && !deployments.includes(args.deployment)) problems.push({ path: [...base, "deployment"], message: `unknown deployment "${args.deployment}"` });
+    if (args.cronJob !== undefined && !cronJobs.includes(args.cronJob)) problems.push({ path: [...base, "cronJob"], message: `unknown cron job "${args.cronJob}"` });
   }
-  return undefined;
+  return problems;
 }

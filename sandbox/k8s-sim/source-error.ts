@@ -11,6 +11,20 @@ export class SourceError extends Error {
   }
 }
 
+/**
+ * Every problem found in one file, in file order: a SourceError at the first (so a caller that
+ * wants one position has it) whose message lists them all, one `file:line:column: problem` a line.
+ */
+export class SourceProblems extends SourceError {
+  constructor(readonly problems: readonly SourceError[]) {
+    const [first] = problems;
+    if (!first) throw new Error("SourceProblems needs at least one problem");
+    super(first.file, first.line, first.column, first.detail);
+    this.message = problems.map((p) => p.message).join("\n");
+    this.name = "SourceProblems";
+  }
+}
+
 /** 1-based line and column of a character offset. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1;

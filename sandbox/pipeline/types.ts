@@ -33,6 +33,12 @@ export interface PipelineOptions {
   speed?: number;
   /** The scenario's `policy:` (early-warning rules, escalation, sampling interval). */
   policy?: ScenarioPolicy;
+  /**
+   * The forwarder captures the previous container's log tail of OOM-killed containers
+   * (OOMWATCH_CAPTURE_LOGS; a scenario's `forwarder.captureLogs`). Default off; off, the simulator
+   * does not grant `pods/log` either (forwarder/deploy/clusterrole-logs.yaml is applied only with capture).
+   */
+  captureLogs?: boolean;
   /** Where notices go (Slack messages, warnings). */
   log: (text: string) => void;
   /** Powertools log level of the handlers (default ERROR: the terminal shows the status instead). */

@@ -6,7 +6,7 @@ import { KeyMemory } from "../../forwarder/key-memory.ts";
 import { memorySettings } from "../../shared/k8s/memory-settings.ts";
 import { Outbox, type OutboxEntry } from "../../forwarder/outbox.ts";
 import { PodIndex } from "../../forwarder/pod-index.ts";
-import { redact } from "../../forwarder/redact.ts";
+import { redact } from "../../shared/redact.ts";
 import { DEFAULT_EARLY_WARNING_POLICY } from "../../shared/memory/early-warning.ts";
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
 

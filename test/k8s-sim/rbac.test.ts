@@ -104,6 +104,16 @@ describe("RBAC of the shipped manifests", () => {
   });
 });
 
+describe("the optional log role", () => {
+  it("without log capture the forwarder may not read pod logs; everything else stays (the sandbox's least privilege)", () => {
+    const readLog = { verb: "get", apiGroup: "", resource: "pods", subresource: "log", name: "web-0", namespace: "shop" };
+    const listPods = { verb: "list", apiGroup: "", resource: "pods" };
+    expect(RbacPolicy.shipped({ logCapture: true }).allows(FORWARDER, readLog)).toBe(true);
+    expect(RbacPolicy.shipped({ logCapture: false }).allows(FORWARDER, readLog)).toBe(false);
+    expect(RbacPolicy.shipped({ logCapture: false }).allows(FORWARDER, listPods)).toBe(true);
+  });
+});
+
 describe("RBAC semantics", () => {
   const policy = RbacPolicy.fromYaml([
     `kind: ClusterRole

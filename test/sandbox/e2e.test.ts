@@ -6,8 +6,12 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { formatIncident } from "../../cli/incidents/format-show.ts";
+import { openIncidentStore } from "../../cli/incidents/store.ts";
 import { SandboxReportSchema } from "../../sandbox/report.ts";
 import { runSandbox } from "../../sandbox/run.ts";
+import type { Incident } from "../../shared/schema/incident.ts";
+import { iterateIncidents } from "../../shared/storage/queries.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -24,13 +28,25 @@ async function run(scenario: string, extra: { replay?: string } = {}) {
     { out: { write: (t) => void lines.push(t), isTTY: false }, interrupted: new Promise(() => {}) },
   );
   const report = SandboxReportSchema.parse(JSON.parse(readFileSync(reportPath, "utf8")));
-  return { result, report, output: lines.join("") };
+  return { result, report, output: lines.join(""), dataDir: join(dir, "data") };
+}
+
+/** The incidents a finished run left in its data dir. */
+async function storedIncidents(dataDir: string, cluster: string): Promise<Incident[]> {
+  const store = await openIncidentStore({ dataDir }, {}, dataDir);
+  try {
+    const out: Incident[] = [];
+    for await (const i of iterateIncidents(store.doc, store.table, { cluster })) out.push(i);
+    return out;
+  } finally {
+    await store.close();
+  }
 }
 
 // Each run starts every part of the pipeline and plays a scenario: minutes, not seconds, on a busy 2-core machine.
 describe("sandbox end to end", { timeout: 240_000 }, () => {
   it("demo: JVM OOMs escalate to Level 2, an eviction under pressure is Level 2, a node OOM is Level 3", async () => {
-    const { result, report, output } = await run("demo");
+    const { result, report, output, dataDir } = await run("demo");
     // Level 1: the leaking cart and the spiking search are OOMKilled once each (memory history, issue 12).
     expect(report.incidents).toMatchObject({ "1": 2, "2": 2, "3": 1 });
     // Level 0: the cart's warning, and the node warnings (memory history, issue 12).
@@ -61,6 +77,16 @@ describe("sandbox end to end", { timeout: 240_000 }, () => {
     // Once the scenario is over the sandbox skips the quiet window: every top-level incident resolves.
     expect(report.resolved).toBeGreaterThanOrEqual(3);
     expect(output).toMatch(/resolved {2}L3 {2}Node OOM {2}\w+: Resolved after \d+ min, \d+ occurrences?/);
+    // The demo captures logs (forwarder.captureLogs): ledger-api's OOM record carries the killed
+    // container's log tail, its database password redacted, shown by `incidents show` and in the thread.
+    const ledger = (await storedIncidents(dataDir, "demo")).find((i) => i.kind === "ContainerOOM" && i.workload?.name === "ledger-api");
+    const tail = ledger?.snapshot.pod?.logTail ?? [];
+    expect(tail.at(-1)).toContain("G1 Humongous Allocation");
+    expect(tail.join("\n")).toContain("password=[REDACTED]");
+    expect(JSON.stringify(ledger)).not.toContain("hunter2");
+    expect(formatIncident(ledger!)).toMatch(/Log tail \(previous container, redacted\)\n.*Started LedgerApplication/);
+    expect(output).toContain("Last log lines of the killed container");
+    expect(output).not.toContain("hunter2");
   });
 
   it("quiet: a healthy cluster with look-alikes reports nothing", async () => {

@@ -17,6 +17,12 @@ const oomKill: ActionHandler<"oomKill"> = (ctx, a, at) => {
     if (a.ephemeral && !(pod.status?.ephemeralContainerStatuses ?? []).some((s) => s.name === container)) {
       base = f.podWithEphemeralContainer(pod, { name: container, image: "busybox:1.36", targetContainerName: pod.spec?.containers[0]?.name }, { at });
     }
+    if (a.log) {
+      // Set before the kill is visible, so a forwarder reacting to it finds the log. The killed instance's
+      // log is the current one while it is terminated and the previous one once restarted; the simulator
+      // applies both states in one moment, so it serves the lines either way.
+      for (const previous of [false, true]) ctx.sim.setPodLog(pod.metadata?.namespace ?? "", pod.metadata?.name ?? "", container, a.log, previous);
+    }
     const opts = { finishedAt: at, init: !!a.init, ephemeral: !!a.ephemeral, ...(a.exitCode !== undefined ? { exitCode: a.exitCode } : {}) };
     // The kubelet first reports the terminated state, then the restarted container with it in lastState.
     const terminated = f.podOomKilled(base, container, { ...opts, inLastState: false });
@@ -24,7 +30,6 @@ const oomKill: ActionHandler<"oomKill"> = (ctx, a, at) => {
     if (neverRestarts && !a.init && !a.ephemeral) terminated.status = { ...terminated.status, phase: "Failed" };
     ctx.apply(terminated);
     if (a.restart && !neverRestarts) ctx.apply(f.podOomKilled(base, container, { ...opts, inLastState: true, crashLoop: a.crashLoop }));
-    if (a.log) ctx.sim.setPodLog(pod.metadata?.namespace ?? "", pod.metadata?.name ?? "", container, a.log, true);
     return `${ctx.podName(pod)}/${container}`;
   });
 };

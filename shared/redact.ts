@@ -1,7 +1,9 @@
 /**
- * Redaction of log lines before they leave the cluster: bearer tokens, JWTs,
- * key=value secrets, credentials in URLs, AWS keys, Slack/GitHub tokens, PEM blocks.
- * Over-redaction is fine; a leaked secret is not.
+ * Redaction of log lines: bearer tokens, JWTs, key=value secrets, credentials in URLs, AWS keys,
+ * Slack/GitHub tokens, PEM blocks. The forwarder applies it before a log tail leaves the cluster;
+ * `oomwatch incidents show` and notify's thread apply it again when they show one (defence in
+ * depth: a record written by an older forwarder, or edited by hand, must not leak a secret either).
+ * Redacting a redacted line changes nothing. Over-redaction is fine; a leaked secret is not.
  */
 
 const R = "[REDACTED]";
