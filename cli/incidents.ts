@@ -121,6 +121,7 @@ async function byPrefix(store: IncidentStore, prefix: string, flags: ShowFlags, 
     if (wanted && found.length < 10) found.push(...(await findIncidentsByIdPrefix(store.doc, store.table, cluster, wanted, 10 - found.length)));
   }
   if (found.length === 1) return found[0]!;
+  found.sort((a, b) => b.firstSeen.localeCompare(a.firstSeen));
   if (found.length === 0) throw new UsageError(`no incident "${prefix}" in ${store.describe} (${describeClusters(clusters)})`);
   const where = (i: Incident) => (clusters.length > 1 ? `  ${i.cluster}` : "");
   const rows = found.map((i) => `  ${i.id}  L${i.level} ${KIND_ALIASES[i.kind]}  ${shortTime(i.firstSeen)}${where(i)}`);
