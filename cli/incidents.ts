@@ -269,7 +269,7 @@ export function registerIncidentsCommand(program: Command, overrides: Partial<In
       action(deps, async (open, flags: StoreFlags & { format: string }) => {
         const format = choice(flags.format, ["table", "json"] as const, "--format");
         if (chooseBackend(flags, deps.env) === "aws") {
-          throw new UsageError("listing clusters reads the whole table (a Scan), so it is only done for a local data dir (--data-dir); in AWS pick one with --cluster");
+          throw new UsageError("listing clusters reads the whole table (a Scan), so it is only done for a local data dir (--data-dir); in AWS, give list/stats/show a --cluster");
         }
         const store = await open();
         deps.stdout(formatClusters(await scanClusters(store.doc, store.table), format));

@@ -55,7 +55,9 @@ export async function openIncidentStore(flags: StoreFlags, env: NodeJS.ProcessEn
   const dataDir = flags.dataDir || defaultDataDir;
   // startLocalAws would create the directory: a typo must not look like an empty history.
   if (!existsSync(localDynamoPath(dataDir))) {
-    throw new UsageError(`no local data in ${dataDir} (run \`oomwatch sandbox\` first, pass --data-dir, or --table/--region for AWS)`);
+    // Suggest --data-dir only to someone who did not pass one.
+    const other = flags.dataDir ? "" : " pass --data-dir,";
+    throw new UsageError(`no local data in ${dataDir} (run \`oomwatch sandbox\` first,${other} or --table/--region for AWS)`);
   }
   await assertNotInUse(dataDir);
   const table = flags.table || INCIDENTS_TABLE.name;

@@ -36,6 +36,11 @@ describe("hints after an empty result", () => {
     expect(JSON.parse((await run({}, "stats", "--cluster", "prod", "--since", "30d", "--format", "json")).out)).toMatchObject({ incidents: 1 });
   });
 
+  it("a missing data dir suggests --data-dir only when none was passed", async () => {
+    const passed = await incidents({}, now, "list", "--data-dir", "/nonexistent/oomwatch-data");
+    expect(passed.err).toBe("error: no local data in /nonexistent/oomwatch-data (run `oomwatch sandbox` first, or --table/--region for AWS)");
+  });
+
   it("counts OOMWATCH_CLUSTER as a choice of cluster", async () => {
     expect((await run({ OOMWATCH_CLUSTER: "prod" }, "list", "--since", "1d")).err).toBe("");
     expect((await run({ OOMWATCH_CLUSTER: "staging" }, "stats")).err).toBe("note: no incidents in cluster staging; try --since 30d for older ones");
