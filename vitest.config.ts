@@ -16,6 +16,8 @@ import { configDefaults, defineConfig } from "vitest/config";
 /** Tests that need nothing but the code under test. Add a file here when it is one of them. */
 const UNIT = [
   "test/bench/bench-units.test.ts",
+  "test/cli/hints.test.ts",
+  "test/cli/stats.test.ts",
   "test/contention-retry.test.ts",
   "test/domain/**/*.test.ts",
   "test/evidence-redaction.test.ts",

@@ -1,18 +1,32 @@
 /**
- * `oomwatch incidents list|show|stats`: post-incident queries over the incidents
- * table, every list served by a DynamoDB Query on a GSI (shared/storage/queries.ts).
+ * `oomwatch incidents list|show|stats|clusters`: post-incident queries over the incidents
+ * table, every list served by a DynamoDB Query on a GSI (shared/storage/queries.ts); only
+ * `clusters` (and the default of a local data dir: every cluster in it) scans, and only locally.
  * Dependencies (store, clock, output) are injectable so tests run the real
  * commands in-process against the emulators.
  */
 import type { Command } from "commander";
-import { DEFAULT_DATA_DIR, readSandboxInfo } from "../sandbox/local-aws.ts";
+import { DEFAULT_DATA_DIR } from "../sandbox/local-aws.ts";
 import { DEFAULT_VIEW_PORT } from "../sandbox/slack-view/server.ts";
-import type { IncidentQuery, InvalidItem } from "../shared/storage/queries.ts";
-import { QueryInputError, findIncidentsByIdPrefix, getIncident, iterateIncidents, listOccurrences, queryIncidents } from "../shared/storage/queries.ts";
+import type { InvalidItem } from "../shared/storage/queries.ts";
+import {
+  QueryInputError,
+  findIncidentsByIdPrefix,
+  getIncident,
+  iterateIncidents,
+  listOccurrences,
+  queryIncidents,
+  queryIncidentsInClusters,
+  scanClusters,
+} from "../shared/storage/queries.ts";
+import { formatClusters } from "./incidents/format-clusters.ts";
+import { hintNote, type Hint } from "./incidents/hints.ts";
+import { describeClusters, resolveClusters, type ClusterScope } from "./incidents/scope.ts";
 import { LIST_FORMATS, formatList, type ListFormat } from "./incidents/format-list.ts";
 import { writeFileSync } from "node:fs";
 import { formatIncident } from "./incidents/format-show.ts";
 import { KIND_ALIASES, KIND_CHOICES } from "./incidents/kinds.ts";
+import { shortTime } from "./incidents/text.ts";
 import type { Incident } from "../shared/schema/incident.ts";
 import { incidentChart } from "../shared/memory/incident-chart.ts";
 import { UsageError, buildQuery, parseLimit, parseTime, type FilterFlags } from "./incidents/options.ts";
@@ -57,10 +71,12 @@ function storeOptions(cmd: Command): Command {
     .option("--endpoint <url>", "DynamoDB endpoint override (e.g. a local emulator)");
 }
 
+const CLUSTER_HELP = 'cluster (env OOMWATCH_CLUSTER); default: every cluster of a local data dir, in AWS "default"';
+
 /** Filters of `list` and `stats`; only the `--since` default differs. */
 function filterOptions(cmd: Command, sinceDefault?: string): Command {
   return cmd
-    .option("--cluster <name>", "cluster (env OOMWATCH_CLUSTER, else \"default\")")
+    .option("--cluster <name>", CLUSTER_HELP)
     .option("--namespace <ns>", "namespace")
     .option("--workload <kind/name|name>", "workload, e.g. deployment/api, or api for any kind")
     .option("--node <name>", "node")
@@ -98,11 +114,17 @@ function action<A extends unknown[]>(deps: IncidentsDeps, run: (open: () => Prom
 
 /** The one incident whose id starts with `prefix`; none or several is a UsageError that lists the candidates. */
 async function byPrefix(store: IncidentStore, prefix: string, flags: ShowFlags, env: NodeJS.ProcessEnv): Promise<Incident> {
-  const cluster = buildQuery({ ...(flags.cluster ? { cluster: flags.cluster } : {}) }, envWithSandboxCluster(flags, env), new Date()).cluster;
-  const found = prefix.trim() ? await findIncidentsByIdPrefix(store.doc, store.table, cluster, prefix.trim(), 10) : [];
+  const { clusters } = await resolveClusters(flags.cluster, env, store);
+  const wanted = prefix.trim();
+  const found: Incident[] = [];
+  for (const cluster of clusters) {
+    if (wanted && found.length < 10) found.push(...(await findIncidentsByIdPrefix(store.doc, store.table, cluster, wanted, 10 - found.length)));
+  }
   if (found.length === 1) return found[0]!;
-  if (found.length === 0) throw new UsageError(`no incident "${prefix}" in ${store.describe} (cluster ${cluster})`);
-  const rows = found.map((i) => `  ${i.id}  L${i.level} ${KIND_ALIASES[i.kind]}  ${i.firstSeen}`);
+  found.sort((a, b) => b.firstSeen.localeCompare(a.firstSeen));
+  if (found.length === 0) throw new UsageError(`no incident "${prefix}" in ${store.describe} (${describeClusters(clusters)})`);
+  const where = (i: Incident) => (clusters.length > 1 ? `  ${i.cluster}` : "");
+  const rows = found.map((i) => `  ${i.id}  L${i.level} ${KIND_ALIASES[i.kind]}  ${shortTime(i.firstSeen)}${where(i)}`);
   throw new UsageError(`"${prefix}" matches ${found.length === 10 ? "10 or more" : found.length} incidents; give more of the id:\n${rows.join("\n")}`);
 }
 
@@ -119,19 +141,21 @@ function warnInvalid(deps: IncidentsDeps, invalid: InvalidItem[]): void {
 }
 
 /**
- * Against a local data dir, the cluster of the last sandbox run is the natural default
- * (the sandbox records it in the data dir); --cluster and OOMWATCH_CLUSTER still win.
+ * After an empty result: what might find something, minus what the user already passed.
+ * `--cluster` only when the cluster was nobody's choice (AWS default), `--since` only when a
+ * bound applied (stats' default 7 days).
  */
-function envWithSandboxCluster(flags: StoreFlags & FilterFlags, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  if (flags.cluster || env.OOMWATCH_CLUSTER || chooseBackend(flags, env) !== "local") return env;
-  const info = readSandboxInfo(flags.dataDir || DEFAULT_DATA_DIR);
-  return info ? { ...env, OOMWATCH_CLUSTER: info.cluster } : env;
-}
-
-function hintIfEmpty(deps: IncidentsDeps, count: number, q: IncidentQuery, flags: FilterFlags): void {
-  if (count === 0 && !flags.cluster && !deps.env.OOMWATCH_CLUSTER) {
-    deps.stderr(`note: no incidents for cluster "${q.cluster}"; choose one with --cluster or OOMWATCH_CLUSTER (sandbox: the scenario's cluster, e.g. --cluster demo)`);
+function noteIfEmpty(deps: IncidentsDeps, cmd: Command, count: number, scope: ClusterScope, q: { since?: string }): void {
+  if (count > 0) return;
+  if (scope.from === "data" && scope.clusters.length === 0) {
+    deps.stderr("note: the data dir has no incidents yet; run `oomwatch sandbox` first");
+    return;
   }
+  const hints: Hint[] = [];
+  if (scope.from === "default") hints.push({ option: "cluster", text: "--cluster NAME (env OOMWATCH_CLUSTER)" });
+  if (q.since) hints.push({ option: "since", text: "--since 30d for older ones" });
+  const note = hintNote(`no incidents in ${describeClusters(scope.clusters)}`, cmd, hints);
+  if (note) deps.stderr(note);
 }
 
 interface ListFlags extends FilterFlags, StoreFlags {
@@ -154,7 +178,7 @@ interface StatsFlags extends FilterFlags, StoreFlags {
 
 export function registerIncidentsCommand(program: Command, overrides: Partial<IncidentsDeps> = {}): void {
   const deps = defaultDeps(overrides);
-  const incidents = program.command("incidents").description("look back at incidents: list, show one, statistics (DynamoDB Query only)");
+  const incidents = program.command("incidents").description("look back at incidents: list, show one, statistics, clusters");
 
   const list = incidents.command("list").description("incidents newest first, filtered by index");
   filterOptions(storeOptions(list))
@@ -162,22 +186,28 @@ export function registerIncidentsCommand(program: Command, overrides: Partial<In
     .option("--next-token <token>", "continue after the previous page (token printed on stderr)")
     .option("--format <format>", "table, json or csv", "table")
     .action(
-      action(deps, async (open, flags: ListFlags) => {
+      action(deps, async (open, flags: ListFlags, cmd: Command) => {
         const format = choice<ListFormat>(flags.format, LIST_FORMATS, "--format");
-        const q = buildQuery(flags, envWithSandboxCluster(flags, deps.env), deps.now());
+        const { cluster: _, ...q } = buildQuery(flags, deps.env, deps.now());
         const limit = parseLimit(flags.limit);
         const store = await open();
-        const page = await queryIncidents(store.doc, store.table, q, { limit, ...(flags.nextToken ? { nextToken: flags.nextToken } : {}) });
-        deps.stdout(formatList(page.items, format));
+        const scope = await resolveClusters(flags.cluster, deps.env, store);
+        const paging = { limit, ...(flags.nextToken ? { nextToken: flags.nextToken } : {}) };
+        // Every cluster of the data dir: merged newest first, with a token over all of them.
+        const page =
+          scope.from === "data"
+            ? await queryIncidentsInClusters(store.doc, store.table, scope.clusters, q, paging)
+            : await queryIncidents(store.doc, store.table, { ...q, cluster: scope.clusters[0]! }, paging);
+        deps.stdout(formatList(page.items, format, { clusterColumn: scope.clusters.length > 1 }));
         warnInvalid(deps, page.invalid);
         if (page.nextToken) deps.stderr(`more: --next-token ${page.nextToken}`);
-        else if (!flags.nextToken) hintIfEmpty(deps, page.items.length, q, flags);
+        else if (!flags.nextToken) noteIfEmpty(deps, cmd, page.items.length, scope, q);
       }),
     );
 
   const show = incidents.command("show").description("one incident in full").argument("<id>", "incident id, or a unique prefix of it");
   storeOptions(show)
-    .option("--cluster <name>", "cluster to look a prefix up in (env OOMWATCH_CLUSTER, else the sandbox's or \"default\")")
+    .option("--cluster <name>", `cluster to look a prefix up in: ${CLUSTER_HELP}`)
     .option("--format <format>", "text, or json: {incident, members} with every occurrence", "text")
     .option("--chart <file>", "write the memory chart (PNG) of the incident's trace to this file")
     .action(
@@ -206,18 +236,21 @@ export function registerIncidentsCommand(program: Command, overrides: Partial<In
     .option("--by <what>", "rank by incidents or occurrences", "incidents")
     .option("--format <format>", "table or json", "table")
     .action(
-      action(deps, async (open, flags: StatsFlags) => {
+      action(deps, async (open, flags: StatsFlags, cmd: Command) => {
         const format = choice(flags.format, ["table", "json"] as const, "--format");
         const by = choice<RankBy>(flags.by, ["incidents", "occurrences"], "--by");
         const top = parseLimit(flags.top, "--top");
         const now = deps.now();
-        const q = buildQuery(flags, envWithSandboxCluster(flags, deps.env), now);
+        const { cluster: _, ...q } = buildQuery(flags, deps.env, now);
         const store = await open();
+        const scope = await resolveClusters(flags.cluster, deps.env, store);
         const invalid: InvalidItem[] = [];
-        const found = [];
-        for await (const incident of iterateIncidents(store.doc, store.table, q, invalid)) found.push(incident);
+        const found: Incident[] = [];
+        for (const cluster of scope.clusters) {
+          for await (const incident of iterateIncidents(store.doc, store.table, { ...q, cluster }, invalid)) found.push(incident);
+        }
         const result = computeStats(found, {
-          cluster: q.cluster,
+          clusters: scope.clusters,
           since: q.since ?? parseTime("7d", now, "--since"), // --since defaults to 7d: only a safety net
           until: q.until ?? now.toISOString(),
           top,
@@ -225,7 +258,21 @@ export function registerIncidentsCommand(program: Command, overrides: Partial<In
         });
         deps.stdout(format === "json" ? JSON.stringify(result, null, 2) : formatStats(result));
         warnInvalid(deps, invalid);
-        hintIfEmpty(deps, result.incidents, q, flags);
+        noteIfEmpty(deps, cmd, result.incidents, scope, q);
+      }),
+    );
+
+  const clusters = incidents.command("clusters").description("the clusters of a local data dir: incidents, open ones, latest occurrence");
+  storeOptions(clusters)
+    .option("--format <format>", "table or json", "table")
+    .action(
+      action(deps, async (open, flags: StoreFlags & { format: string }) => {
+        const format = choice(flags.format, ["table", "json"] as const, "--format");
+        if (chooseBackend(flags, deps.env) === "aws") {
+          throw new UsageError("listing clusters reads the whole table (a Scan), so it is only done for a local data dir (--data-dir); in AWS, give list/stats/show a --cluster");
+        }
+        const store = await open();
+        deps.stdout(formatClusters(await scanClusters(store.doc, store.table), format));
       }),
     );
 }

@@ -23,17 +23,24 @@ function whereCell(i: Incident): string {
   return i.partOf ? `↳ part of ${i.partOf.incidentId}: ${incidentTarget(i)}` : incidentTarget(i);
 }
 
-export function formatTable(incidents: Incident[]): string {
+export interface TableOptions {
+  /** Add a CLUSTER column (the list covers several clusters). */
+  clusterColumn?: boolean;
+}
+
+export function formatTable(incidents: Incident[], o: TableOptions = {}): string {
   if (incidents.length === 0) return "no incidents";
   const rows = incidents.map((i) => [
     shortTime(i.firstSeen),
     `L${i.level}`,
     KIND_ALIASES[i.kind],
     String(i.occurrences),
+    ...(o.clusterColumn ? [clean(i.cluster)] : []),
     clean(whereCell(i)),
     clean(i.id),
   ]);
-  return renderTable(["FIRST SEEN (UTC)", "LVL", "KIND", "OCC", "WHERE", "ID"], rows, { width: TABLE_WIDTH, flexColumn: 4, right: [3] });
+  const headers = ["FIRST SEEN (UTC)", "LVL", "KIND", "OCC", ...(o.clusterColumn ? ["CLUSTER"] : []), "WHERE", "ID"];
+  return renderTable(headers, rows, { width: TABLE_WIDTH, flexColumn: headers.indexOf("WHERE"), right: [3] });
 }
 
 /** The incident records exactly as IncidentSchema defines them. */
@@ -76,8 +83,8 @@ export function formatCsv(incidents: Incident[]): string {
   return [header, ...rows].join("\n");
 }
 
-export function formatList(incidents: Incident[], format: ListFormat): string {
+export function formatList(incidents: Incident[], format: ListFormat, table: TableOptions = {}): string {
   if (format === "json") return formatJson(incidents);
   if (format === "csv") return formatCsv(incidents);
-  return formatTable(incidents);
+  return formatTable(incidents, table);
 }

@@ -1,10 +1,13 @@
 /**
  * `oomwatch incidents stats`: aggregates over the incidents a Query returned
  * (pure, so it is unit-tested without DynamoDB) and draws them for a terminal.
+ * Every row it keeps has at least one incident: JSON and table show the same rows.
  */
-import type { Incident, Level } from "../../shared/schema/incident.ts";
-import { IncidentKindSchema, type IncidentKind } from "../../shared/schema/occurrence.ts";
-import { bar, clean, renderTable } from "./text.ts";
+import type { Incident } from "../../shared/schema/incident.ts";
+import { IncidentKindSchema } from "../../shared/schema/occurrence.ts";
+import { KIND_ALIASES } from "./kinds.ts";
+import { describeClusters } from "./scope.ts";
+import { bar, clean, renderTable, shortTime } from "./text.ts";
 import { TABLE_WIDTH } from "./format-list.ts";
 
 export interface Ranked {
@@ -22,7 +25,8 @@ export interface DayCount {
 }
 
 export interface IncidentStats {
-  cluster: string;
+  /** The clusters counted, by name. */
+  clusters: string[];
   since: string;
   until: string;
   /** Top-level incidents: node-OOM victims (`partOf`) are part of their node OOM incident, not counted here. */
@@ -30,8 +34,10 @@ export interface IncidentStats {
   /** Incidents that are part of another incident (node-OOM victims); their occurrences still count. */
   partOfOther: number;
   occurrences: number;
-  byLevel: Record<`${Level}`, number>;
-  byKind: Record<IncidentKind, number>;
+  /** Incidents per level present (`"0"`..`"3"`), lowest first. */
+  byLevel: Record<string, number>;
+  /** Incidents per kind present, keyed by the names `--kind` accepts (`oom`, `eviction`, ...). */
+  byKind: Record<string, number>;
   topWorkloads: Ranked[];
   topNodes: Ranked[];
   perDay: DayCount[];
@@ -42,6 +48,7 @@ export type RankBy = "incidents" | "occurrences";
 function rank(counts: Map<string, Ranked>, by: RankBy, top: number): Ranked[] {
   const other: RankBy = by === "incidents" ? "occurrences" : "incidents";
   return [...counts.values()]
+    .filter((r) => r.incidents > 0) // a node-OOM victim alone is not an incident of its workload
     .sort((a, b) => b[by] - a[by] || b[other] - a[other] || a.name.localeCompare(b.name))
     .slice(0, top);
 }
@@ -53,22 +60,8 @@ function add(counts: Map<string, Ranked>, name: string, occurrences: number, inc
   counts.set(name, r);
 }
 
-const DAY_MS = 86_400_000;
-
-/** Every UTC day from `since` to `until`, so quiet days show as empty bars. */
-function days(since: string, until: string): string[] {
-  const out: string[] = [];
-  const last = until.slice(0, 10);
-  for (let t = Date.parse(`${since.slice(0, 10)}T00:00:00Z`); ; t += DAY_MS) {
-    const day = new Date(t).toISOString().slice(0, 10);
-    if (day > last) break;
-    out.push(day);
-  }
-  return out;
-}
-
 export interface StatsOptions {
-  cluster: string;
+  clusters: string[];
   since: string;
   until: string;
   top: number;
@@ -76,11 +69,11 @@ export interface StatsOptions {
 }
 
 export function computeStats(incidents: Iterable<Incident>, o: StatsOptions): IncidentStats {
-  const byLevel: Record<`${Level}`, number> = { "0": 0, "1": 0, "2": 0, "3": 0 };
-  const byKind = Object.fromEntries(IncidentKindSchema.options.map((k) => [k, 0])) as Record<IncidentKind, number>;
+  const byLevel = new Map<string, number>();
+  const byKind = new Map<string, number>();
   const workloads = new Map<string, Ranked>();
   const nodes = new Map<string, Ranked>();
-  const perDay = new Map<string, DayCount>(days(o.since, o.until).map((day) => [day, { day, incidents: 0, occurrences: 0 }]));
+  const perDay = new Map<string, DayCount>();
   let total = 0;
   let partOfOther = 0;
   let occurrences = 0;
@@ -90,37 +83,37 @@ export function computeStats(incidents: Iterable<Incident>, o: StatsOptions): In
     total += one;
     partOfOther += 1 - one;
     occurrences += i.occurrences;
-    byLevel[`${i.level}`] += one;
-    byKind[i.kind] += one;
+    byLevel.set(`${i.level}`, (byLevel.get(`${i.level}`) ?? 0) + one);
+    byKind.set(i.kind, (byKind.get(i.kind) ?? 0) + one);
     if (i.workload) add(workloads, `${i.namespace ?? "?"}/${i.workload.kind}/${i.workload.name}`, i.occurrences, one);
     if (i.node) add(nodes, i.node, i.occurrences, one);
-    const day = perDay.get(i.firstSeen.slice(0, 10));
-    if (day) {
-      day.incidents += one;
-      day.occurrences += i.occurrences;
-    }
+    const dayName = i.firstSeen.slice(0, 10);
+    const day = perDay.get(dayName) ?? { day: dayName, incidents: 0, occurrences: 0 };
+    day.incidents += one;
+    day.occurrences += i.occurrences;
+    perDay.set(dayName, day);
   }
   return {
-    cluster: o.cluster,
+    clusters: o.clusters,
     since: o.since,
     until: o.until,
     incidents: total,
     partOfOther,
     occurrences,
-    byLevel,
-    byKind,
+    byLevel: Object.fromEntries(["0", "1", "2", "3"].flatMap((l) => (byLevel.get(l) ? [[l, byLevel.get(l)!]] : []))),
+    // Schema order (most severe container trouble first), named as `--kind` accepts them.
+    byKind: Object.fromEntries(IncidentKindSchema.options.flatMap((k) => (byKind.get(k) ? [[KIND_ALIASES[k], byKind.get(k)!]] : []))),
     topWorkloads: rank(workloads, o.by, o.top),
     topNodes: rank(nodes, o.by, o.top),
-    perDay: [...perDay.values()],
+    perDay: [...perDay.values()].filter((d) => d.incidents > 0).sort((a, b) => a.day.localeCompare(b.day)),
   };
 }
 
 const BAR_WIDTH = 50;
 
-function counts(title: string, entries: [string, number][]): string[] {
-  const max = Math.max(0, ...entries.map(([, n]) => n));
-  const labelWidth = Math.max(...entries.map(([k]) => k.length));
-  return [title, ...entries.map(([k, n]) => `  ${k.padEnd(labelWidth)}  ${String(n).padStart(5)}  ${bar(n, max, 30)}`.trimEnd())];
+/** A labelled count with a bar; `max` is the one scale of the whole output, so bars compare across sections. */
+function countRow(label: string, labelWidth: number, n: number, max: number): string {
+  return `  ${label.padEnd(labelWidth)}  ${String(n).padStart(5)}  ${bar(n, max, BAR_WIDTH)}`.trimEnd();
 }
 
 function ranking(title: string, rows: Ranked[]): string[] {
@@ -133,24 +126,33 @@ function ranking(title: string, rows: Ranked[]): string[] {
   return [title, ...table.split("\n").map((l) => `  ${l}`)];
 }
 
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** Times as `YYYY-MM-DD HH:MM` UTC (the list's format); days are its date part. */
 export function formatStats(s: IncidentStats): string {
-  const max = Math.max(0, ...s.perDay.map((d) => d.incidents));
-  const trend = s.perDay.map((d) => `  ${d.day}  ${String(d.incidents).padStart(5)}  ${bar(d.incidents, max, BAR_WIDTH)}`.trimEnd());
+  const sections: [string, [string, number][]][] = [
+    ["By level", Object.entries(s.byLevel).map(([l, n]) => [`Level ${l}`, n])],
+    ["By kind", Object.entries(s.byKind)],
+    ["Incidents per day (UTC)", s.perDay.map((d) => [d.day, d.incidents])],
+  ];
+  const counted = sections.flatMap(([, rows]) => rows);
+  const max = Math.max(0, ...counted.map(([, n]) => n));
+  const labelWidth = Math.max(0, ...counted.map(([label]) => label.length));
+  const drawn = sections.map(([title, rows]) => [title, ...(rows.length ? rows.map(([label, n]) => countRow(label, labelWidth, n, max)) : ["  none"])]);
+  const [byLevel, byKind, perDay] = drawn as [string[], string[], string[]];
   return [
-    clean(`Cluster ${s.cluster}: ${s.incidents} incidents${s.partOfOther ? ` (+${s.partOfOther} part of a node OOM)` : ""}, ${s.occurrences} occurrences, first seen ${s.since.slice(0, 16)}Z .. ${s.until.slice(0, 16)}Z`),
-    "",
-    ...counts(
-      "By level",
-      Object.entries(s.byLevel).map(([l, n]) => [`Level ${l}`, n]),
+    clean(
+      `${capitalized(describeClusters(s.clusters))}: ${s.incidents} incidents${s.partOfOther ? ` (+${s.partOfOther} part of a node OOM)` : ""}, ${s.occurrences} occurrences, first seen ${shortTime(s.since)} .. ${shortTime(s.until)} UTC`,
     ),
     "",
-    ...counts("By kind", Object.entries(s.byKind)),
+    ...byLevel,
+    "",
+    ...byKind,
     "",
     ...ranking("Top workloads", s.topWorkloads),
     "",
     ...ranking("Top nodes", s.topNodes),
     "",
-    "Incidents per day (UTC)",
-    ...trend,
+    ...perDay,
   ].join("\n");
 }

@@ -14,6 +14,8 @@ import { UsageError } from "./options.ts";
 export interface IncidentStore {
   doc: DynamoDBDocumentClient;
   table: string;
+  /** local: the sandbox's data dir, where listing every cluster (a Scan) is cheap. */
+  backend: "local" | "aws";
   /** Human description for messages, e.g. `table oomwatch-incidents in .oomwatch/data`. */
   describe: string;
   close(): Promise<void>;
@@ -43,6 +45,7 @@ export async function openIncidentStore(flags: StoreFlags, env: NodeJS.ProcessEn
     return {
       doc: clients.doc,
       table,
+      backend: "aws",
       describe: `table ${table}${flags.endpoint ? ` at ${flags.endpoint}` : region ? ` in ${region}` : ""}`,
       async close() {
         clients.dynamodb.destroy();
@@ -52,12 +55,14 @@ export async function openIncidentStore(flags: StoreFlags, env: NodeJS.ProcessEn
   const dataDir = flags.dataDir || defaultDataDir;
   // startLocalAws would create the directory: a typo must not look like an empty history.
   if (!existsSync(localDynamoPath(dataDir))) {
-    throw new UsageError(`no local data in ${dataDir} (run \`oomwatch sandbox\` first, pass --data-dir, or --table/--region for AWS)`);
+    // Suggest --data-dir only to someone who did not pass one.
+    const other = flags.dataDir ? "" : " pass --data-dir,";
+    throw new UsageError(`no local data in ${dataDir} (run \`oomwatch sandbox\` first,${other} or --table/--region for AWS)`);
   }
   await assertNotInUse(dataDir);
   const table = flags.table || INCIDENTS_TABLE.name;
   const local = await startLocalAws({ dataDir: localDynamoPath(dataDir) });
-  return { doc: local.clients.doc, table, describe: `table ${table} in ${dataDir}`, close: () => local.stop() };
+  return { doc: local.clients.doc, table, backend: "local", describe: `table ${table} in ${dataDir}`, close: () => local.stop() };
 }
 
 /**

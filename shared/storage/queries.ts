@@ -6,15 +6,18 @@
  * An incident's occurrences are the member items in its own partition
  * (`INC#<id>` / `MEMBER#...`, written by ingest): a Query on the table key.
  *
+ * The one exception is `scanClusters`: which clusters exist is no index's partition, so
+ * it reads the byCluster index whole (meant for the sandbox's local data dir).
+ *
  * Index choice, most selective first: byWorkload > byNode > byNamespace > byLevel > byCluster.
  * Whatever the chosen index does not cover is a FilterExpression. Time bounds
  * select incidents by `firstSeen` through the index sort key `timeKey`.
  */
-import { GetCommand, paginateQuery, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, paginateQuery, paginateScan, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
 import { INCIDENTS_TABLE } from "../resources.ts";
 import type { Incident, Level } from "../schema/incident.ts";
 import type { IncidentKind } from "../schema/occurrence.ts";
-import { INCIDENT_SK, fromIncidentItem, incidentPk, indexKeys } from "./incident-item.ts";
+import { INCIDENT_SK, fromIncidentItem, incidentPk, indexKeys, toIncidentItem } from "./incident-item.ts";
 import type { Member } from "../domain/members.ts";
 import { PipelineStore } from "./pipeline-store.ts";
 
@@ -143,21 +146,46 @@ export function encodeNextToken(index: IncidentIndex, key: Record<string, unknow
   return Buffer.from(JSON.stringify({ i: index, k: key }), "utf8").toString("base64url");
 }
 
-export function decodeNextToken(token: string, index: IncidentIndex): Record<string, unknown> {
+const MALFORMED_TOKEN = "malformed --next-token (not a token printed by `oomwatch incidents list`)";
+
+/** The JSON object inside a token, with the index it was made for checked against `index`. */
+function openToken(token: string, index: IncidentIndex): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
   } catch (err) {
-    throw new QueryInputError("malformed --next-token (not a token printed by `oomwatch incidents list`)", { cause: err });
+    throw new QueryInputError(MALFORMED_TOKEN, { cause: err });
   }
-  const p = parsed as { i?: unknown; k?: unknown } | null;
-  if (!p || typeof p !== "object" || typeof p.k !== "object" || p.k === null || typeof p.i !== "string") {
-    throw new QueryInputError("malformed --next-token (not a token printed by `oomwatch incidents list`)");
-  }
+  const p = parsed as Record<string, unknown> | null;
+  if (!p || typeof p !== "object" || Array.isArray(p) || typeof p.i !== "string") throw new QueryInputError(MALFORMED_TOKEN);
   if (p.i !== index) {
     throw new QueryInputError(`--next-token belongs to another query (index ${p.i}, this one uses ${index}): repeat the same filters`);
   }
-  return p.k as Record<string, unknown>;
+  return p;
+}
+
+const isKey = (k: unknown): k is Record<string, unknown> => typeof k === "object" && k !== null && !Array.isArray(k);
+
+export function decodeNextToken(token: string, index: IncidentIndex): Record<string, unknown> {
+  const { k } = openToken(token, index);
+  if (!isKey(k)) throw new QueryInputError(MALFORMED_TOKEN);
+  return k;
+}
+
+/**
+ * Token of a page across clusters: per cluster still to read, the key to resume after
+ * (null: from its newest incident). A cluster absent from it has nothing more.
+ */
+type ClusterStarts = Record<string, Record<string, unknown> | null>;
+
+function encodeClustersToken(index: IncidentIndex, starts: ClusterStarts): string {
+  return Buffer.from(JSON.stringify({ i: index, c: starts }), "utf8").toString("base64url");
+}
+
+function decodeClustersToken(token: string, index: IncidentIndex): ClusterStarts {
+  const { c } = openToken(token, index);
+  if (!isKey(c) || !Object.values(c).every((k) => k === null || isKey(k))) throw new QueryInputError(MALFORMED_TOKEN);
+  return c as ClusterStarts;
 }
 
 /** The ExclusiveStartKey that resumes right after `item` on `index`. */
@@ -236,6 +264,45 @@ export async function queryIncidents(
   return { index: plan.index, items, invalid };
 }
 
+/** Newest first across clusters: the order of the indexes' sort key `timeKey`. */
+function newerFirst(a: Incident, b: Incident): number {
+  const ka = indexKeys.time(a.firstSeen, a.id);
+  const kb = indexKeys.time(b.firstSeen, b.id);
+  return ka < kb ? 1 : ka > kb ? -1 : 0;
+}
+
+/**
+ * One page of the incidents of several clusters matching `q`, newest first. Each cluster
+ * is its own Query (the index keys pin the cluster); their pages are merged and cut at
+ * `limit`, and the token records where each cluster stops, so nothing is skipped or repeated.
+ */
+export async function queryIncidentsInClusters(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  clusters: readonly string[],
+  q: Omit<IncidentQuery, "cluster">,
+  page: PageOptions,
+): Promise<IncidentPage> {
+  const index = planIncidentQuery(table, { ...q, cluster: "" }).index; // the choice never depends on the cluster
+  const starts: ClusterStarts = page.nextToken ? decodeClustersToken(page.nextToken, index) : Object.fromEntries(clusters.map((c) => [c, null]));
+  const pages = await Promise.all(
+    Object.entries(starts).map(async ([cluster, start]) => {
+      const resume = start ? { nextToken: encodeNextToken(index, start) } : {};
+      return { cluster, start, page: await queryIncidents(doc, table, { ...q, cluster }, { limit: page.limit, ...resume }) };
+    }),
+  );
+  const items = pages.flatMap((p) => p.page.items).sort(newerFirst).slice(0, page.limit);
+  const shown = new Set(items);
+  const next: ClusterStarts = {};
+  for (const { cluster, start, page: p } of pages) {
+    const taken = p.items.filter((i) => shown.has(i)).length; // a prefix: both are newest first
+    if (taken < p.items.length) next[cluster] = taken === 0 ? start : keyAfter(index, toIncidentItem(p.items[taken - 1]!));
+    else if (p.nextToken) next[cluster] = decodeNextToken(p.nextToken, index);
+  }
+  const invalid = pages.flatMap((p) => p.page.invalid);
+  return { index, items, invalid, ...(Object.keys(next).length ? { nextToken: encodeClustersToken(index, next) } : {}) };
+}
+
 /** Every incident matching `q`, newest first, page by page (for stats). */
 export async function* iterateIncidents(
   doc: DynamoDBDocumentClient,
@@ -290,4 +357,46 @@ export async function findIncidentsByIdPrefix(doc: DynamoDBDocumentClient, table
 /** The occurrences grouped into an incident, oldest first (Query on the incident's partition). */
 export function listOccurrences(doc: DynamoDBDocumentClient, table: string, id: string): Promise<Member[]> {
   return new PipelineStore(doc, table).listMembers(id);
+}
+
+/** One cluster of the table: its top-level incidents (as stats counts them), open ones, the latest occurrence. */
+export interface ClusterSummary {
+  cluster: string;
+  incidents: number;
+  open: number;
+  /** Greatest `lastSeen` of its incidents (node-OOM victims included), UTC ISO. */
+  latest: string;
+}
+
+/**
+ * Every cluster that has incidents, by name. The one Scan of this module (of the byCluster
+ * index, a few attributes per incident): fine for the sandbox's local data dir, a full read
+ * of the table in AWS, so the CLI only runs it against a local data dir.
+ */
+export async function scanClusters(doc: DynamoDBDocumentClient, table: string): Promise<ClusterSummary[]> {
+  const byName = new Map<string, ClusterSummary>();
+  const pages = paginateScan(
+    { client: doc },
+    {
+      TableName: table,
+      IndexName: INCIDENTS_TABLE.indexes.byCluster.name,
+      ProjectionExpression: "#cluster, #status, #lastSeen, #partOf",
+      ExpressionAttributeNames: { "#cluster": "cluster", "#status": "status", "#lastSeen": "lastSeen", "#partOf": "partOf" },
+    },
+  );
+  for await (const result of pages) {
+    for (const item of result.Items ?? []) {
+      const { cluster, status, lastSeen, partOf } = item as { cluster?: unknown; status?: unknown; lastSeen?: unknown; partOf?: unknown };
+      if (typeof cluster !== "string" || typeof lastSeen !== "string") continue; // not an incident: `list` reports those
+      const c = byName.get(cluster) ?? { cluster, incidents: 0, open: 0, latest: lastSeen };
+      // Top-level only, like stats; `status` absent means open (analyze never writes it).
+      if (!partOf) {
+        c.incidents += 1;
+        if (status !== "resolved") c.open += 1;
+      }
+      if (lastSeen > c.latest) c.latest = lastSeen;
+      byName.set(cluster, c);
+    }
+  }
+  return [...byName.values()].sort((a, b) => a.cluster.localeCompare(b.cluster));
 }

@@ -192,7 +192,7 @@ describe("the CLI commands only Query (in-process, recording client)", () => {
       setExitCode: (c) => {
         code = c;
       },
-      openStore: async () => ({ doc: rec.doc, table, describe: `table ${table}`, close: async () => {} }),
+      openStore: async () => ({ doc: rec.doc, table, backend: "aws", describe: `table ${table}`, close: async () => {} }),
     });
     await program.parseAsync(["node", "oomwatch", "incidents", ...args]);
     return { out: out.join("\n"), err: err.join("\n"), code };
@@ -210,7 +210,7 @@ describe("the CLI commands only Query (in-process, recording client)", () => {
     expect(show.out).toContain(`Incident ${prod[0]!.id}`);
     expect(show.out).toContain(`${membersOf(prod[0]!)[0]!.pod} [server] on node-a`);
     const stats = await run("stats", "--cluster", "prod", "--since", "7d", "--format", "json");
-    expect(JSON.parse(stats.out)).toMatchObject({ cluster: "prod", incidents: prod.filter((i) => i.firstSeen >= ago(now, 7 * DAY)).length });
+    expect(JSON.parse(stats.out)).toMatchObject({ clusters: ["prod"], incidents: prod.filter((i) => i.firstSeen >= ago(now, 7 * DAY)).length });
     expect(rec.sent).toEqual([
       { command: "QueryCommand", index: "byWorkload" },
       { command: "QueryCommand", index: "byNode" },
