@@ -17,6 +17,7 @@ import { configDefaults, defineConfig } from "vitest/config";
 const UNIT = [
   "test/bench/bench-units.test.ts",
   "test/contention-retry.test.ts",
+  "test/display/**/*.test.ts",
   "test/domain/**/*.test.ts",
   "test/forwarder/detect.test.ts",
   "test/forwarder/early-warning-episodes.test.ts",
