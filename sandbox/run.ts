@@ -53,7 +53,7 @@ export interface SandboxResult {
   report?: SandboxReport;
 }
 
-type Input =
+export type Input =
   | { kind: "scenario"; scenario: Scenario; name: string }
   | { kind: "replay"; events: RecordedEvent[]; name: string }
   | { kind: "cluster"; name: string };
@@ -191,7 +191,7 @@ export async function runSandbox(opts: SandboxRunOptions, io: SandboxIo): Promis
 }
 
 /** The report with the scenario's `expect:` checked against it (nothing to check for a replay or a cluster). */
-function withExpectations(r: PipelineReport, input: Input): SandboxReport {
+export function withExpectations(r: PipelineReport, input: Input): SandboxReport {
   const failures =
     input.kind === "scenario" ? checkExpect(input.scenario.expect, { observed: r.observedByKind, incidents: r.incidents, deadLetters: r.deadLetters }) : [];
   return { ...r, expectations: { met: failures.length === 0, failures } };
