@@ -49,12 +49,23 @@ export function threadOf(message: SinkMessage, parent?: SinkMessage): string | u
   return `↳ reply in thread of ${typeof id === "string" ? id.slice(0, SHORT_ID) : message.thread_ts}`;
 }
 
-/** The first line a reader sees: the fallback text's first line, without emoji codes; a file's title when there is no text. */
+/**
+ * What the message is about, short: the first sentence of the fallback text's first line (the
+ * incident's subject; the details follow it), without emoji codes and bold or code marks; a
+ * file's title when there is no text.
+ */
 export function titleOf(message: SinkMessage): string {
   const firstLine = (text: string) =>
     text
       .split("\n")
-      .map((l) => l.replace(/:[a-z0-9_+-]+:/g, "").trim())
+      .map((l) =>
+        l
+          .replace(/:[a-z0-9_+-]+:/g, "")
+          .replace(/\*([^*]+)\*/g, "$1")
+          .replace(/`([^`]+)`/g, "$1")
+          .split(/\.\s/)[0]!
+          .trim(),
+      )
       .find(Boolean);
   const title =
     firstLine(mrkdwnToText(message.text)) ??

@@ -15,7 +15,7 @@ function message(over: Partial<SinkMessage> = {}): SinkMessage {
     channel: "C0ALERTS",
     channelName: "oom-alerts",
     ts: "1718000000.000100",
-    text: ":rotating_light: Level 2 OOMKilled: shop/cart (java heap above the limit)\nsecond line",
+    text: ":rotating_light: Level 2 OOMKilled: shop/cart (java heap above the limit). Container `app` was *OOM killed* 3 times.\nsecond line",
     blocks: [{ type: "section", text: { type: "mrkdwn", text: "*Body of the message* with the whole story" } }],
     metadata: { event_type: "oomwatch_incident", event_payload: { incident_id: INCIDENT, role: "owner", level: 2 } },
     edits: [],
@@ -33,7 +33,7 @@ const reply = (over: Partial<SinkMessage> = {}) =>
   });
 
 describe("compact Slack lines", () => {
-  test("a post: verb, level, channel and the first line of its text, without emoji codes", () => {
+  test("a post: verb, level, channel and the first sentence of its text, without emoji codes", () => {
     expect(formatSlackLine("posted", message())).toBe("post      L2  #oom-alerts  Level 2 OOMKilled: shop/cart (java heap above the limit)");
   });
 
@@ -45,6 +45,10 @@ describe("compact Slack lines", () => {
     const chart = reply({ text: "", metadata: undefined, blocks: undefined, files: [{ id: "F1", name: "memory.png", title: "Memory of shop/cart", mimetype: "image/png", size: 10 }] });
     expect(formatSlackLine("posted", chart, message())).toBe("reply     L2  #oom-alerts  ↳ reply in thread of 3f2a9c1d  file Memory of shop/cart");
     expect(formatSlackLine("posted", chart)).toBe("reply     L?  #oom-alerts  ↳ reply in thread of 1718000000.000100  file Memory of shop/cart");
+  });
+
+  test("bold and code marks are dropped", () => {
+    expect(titleOf(message({ text: "*Escalated to Level 2* (was Level 1): `app` OOM killed" }))).toBe("Escalated to Level 2 (was Level 1): app OOM killed");
   });
 
   test("an update counts its edits", () => {
