@@ -19,6 +19,7 @@ const UNIT = [
   "test/cli/hints.test.ts",
   "test/cli/stats.test.ts",
   "test/contention-retry.test.ts",
+  "test/display/**/*.test.ts",
   "test/domain/**/*.test.ts",
   "test/evidence-redaction.test.ts",
   "test/forwarder/detect.test.ts",

@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { playScenario } from "../sandbox/k8s-sim/scenario.ts";
 import { startPipeline } from "../sandbox/pipeline.ts";
-import type { SandboxReport } from "../sandbox/report.ts";
+import type { PipelineReport } from "../sandbox/report.ts";
 import { HandlerTiming } from "./handler-timing.ts";
 import { RequestCounter } from "./request-counter.ts";
 import { type Check, measured, type BenchOptions, type BenchResult } from "./results.ts";
@@ -35,7 +35,7 @@ interface StormRun {
   seconds: number;
   playMs: number;
   drained: boolean;
-  report: SandboxReport;
+  report: PipelineReport;
   requests: RequestCounter;
   /** DynamoDB items read by the pipeline (counted until drained, before the report's own reads). */
   itemsRead: number;

@@ -1,10 +1,20 @@
 import type { Command } from "commander";
 import { DEFAULT_DATA_DIR } from "../sandbox/local-aws.ts";
 import { runSandbox, type SandboxRunOptions } from "../sandbox/run.ts";
+import { SandboxUsageError } from "../sandbox/usage.ts";
 import { DEFAULT_VIEW_PORT } from "../sandbox/slack-view/server.ts";
 
 /** commander's option values: the run options, with --speed still text. */
 type SandboxFlags = Omit<SandboxRunOptions, "speed" | "drainTimeoutMs" | "viewPort"> & { speed: string; scenario: string; viewPort?: string };
+
+/** The terminal the sandbox draws on; `columns` is read at each draw, so a resized window is followed. */
+const stdoutDisplay = {
+  write: (t: string) => void process.stdout.write(t),
+  isTTY: Boolean(process.stdout.isTTY),
+  get columns() {
+    return process.stdout.columns;
+  },
+};
 
 export function registerSandboxCommand(program: Command): void {
   program
@@ -17,16 +27,19 @@ export function registerSandboxCommand(program: Command): void {
     .option("--slack-channel <channel>", "default Slack channel", "#oom-alerts")
     .option("--data-dir <dir>", "where local DynamoDB data is kept (survives restarts)", DEFAULT_DATA_DIR)
     .option("--until-idle", "exit once the scenario or replay is over and every queue is drained")
-    .option("--report <file>", "write a JSON report of the run")
+    .option("--report <file>", "write a JSON report of the run (the path is checked before anything starts)")
+    .option("--verbose", "print whole Slack messages, edits included (default: one line per post, update or reply)")
     .option("--speed <factor>", "time multiplier for scenarios and replays", "1")
     .option("--cluster <name>", "cluster name in incidents (default: the scenario's)")
     .option("--no-view", "do not serve the local Slack view")
     .option("--view-port <port>", `port of the local Slack view (default ${DEFAULT_VIEW_PORT}; 0 = any free port)`)
+    // A usage error is one line and a pointer to the help, not the whole help.
+    .showHelpAfterError("(see 'oomwatch sandbox --help')")
     .addHelpText(
       "after",
-      "\nExamples:\n  npm start                                  # = oomwatch sandbox --scenario demo\n  oomwatch sandbox --scenario storm --until-idle --report report.json\n  oomwatch sandbox --replay capture.json --speed 10",
+      "\nExamples:\n  npm start                                  # = oomwatch sandbox --scenario demo\n  oomwatch sandbox --scenario storm --until-idle --report report.json\n  oomwatch sandbox --replay capture.json --speed 10\n  oomwatch sandbox --verbose                 # whole Slack messages instead of one line each",
     )
-    .action(async (flags: SandboxFlags) => {
+    .action(async (flags: SandboxFlags, command: Command) => {
       const speed = Number(flags.speed);
       if (!(speed > 0)) throw new Error(`--speed must be a positive number, got "${flags.speed}"`);
       const viewPort = flags.viewPort === undefined ? undefined : Number(flags.viewPort);
@@ -44,12 +57,18 @@ export function registerSandboxCommand(program: Command): void {
       };
       process.on("SIGINT", handler);
       process.on("SIGTERM", handler);
-      const result = await runSandbox(
-        { ...flags, slackToken: flags.slackToken ?? process.env.SLACK_TOKEN, speed, viewPort },
-        { out: { write: (t) => process.stdout.write(t), isTTY: Boolean(process.stdout.isTTY), columns: process.stdout.columns }, interrupted },
-      );
-      process.off("SIGINT", handler);
-      process.off("SIGTERM", handler);
+      // --scenario has a default (demo): only a --scenario the user typed conflicts with --replay.
+      const scenario = command.getOptionValueSource("scenario") === "cli" ? flags.scenario : undefined;
+      let result: Awaited<ReturnType<typeof runSandbox>>;
+      try {
+        result = await runSandbox({ ...flags, scenario, slackToken: flags.slackToken ?? process.env.SLACK_TOKEN, speed, viewPort }, { out: stdoutDisplay, interrupted });
+      } catch (err) {
+        if (err instanceof SandboxUsageError) command.error(`error: ${err.message}`, { exitCode: err.exitCode, code: "oomwatch.usage" });
+        throw err;
+      } finally {
+        process.off("SIGINT", handler);
+        process.off("SIGTERM", handler);
+      }
       process.exitCode = result.exitCode;
     });
 }

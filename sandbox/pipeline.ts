@@ -22,6 +22,7 @@ import { functionFromResources, startLambdaRunner, type SqsHandler } from "./lam
 import { createQueues, createTables, localDynamoPath, startLocalAws, writeSandboxInfo } from "./local-aws.ts";
 import { AwsCallLog } from "./pipeline/aws-calls.ts";
 import { waitUntilDrained } from "./pipeline/drain.ts";
+import { startPressureWatch } from "./pipeline/pressure-watch.ts";
 import { StatusQueries } from "./pipeline/status-queries.ts";
 import type { PartClients, Pipeline, PipelineClientUser, PipelineOptions } from "./pipeline/types.ts";
 import { createSandboxHandlers, sandboxFunctionEnv, sandboxSlackClient } from "./pipeline/wiring.ts";
@@ -126,7 +127,10 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     const resolvedIds = new Set<string>();
     const resolveNow = async () => {
       const { resolved } = await handlers.resolve();
-      for (const i of resolved) resolvedIds.add(i.id);
+      for (const i of resolved) {
+        resolvedIds.add(i.id);
+        opts.onActivity?.({ type: "resolved", incident: i });
+      }
       return resolved;
     };
     const resolveTimer = setInterval(() => {
@@ -176,9 +180,24 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     await waitFor(() => forwarder!.synced(), 30_000, "the forwarder's first list of the cluster");
 
     if (slackSink) {
+      const { onActivity } = opts;
       slackSink.subscribe((message, change) => {
-        if (change === "posted") opts.log(slackSink.render(message));
+        if (!onActivity) {
+          if (change === "posted") opts.log(slackSink.render(message));
+          return;
+        }
+        const parent = message.thread_ts ? slackSink.messages().find((m) => m.channel === message.channel && m.ts === message.thread_ts) : undefined;
+        onActivity({ type: "slack", change, message, ...(parent ? { parent } : {}) });
       });
+    }
+    if (opts.onActivity) {
+      const onActivity = opts.onActivity;
+      const pressure = await startPressureWatch({
+        kubeConfig,
+        logger: createForwarderLogger("ERROR"),
+        onCleared: (c) => onActivity({ type: "pressureCleared", ...c }),
+      });
+      stack.push(() => pressure.stop());
     }
 
     return {

@@ -4,6 +4,8 @@
  */
 import * as z from "zod";
 
+const ids = z.array(z.string());
+
 export const SandboxReportSchema = z.object({
   scenario: z.string(),
   /** Occurrences the forwarder saw. */
@@ -14,6 +16,13 @@ export const SandboxReportSchema = z.object({
   forwarded: z.number().int().nonnegative(),
   /** Stored incidents by their current level. */
   incidents: z.object({ "0": z.number().int(), "1": z.number().int(), "2": z.number().int(), "3": z.number().int() }),
+  /** The ids of those incidents, by their current level (for `oomwatch incidents show`). */
+  incidentIds: z.object({ "0": ids, "1": ids, "2": ids, "3": ids }),
+  /**
+   * The scenario's `expect:` check (each failure as the sandbox prints it). A replay, a cluster or a
+   * scenario without `expect:` has nothing to miss: met, no failures.
+   */
+  expectations: z.object({ met: z.boolean(), failures: z.array(z.string()) }),
   slack: z.object({
     posted: z.number().int(),
     updated: z.number().int(),
@@ -42,6 +51,8 @@ export const SandboxReportSchema = z.object({
   redeliveries: z.object({ redelivered: z.number().int(), afterVisibilityTimeout: z.number().int(), maxWaitMs: z.number() }).optional(),
 });
 export type SandboxReport = z.infer<typeof SandboxReportSchema>;
+/** What the pipeline measures; the run adds the scenario's expectations. */
+export type PipelineReport = Omit<SandboxReport, "expectations">;
 
 /** Nearest-rank percentile; 0 for an empty sample. */
 export function percentile(values: readonly number[], p: number): number {

@@ -3,18 +3,20 @@
  * recording with live progress, then (with --until-idle) wait for the queues to
  * drain, write the report and stop. Ctrl-C stops everything cleanly at any point.
  */
-import { KIND_LABEL, resolvedSummary } from "../functions/notify/message.ts";
 import { basename } from "node:path";
+import { formatActivity } from "./activity.ts";
 import { writeFileAtomic } from "./atomic-file.ts";
 import { loadRecording, replayRecording, replaySchedule, type RecordedEvent } from "./k8s-sim/recording.ts";
 import { FORWARDER_DEFAULTS } from "../forwarder/config.ts";
 import { checkExpect, loadScenario, playScenario, type Scenario } from "./k8s-sim/scenario.ts";
 import { startPipeline, type Pipeline } from "./pipeline.ts";
-import type { SandboxReport } from "./report.ts";
+import type { PipelineReport, SandboxReport } from "./report.ts";
 import { sinkSource, startSlackView, type SlackView } from "./slack-view/server.ts";
 import { StatusDisplay, type StatusOutput } from "./status.ts";
+import { checkReportPath, SandboxUsageError } from "./usage.ts";
 
 export interface SandboxRunOptions {
+  /** The scenario to play (default demo); only when asked for explicitly, since --replay cannot be combined with it. */
   scenario?: string;
   replay?: string;
   kubeconfig?: string;
@@ -36,6 +38,8 @@ export interface SandboxRunOptions {
   view?: boolean;
   /** Port of the Slack view (default DEFAULT_VIEW_PORT; 0 for any free port). */
   viewPort?: number;
+  /** Print whole Slack messages, edits included, instead of one line per post, update or reply. */
+  verbose?: boolean;
 }
 
 export interface SandboxIo {
@@ -49,14 +53,22 @@ export interface SandboxResult {
   report?: SandboxReport;
 }
 
-type Input =
+export type Input =
   | { kind: "scenario"; scenario: Scenario; name: string }
   | { kind: "replay"; events: RecordedEvent[]; name: string }
   | { kind: "cluster"; name: string };
 
-/** Reads and validates the scenario or recording before anything starts (errors name file and position). */
+/** Compact lines in a plain log (CI, pipes) have no terminal width; this keeps them to one screen line of a wide window. */
+const PLAIN_WIDTH = 160;
+
+/**
+ * Checks the options and reads and validates the scenario or recording before anything starts
+ * (errors name file and position; wrong combinations are SandboxUsageError).
+ */
 export function loadInput(opts: SandboxRunOptions): Input {
-  if (opts.replay && opts.kubeconfig) throw new Error("--replay plays into the simulator; it cannot be combined with --kubeconfig");
+  if (opts.replay && opts.kubeconfig) throw new SandboxUsageError("--replay plays into the simulator; it cannot be combined with --kubeconfig");
+  if (opts.replay && opts.scenario) throw new SandboxUsageError("--scenario and --replay cannot be combined: a run plays either a scenario or a recording");
+  if (opts.report) checkReportPath(opts.report);
   if (opts.replay) return { kind: "replay", events: loadRecording(opts.replay), name: `replay:${basename(opts.replay)}` };
   if (opts.kubeconfig) return { kind: "cluster", name: `cluster:${basename(opts.kubeconfig)}` };
   const scenario = loadScenario(opts.scenario ?? "demo");
@@ -90,6 +102,7 @@ export async function runSandbox(opts: SandboxRunOptions, io: SandboxIo): Promis
     ...(input.kind === "scenario" && input.scenario.policy ? { policy: input.scenario.policy } : {}),
     ...(input.kind === "scenario" && input.scenario.forwarder ? { captureLogs: input.scenario.forwarder.captureLogs } : {}),
     log: (text) => display.log(text),
+    onActivity: (activity) => display.log(formatActivity(activity, { verbose: opts.verbose, width: io.out.isTTY ? io.out.columns : PLAIN_WIDTH })),
   });
   display.log(
     `started: SQS ${pipeline.aws.endpoints.sqs}, DynamoDB ${pipeline.aws.endpoints.dynamodb}` +
@@ -142,7 +155,8 @@ export async function runSandbox(opts: SandboxRunOptions, io: SandboxIo): Promis
         if (input.kind !== "cluster") {
           // Nothing more will happen: skip the quiet window on the scenario clock so every incident resolves.
           phase = "resolving";
-          for (const i of await pipeline.fastForwardAndResolve()) display.log(`resolved  L${i.level}  ${KIND_LABEL[i.kind]}  ${i.id}: ${resolvedSummary(i)}`);
+          // Each resolution is printed as the pipeline reports it (onActivity).
+          await pipeline.fastForwardAndResolve();
           await pipeline.waitUntilDrained(opts.drainTimeoutMs !== undefined ? { timeoutMs: opts.drainTimeoutMs } : {});
         }
       } else {
@@ -158,7 +172,7 @@ export async function runSandbox(opts: SandboxRunOptions, io: SandboxIo): Promis
     phase = stopping ? "stopped" : "done";
     try {
       await refresh(true);
-      report = await pipeline.report(input.name);
+      report = withExpectations(await pipeline.report(input.name), input);
       if (opts.report) writeFileAtomic(opts.report, `${JSON.stringify(report, null, 2)}\n`);
     } finally {
       await view?.stop();
@@ -166,15 +180,22 @@ export async function runSandbox(opts: SandboxRunOptions, io: SandboxIo): Promis
     }
   }
 
+  // Only a finished run is held to its expectations: a run stopped early, or without --until-idle, is not over.
   if (report && input.kind === "scenario" && opts.untilIdle && !stopping) {
-    const problems = checkExpect(input.scenario.expect, { observed: report.observedByKind, incidents: report.incidents, deadLetters: report.deadLetters });
-    if (problems.length > 0) {
-      display.log(`scenario expectations not met:\n  ${problems.join("\n  ")}`);
+    if (!report.expectations.met) {
+      display.log(`scenario expectations not met:\n  ${report.expectations.failures.join("\n  ")}`);
       exitCode = 1;
     } else if (input.scenario.expect) display.log("scenario expectations met");
   }
   if (report) display.log(summary(report));
   return { exitCode, report };
+}
+
+/** The report with the scenario's `expect:` checked against it (nothing to check for a replay or a cluster). */
+export function withExpectations(r: PipelineReport, input: Input): SandboxReport {
+  const failures =
+    input.kind === "scenario" ? checkExpect(input.scenario.expect, { observed: r.observedByKind, incidents: r.incidents, deadLetters: r.deadLetters }) : [];
+  return { ...r, expectations: { met: failures.length === 0, failures } };
 }
 
 function summary(r: SandboxReport): string {

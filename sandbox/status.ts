@@ -3,6 +3,7 @@
  * under the log of Slack messages; in a plain log (CI, `| tee`) it prints one
  * compact line whenever something changed, at most once per interval.
  */
+import { truncate } from "../cli/incidents/text.ts";
 
 export interface StatusSnapshot {
   elapsedMs: number;
@@ -28,7 +29,8 @@ export interface QueueStatus {
 export interface StatusOutput {
   write(text: string): void;
   isTTY: boolean;
-  columns?: number;
+  /** The terminal's width, read at every draw (a getter follows window resizes). */
+  readonly columns?: number;
 }
 
 const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
@@ -79,8 +81,20 @@ export function formatStatusBlock(s: StatusSnapshot): string[] {
   ];
 }
 
+/**
+ * Terminal rows `lines` take at `columns`: a terminal that reflows on resize (most do) wraps a
+ * line drawn at a wider window over several rows, and the erase must move up over all of them.
+ */
+export function rowsTaken(lengths: readonly number[], columns: number): number {
+  const width = Math.max(1, columns);
+  return lengths.reduce((rows, len) => rows + Math.max(1, Math.ceil(len / width)), 0);
+}
+
 export class StatusDisplay {
-  private drawnLines = 0;
+  /** Lengths of the block lines on screen (empty when none): what the next erase moves up over. */
+  private drawn: number[] = [];
+  /** The last status block, uncut: redrawn under every log line so it stays visible. */
+  private block: string[] = [];
   private lastLine = "";
   private lastPrint = 0;
 
@@ -89,19 +103,18 @@ export class StatusDisplay {
     private readonly plainIntervalMs = 2000,
   ) {}
 
-  /** Prints text above the status block (Slack messages, notices). */
+  /** Prints text above the status block (Slack activity, notices); on a TTY the block is drawn again under it. */
   log(text: string): void {
     this.clear();
     this.out.write(text.endsWith("\n") ? text : `${text}\n`);
+    this.draw();
   }
 
   update(s: StatusSnapshot, force = false): void {
     if (this.out.isTTY) {
+      this.block = formatStatusBlock(s);
       this.clear();
-      const width = this.out.columns ?? 100;
-      const lines = formatStatusBlock(s).map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l));
-      this.out.write(`${lines.join("\n")}\n`);
-      this.drawnLines = lines.length;
+      this.draw();
       return;
     }
     const line = formatStatusLine(s);
@@ -113,10 +126,23 @@ export class StatusDisplay {
     }
   }
 
+  private columns(): number {
+    return this.out.columns ?? 100;
+  }
+
+  private draw(): void {
+    if (!this.out.isTTY || this.block.length === 0) return;
+    // One column short of the width: a line that wraps (or fills the last column, which some
+    // terminals wrap at once) takes two rows, and the cursor-up count of the next erase would be off.
+    const lines = this.block.map((l) => truncate(l, this.columns() - 1));
+    this.out.write(`${lines.join("\n")}\n`);
+    this.drawn = lines.map((l) => l.length);
+  }
+
   private clear(): void {
-    if (!this.out.isTTY || this.drawnLines === 0) return;
-    // Move up over the previous block and erase it.
-    this.out.write(`\x1b[${this.drawnLines}A\x1b[0J`);
-    this.drawnLines = 0;
+    if (!this.out.isTTY || this.drawn.length === 0) return;
+    // Move up over the previous block (at today's width: the window may have shrunk since) and erase to the end of the screen.
+    this.out.write(`\x1b[${rowsTaken(this.drawn, this.columns())}A\x1b[0J`);
+    this.drawn = [];
   }
 }

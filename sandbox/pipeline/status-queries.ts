@@ -14,7 +14,7 @@ import { incidentIdFor } from "../../shared/domain/grouping.ts";
 import { pendingMessages, queueCounts } from "../lambda-runner/queue-counts.ts";
 import type { RedeliveryStats, WaitingRecords } from "../lambda-runner.ts";
 import type { QueueUrls } from "../local-aws.ts";
-import { type LatencySample, latencySummary, type SandboxReport } from "../report.ts";
+import { type LatencySample, latencySummary, type PipelineReport } from "../report.ts";
 import type { SlackSink } from "../slack-sink.ts";
 import { longestParent } from "../slack-sink/render.ts";
 import type { StatusSnapshot } from "../status.ts";
@@ -40,6 +40,9 @@ export interface StatusQueryDeps {
 }
 
 type Levels = { "0": number; "1": number; "2": number; "3": number };
+type IdsByLevel = PipelineReport["incidentIds"];
+
+const counts = (ids: IdsByLevel): Levels => ({ "0": ids["0"].length, "1": ids["1"].length, "2": ids["2"].length, "3": ids["3"].length });
 
 export class StatusQueries {
   private readonly observed: LatencySample[] = [];
@@ -86,7 +89,7 @@ export class StatusQueries {
       observed: { ...stats.observed },
       forwarded: stats.sent,
       queues: q,
-      incidents: await this.incidentsByLevel(),
+      incidents: counts(await this.incidentIdsByLevel()),
       slack: this.slackCounters(),
     };
   }
@@ -101,7 +104,7 @@ export class StatusQueries {
     return parts.join(", ");
   }
 
-  async report(scenario: string): Promise<SandboxReport> {
+  async report(scenario: string): Promise<PipelineReport> {
     const stats = this.deps.forwarder().stats();
     const markers = await this.markersOf(this.observedKeys);
     const samples = this.observed.map((s, i): LatencySample => {
@@ -115,12 +118,14 @@ export class StatusQueries {
         analyzedAt: this.deps.analyzedAt.get(key),
       };
     });
+    const incidentIds = await this.incidentIdsByLevel();
     return {
       scenario,
       observed: Object.values(stats.observed).reduce((a, b) => a + b, 0),
       observedByKind: { ...stats.observed },
       forwarded: stats.sent,
-      incidents: await this.incidentsByLevel(),
+      incidents: counts(incidentIds),
+      incidentIds,
       slack: { ...this.slackCounters(), ...(this.deps.slackSink ? { longestParent: longestParent(this.deps.slackSink.messages()) } : {}) },
       deadLetters: await this.deadLetters(),
       latencyMs: latencySummary(samples, this.deps.notifiedAt),
@@ -160,20 +165,22 @@ export class StatusQueries {
     return keys.map((k) => this.resolved.get(k));
   }
 
-  private async incidentsByLevel(fresh = false): Promise<Levels> {
+  /** The run's stored top-level incidents by their current level, ids sorted (a batch read returns them in any order). */
+  private async incidentIdsByLevel(fresh = false): Promise<IdsByLevel> {
     const ids = [...new Set((await this.incidentIdsOf(this.observedKeys, fresh)).filter((x): x is string => !!x))];
-    // Level 0: early warnings (MemoryNearLimit, NodeMemoryHigh), counted like the paging levels.
-    const levels: Levels = { "0": 0, "1": 0, "2": 0, "3": 0 };
+    // Level 0: early warnings (MemoryNearLimit, NodeMemoryHigh), listed like the paging levels.
+    const levels: IdsByLevel = { "0": [], "1": [], "2": [], "3": [] };
     for (const item of await this.batchGet(ids.map((id) => ({ pk: incidentPk(id), sk: INCIDENT_SK })))) {
       const incident = fromIncidentItem(item);
-      // Node-OOM victims are part of the node OOM incident: count top-level incidents only.
+      // Node-OOM victims are part of the node OOM incident: top-level incidents only.
       if (incident.partOf) continue;
-      levels[String(incident.level) as keyof Levels]++;
+      levels[String(incident.level) as keyof IdsByLevel].push(incident.id);
     }
+    for (const list of Object.values(levels)) list.sort();
     return levels;
   }
 
-  private async deadLetters(): Promise<SandboxReport["deadLetters"]> {
+  private async deadLetters(): Promise<PipelineReport["deadLetters"]> {
     const out = { events: 0, analyze: 0, notify: 0 };
     for (const id of this.queueIds()) out[id] = pendingMessages(await queueCounts(this.deps.sqs, this.deps.queues[id].dlqUrl));
     return out;

@@ -8,7 +8,8 @@ import type { K8sSimulator } from "../k8s-sim/server.ts";
 import type { DrainOptions } from "./drain.ts";
 import type { LambdaRunner, SqsHandler } from "../lambda-runner.ts";
 import type { LocalAws, QueueOverrides, QueueUrls } from "../local-aws.ts";
-import type { SandboxReport } from "../report.ts";
+import type { SandboxActivity } from "../activity.ts";
+import type { PipelineReport } from "../report.ts";
 import type { SlackSink } from "../slack-sink.ts";
 import type { StatusSnapshot } from "../status.ts";
 import type { Incident } from "../../shared/schema/incident.ts";
@@ -39,8 +40,13 @@ export interface PipelineOptions {
    * does not grant `pods/log` either (forwarder/deploy/clusterrole-logs.yaml is applied only with capture).
    */
   captureLogs?: boolean;
-  /** Where notices go (Slack messages, warnings). */
+  /** Where notices go (warnings; Slack messages rendered whole when there is no `onActivity`). */
   log: (text: string) => void;
+  /**
+   * Every Slack post, update and reply, every resolved incident and every node whose MemoryPressure
+   * cleared (a node watch runs only when this is given): the sandbox display (sandbox/activity.ts).
+   */
+  onActivity?: (activity: SandboxActivity) => void;
   /** Powertools log level of the handlers (default ERROR: the terminal shows the status instead). */
   handlerLogLevel?: string;
   /** Fault-injection hooks for tests (test/faults); the sandbox sets none. */
@@ -96,7 +102,7 @@ export interface Pipeline {
    * invisible (pipeline/drain.ts).
    */
   waitUntilDrained(opts?: DrainOptions): Promise<void>;
-  report(scenario: string): Promise<SandboxReport>;
+  report(scenario: string): Promise<PipelineReport>;
   /** Every AWS API call each function and the forwarder made so far (pipeline/aws-calls.ts). */
   awsCalls(): AwsCall[];
   /**

@@ -32,11 +32,11 @@ function sandbox(args: string[]) {
 describe("crash-safe sandbox data dir", { timeout: 240_000 }, () => {
   it("a run after a SIGKILL mid-run ends with 0 dead letters", async () => {
     const first = sandbox([]);
-    // The sandbox prints each Slack message as it is posted ("#channel @ ts"): kill right after the
-    // first one, while notify is still posting and updating the others.
+    // The sandbox prints a line for each Slack message as it is posted ("post  L1  #channel  ..."): kill
+    // right after the first one, while notify is still posting and updating the others.
     await new Promise<void>((resolve, reject) => {
       const timer = setInterval(() => {
-        if (/^#[\w-]+ @ \d+\.\d+/m.test(first.output())) {
+        if (/^post +L[0-3?] {2}#[\w-]+ {2}/m.test(first.output())) {
           clearInterval(timer);
           resolve();
         }

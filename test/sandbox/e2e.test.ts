@@ -18,13 +18,14 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function run(scenario: string, extra: { replay?: string } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), `oomwatch-e2e-${scenario}-`));
+/** Plays the scenario `name`, or with `replay` the recording (named `name` in the temp dir). */
+async function run(name: string, extra: { replay?: string; verbose?: boolean } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), `oomwatch-e2e-${name}-`));
   dirs.push(dir);
   const lines: string[] = [];
   const reportPath = join(dir, "report.json");
   const result = await runSandbox(
-    { scenario, ...extra, dataDir: join(dir, "data"), untilIdle: true, report: reportPath, speed: 4 },
+    { ...(extra.replay ? {} : { scenario: name }), ...extra, dataDir: join(dir, "data"), untilIdle: true, report: reportPath, speed: 4 },
     { out: { write: (t) => void lines.push(t), isTTY: false }, interrupted: new Promise(() => {}) },
   );
   const report = SandboxReportSchema.parse(JSON.parse(readFileSync(reportPath, "utf8")));
@@ -69,11 +70,9 @@ describe("sandbox end to end", { timeout: 240_000 }, () => {
     expect(result.exitCode).toBe(0);
     // The secret literal in the scenario's env must never reach Slack or the terminal.
     expect(output).not.toContain("hunter2-Pr0d-ledger");
-    expect(output).toContain("Escalated to Level 2");
     // Concise parents: every version of every parent fits one screen; the runbook is in the thread.
     expect(report.slack.longestParent).toBeGreaterThan(0);
     expect(report.slack.longestParent).toBeLessThanOrEqual(2000);
-    expect(output).toContain("First steps");
     // Once the scenario is over the sandbox skips the quiet window: every top-level incident resolves.
     expect(report.resolved).toBeGreaterThanOrEqual(3);
     expect(output).toMatch(/resolved {2}L3 {2}Node OOM {2}\w+: Resolved after \d+ min, \d+ occurrences?/);
@@ -85,8 +84,30 @@ describe("sandbox end to end", { timeout: 240_000 }, () => {
     expect(tail.join("\n")).toContain("password=[REDACTED]");
     expect(JSON.stringify(ledger)).not.toContain("hunter2");
     expect(formatIncident(ledger!)).toMatch(/Log tail \(previous container, redacted\)\n.*Started LedgerApplication/);
-    expect(output).toContain("Last log lines of the killed container");
+    // The thread shows it (what the sink stored; the terminal shows one line per message).
+    const workspace = readFileSync(join(dataDir, "slack-workspace.json"), "utf8");
+    expect(workspace).toContain("Last log lines of the killed container");
+    expect(workspace).not.toContain("hunter2");
     expect(output).not.toContain("hunter2");
+
+    expect(report.expectations).toEqual({ met: true, failures: [] });
+    expect(Object.fromEntries(Object.entries(report.incidentIds).map(([level, ids]) => [level, ids.length]))).toEqual(report.incidents);
+
+    // The compact display: one line per Slack post, update and reply, with level and channel.
+    const lines = output.split("\n");
+    const slackLines = (verb: string) => lines.filter((l) => new RegExp(`^${verb} +L[0-3?] {2}#[\\w-]+ {2}`).test(l));
+    expect(slackLines("post")).toHaveLength(report.slack.posted);
+    expect(slackLines("reply")).toHaveLength(report.slack.threadReplies);
+    expect(slackLines("update")).toHaveLength(report.slack.updated);
+    expect(slackLines("post").some((l) => /^post +L2 {2}#oom-alerts {2}/.test(l))).toBe(true);
+    expect(slackLines("reply").every((l) => l.includes("↳ reply in thread of "))).toBe(true);
+    expect(slackLines("reply").some((l) => l.includes("Escalated to Level 2"))).toBe(true);
+    expect(slackLines("update").some((l) => / {2}\(edit \d+\) {2}/.test(l))).toBe(true);
+    // node-b's pressure ends in the scenario.
+    expect(lines).toContainEqual(expect.stringMatching(/^pressure {2}node-b {2}MemoryPressure cleared/));
+    // No whole message bodies without --verbose: no rendered message header, no indented body lines.
+    expect(lines.filter((l) => /^#[\w-]+ (thread \S+ )?@ \d+\.\d+/.test(l) || l.startsWith("  == "))).toEqual([]);
+    expect(output).not.toContain("First steps");
   });
 
   it("quiet: a healthy cluster with look-alikes reports nothing", async () => {
@@ -99,15 +120,20 @@ describe("sandbox end to end", { timeout: 240_000 }, () => {
     expect(result.exitCode).toBe(0);
   });
 
-  it("replays a kubectl watch recording (concatenated pretty JSON) through the whole pipeline", async () => {
-    const { result, report, output } = await run("replay", { replay: "sandbox/recordings/go-oom.watch.json" });
+  it("replays a kubectl watch recording (concatenated pretty JSON) through the whole pipeline; --verbose prints whole messages", async () => {
+    const { result, report, output } = await run("replay", { replay: "sandbox/recordings/go-oom.watch.json", verbose: true });
     // One Deployment's Go container OOM-killed twice: one Level 1 incident, diagnosed from GOMEMLIMIT.
     // A recording has no metrics API data: no memory samples, so no Level 0 warnings.
     expect(report.observedByKind).toEqual({ ContainerOOM: 2, PodEviction: 0, NodeMemoryPressure: 0, NodeOOM: 0, MemoryNearLimit: 0, NodeMemoryHigh: 0 });
     expect(report.incidents).toEqual({ "0": 0, "1": 1, "2": 0, "3": 0 });
     expect(report.slack.posted).toBe(1);
     expect(report.deadLetters).toEqual({ events: 0, analyze: 0, notify: 0 });
+    // Whole messages (--verbose): the rendered parent with its header line and body, and its edit.
     expect(output).toContain("GOMEMLIMIT_ABOVE_LIMIT");
+    expect(output).toMatch(/^#oom-alerts @ \d+\.\d+\n {2}\S/m);
+    expect(output).toMatch(/^#oom-alerts @ \d+\.\d+ \(edited \d+x\)$/m);
+    expect(output).toMatch(/^#oom-alerts thread \d+\.\d+ @ \d+\.\d+$/m);
+    expect(report.expectations).toEqual({ met: true, failures: [] });
     expect(result.exitCode).toBe(0);
   });
 });
