@@ -54,7 +54,7 @@ export function ingestBatch(store: PipelineStore, policy: EscalationPolicy, now:
     return assignIncidents(store, groupKey, occurrences, policy, now, prefetched);
   });
   // One Query of the node's NodeOOM partition covers every occurrence of the batch on the node.
-  const nodeOoms = coalesceByKey(async (nodeKey, asks: Array<{ cluster: string; node: string; at: string; windowMs: number }>) => {
+  const nodeOoms = coalesceByKey(async (_nodeKey, asks: Array<{ cluster: string; node: string; at: string; windowMs: number }>) => {
     const { cluster, node } = asks[0]!;
     const from = asks.map((a) => shiftIso(a.at, -a.windowMs)).sort()[0]!;
     const to = asks.map((a) => shiftIso(a.at, a.windowMs)).sort().at(-1)!;
