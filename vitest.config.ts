@@ -28,6 +28,7 @@ const UNIT = [
   "test/forwarder/units.test.ts",
   "test/infra/config.test.ts",
   "test/infra/k8s-access.test.ts",
+  "test/analyze/kubeconfig.test.ts",
   "test/ingest/trigger.test.ts",
   "test/report/latency.test.ts",
   "test/k8s-sim/factories.test.ts",

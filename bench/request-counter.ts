@@ -2,6 +2,10 @@
  * Counts AWS SDK requests by service and command through client middleware, to
  * show how many emulator round trips one occurrence costs (monitoring calls excluded),
  * and the DynamoDB items those requests read (what grows when work is proportional to data).
+ *
+ * Attach it to the clients the parts really use: in the sandbox each function has its own
+ * (Pipeline.partClients), so counting the emulator's shared clients sees none of their work.
+ * Each attachment may name its part, so the figures split by function.
  */
 import type { AwsClients } from "../shared/clients/aws.ts";
 
@@ -22,44 +26,58 @@ export function itemsRead(output: unknown): number {
   return 0;
 }
 
+const add = (map: Map<string, number>, key: string, n: number) => map.set(key, (map.get(key) ?? 0) + n);
+
 export class RequestCounter {
+  /** "DynamoDB UpdateItem" -> requests, over every attached part. */
   readonly counts = new Map<string, number>();
+  /** "ingest DynamoDB" -> requests: the same by part and service. */
+  readonly byPart = new Map<string, number>();
   /** DynamoDB items read by the counted requests (see itemsRead). */
   itemsRead = 0;
   /** The same by command, to see which requests read them. */
   readonly itemsByCommand = new Map<string, number>();
+  /** The same by part. */
+  readonly itemsByPart = new Map<string, number>();
 
-  /** Adds the counting middleware to the SQS and DynamoDB clients (the document client shares DynamoDB's stack). */
-  attach(clients: Pick<AwsClients, "sqs" | "dynamodb">): void {
+  /**
+   * Adds the counting middleware to the SQS and DynamoDB clients (the document client shares
+   * DynamoDB's stack). `part` names whose clients these are (e.g. "ingest").
+   */
+  attach(clients: Pick<AwsClients, "sqs" | "dynamodb">, part = "all"): void {
     // Two calls rather than a loop: each client's stack has its own middleware types.
     clients.sqs.middlewareStack.add(
       (next, context) => (args) => {
-        this.count("SQS", context.commandName);
+        this.count(part, "SQS", context.commandName);
         return next(args);
       },
       OPTIONS,
     );
     clients.dynamodb.middlewareStack.add(
       (next, context) => async (args) => {
-        this.count("DynamoDB", context.commandName);
+        this.count(part, "DynamoDB", context.commandName);
         const result = await next(args);
         const items = itemsRead(result.output);
         this.itemsRead += items;
-        const command = (context.commandName ?? "?").replace(/Command$/, "");
-        if (items > 0) this.itemsByCommand.set(command, (this.itemsByCommand.get(command) ?? 0) + items);
+        if (items > 0) {
+          add(this.itemsByCommand, commandOf(context.commandName), items);
+          add(this.itemsByPart, part, items);
+        }
         return result;
       },
       OPTIONS,
     );
   }
 
-  private count(service: string, command: string | undefined): void {
-    const key = `${service} ${(command ?? "?").replace(/Command$/, "")}`;
+  private count(part: string, service: string, command: string | undefined): void {
+    const key = `${service} ${commandOf(command)}`;
     if (MONITORING.has(key)) return;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    add(this.counts, key, 1);
+    add(this.byPart, `${part} ${service}`, 1);
   }
 
-  total(service: string): number {
+  total(service: string, part?: string): number {
+    if (part !== undefined) return this.byPart.get(`${part} ${service}`) ?? 0;
     let n = 0;
     for (const [key, count] of this.counts) if (key.startsWith(`${service} `)) n += count;
     return n;
@@ -73,4 +91,8 @@ export class RequestCounter {
       .map(([k, v]) => `${k} ${v}`)
       .join(", ");
   }
+}
+
+function commandOf(command: string | undefined): string {
+  return (command ?? "?").replace(/Command$/, "");
 }

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { playScenario } from "../sandbox/k8s-sim/scenario.ts";
 import { startPipeline } from "../sandbox/pipeline.ts";
 import type { PipelineReport } from "../sandbox/report.ts";
+import { CPU_PART_NAMES, CPU_PARTS, type CpuSplit, startCpuProfile } from "./cpu-profile.ts";
 import { HandlerTiming } from "./handler-timing.ts";
 import { RequestCounter } from "./request-counter.ts";
 import { type Check, measured, type BenchOptions, type BenchResult } from "./results.ts";
@@ -24,6 +25,11 @@ const QUIET_MS = 500;
 const MAX_RECORD_WAIT_TARGET_MS = 5000;
 /** The growth run: each incident gets this many times the occurrences (same incidents). */
 const GROWTH = 4;
+
+/** The functions whose DynamoDB requests make up the per-occurrence figure (the resolver runs on a schedule). */
+const FUNCTIONS = ["ingest", "analyze", "notify"] as const;
+/** Every part with clients of its own (sandbox/pipeline/types.ts PipelineClientUser). */
+const PARTS = [...FUNCTIONS, "resolve", "forwarder"] as const;
 
 /** The same incidents, each with GROWTH times the occurrences. */
 export function grownStorm(s: StormSize): StormSize {
@@ -41,8 +47,14 @@ interface StormRun {
   itemsRead: number;
   /** "Query 400, GetItem 45": which requests read the items. */
   itemsByCommand: string;
+  /** The three functions' DynamoDB requests. */
   dynamodbRequests: number;
+  /** Every SQS request: the functions', the forwarder's and the Lambda runner's polling. */
   sqsRequests: number;
+  /** DynamoDB requests and items read by each function. */
+  byFunction: Array<{ fn: string; requests: number; items: number }>;
+  /** Where the CPU went, when the run was profiled. */
+  cpu?: CpuSplit;
   cpuMsPerOccurrence: number;
   runner: Array<{ fn: string; failed: number; timeouts: number }>;
   /** Records received more than once, and those that waited out a visibility timeout (runner's tracker). */
@@ -53,7 +65,7 @@ interface StormRun {
   slackParentsPerIncident: number;
 }
 
-async function runStorm(size: StormSize, dataDir: string, quick: boolean): Promise<StormRun> {
+async function runStorm(size: StormSize, dataDir: string, quick: boolean, profile = false): Promise<StormRun> {
   const expected = stormCounts(size);
   const total = expected.ContainerOOM + expected.PodEviction;
   const speed = Math.max(1, (stormSeconds(size) * OFFERED_PER_SECOND) / total);
@@ -70,7 +82,9 @@ async function runStorm(size: StormSize, dataDir: string, quick: boolean): Promi
   });
   try {
     const requests = new RequestCounter();
-    requests.attach(pipeline.aws.clients);
+    // Each part's own clients: the handlers never use the emulator's shared ones (those poll for the runner).
+    for (const part of PARTS) requests.attach(pipeline.partClients(part), part);
+    requests.attach(pipeline.aws.clients, "runner");
     const keys = new Set<string>();
     let firstObservedAt: number | undefined;
     pipeline.forwarder.on("observed", (o) => {
@@ -78,6 +92,7 @@ async function runStorm(size: StormSize, dataDir: string, quick: boolean): Promi
       keys.add(o.key);
     });
 
+    const profiler = profile ? await startCpuProfile() : undefined;
     const cpuBefore = process.cpuUsage();
     const playStart = Date.now();
     await playScenario(pipeline.sim!, scenario, { speed });
@@ -90,7 +105,10 @@ async function runStorm(size: StormSize, dataDir: string, quick: boolean): Promi
     }
     const end = Date.now() - (drained ? QUIET_MS : 0);
     const cpu = process.cpuUsage(cpuBefore);
-    const [itemsRead, dynamodbRequests, sqsRequests] = [requests.itemsRead, requests.total("DynamoDB"), requests.total("SQS")];
+    const cpuSplit = await profiler?.stop();
+    const byFunction = FUNCTIONS.map((fn) => ({ fn, requests: requests.total("DynamoDB", fn), items: requests.itemsByPart.get(fn) ?? 0 }));
+    const dynamodbRequests = byFunction.reduce((sum, f) => sum + f.requests, 0);
+    const [itemsRead, sqsRequests] = [requests.itemsRead, requests.total("SQS")];
     const itemsByCommand = [...requests.itemsByCommand].map(([c, k]) => `${c} ${k}`).join(", ");
     const report = await pipeline.report(scenario.name);
     const seconds = (end - (firstObservedAt ?? playStart)) / 1000;
@@ -116,6 +134,12 @@ async function runStorm(size: StormSize, dataDir: string, quick: boolean): Promi
         ok: parents.duplicates === 0 && parents.total === expectedParents,
         detail: `${parents.total} parents, ${expectedParents} expected, ${parents.duplicates} duplicates`,
       },
+      // The figures below are only as good as the counting: storing occurrences takes DynamoDB writes.
+      {
+        name: "DynamoDB requests counted",
+        ok: stored.stored === 0 || byFunction.every((f) => f.requests > 0),
+        detail: `${byFunction.map((f) => `${f.fn} ${f.requests}`).join(", ")} for ${stored.stored} stored occurrences`,
+      },
     ];
     return {
       occurrences: keys.size,
@@ -128,6 +152,8 @@ async function runStorm(size: StormSize, dataDir: string, quick: boolean): Promi
       itemsByCommand,
       dynamodbRequests,
       sqsRequests,
+      byFunction,
+      ...(cpuSplit ? { cpu: cpuSplit } : {}),
       cpuMsPerOccurrence: (cpu.user + cpu.system) / 1000 / n,
       runner,
       redeliveries: pipeline.runner.redeliveries(),
@@ -209,8 +235,15 @@ export function stormBench(opts: BenchOptions): Promise<BenchResult> {
         value: run.dynamodbRequests / n,
         unit: "",
         target: { op: "<=", value: 4 },
-        note: `all three functions; top: ${run.requests.top(4)}`,
+        note: `${run.byFunction.map((f) => `${f.fn} ${(f.requests / n).toFixed(2)}`).join(", ")}; top: ${run.requests.top(4)}`,
       },
+      ...run.byFunction.map((f) => ({
+        id: `storm.dynamodbRequestsPerOccurrence.${f.fn}`,
+        name: `${f.fn}: DynamoDB requests per occurrence`,
+        value: f.requests / n,
+        unit: "",
+        note: `${f.requests} requests, ${f.items} items read`,
+      })),
       { id: "storm.sqsRequestsPerOccurrence", name: "SQS requests per occurrence", value: run.sqsRequests / n, unit: "" },
       { id: "storm.itemsReadPerOccurrence", name: "DynamoDB items read per occurrence", value: itemsPerOccurrence, unit: "", note: `${run.itemsRead} items: ${run.itemsByCommand}` },
       { id: "storm.recordsRetried", name: "records retried", value: run.runner.reduce((sum, s) => sum + s.failed, 0), unit: "", note: retried },
@@ -220,7 +253,8 @@ export function stormBench(opts: BenchOptions): Promise<BenchResult> {
     out.checks.push(...run.checks);
 
     // Same incidents, 4× the occurrences each: constant cost per occurrence keeps the ratio near 1.
-    const big = await runStorm(grownStorm(size), join(opts.workDir, "storm-growth"), opts.quick);
+    // Profiled (the 1× run's throughput and latency are not): the longer run has more samples.
+    const big = await runStorm(grownStorm(size), join(opts.workDir, "storm-growth"), opts.quick, true);
     const bigItems = big.itemsRead / Math.max(1, big.occurrences);
     out.figures.push({
       id: "storm.readsGrowth",
@@ -230,6 +264,37 @@ export function stormBench(opts: BenchOptions): Promise<BenchResult> {
       target: { op: "<=", value: 1.2 },
       note: `${bigItems.toFixed(1)} vs ${itemsPerOccurrence.toFixed(1)} items (${big.itemsByCommand}); ${big.occurrences} occurrences, ${(big.dynamodbRequests / Math.max(1, big.occurrences)).toFixed(2)} DynamoDB requests each`,
     });
+    if (big.cpu) out.figures.push(...cpuFigures(big.cpu, big.occurrences));
     out.checks.push(...big.checks.map((c) => ({ ...c, name: `${GROWTH}× run: ${c.name}` })));
   });
+}
+
+/** The CPU split of a profiled run: each part's share, and per occurrence what the pipeline's own code costs. */
+export function cpuFigures(cpu: CpuSplit, occurrences: number): BenchResult["figures"] {
+  const n = Math.max(1, occurrences);
+  const perOcc = (ms: number) => ms / n;
+  const functions = cpu.ms.pipeline + cpu.ms.awsSdk + cpu.ms.zod;
+  return [
+    ...CPU_PARTS.map((part) => ({
+      id: `storm.cpuShare.${part}`,
+      name: `${GROWTH}× run CPU share: ${CPU_PART_NAMES[part]}`,
+      value: (100 * cpu.ms[part]) / Math.max(1e-9, cpu.totalMs),
+      unit: "%",
+      note: `${perOcc(cpu.ms[part]).toFixed(2)} ms per occurrence`,
+    })),
+    {
+      id: "storm.cpuMsPerOccurrence.pipeline",
+      name: `${GROWTH}× run: CPU per occurrence in the pipeline's own code (functions/, shared/)`,
+      value: perOcc(cpu.ms.pipeline),
+      unit: "ms",
+      note: `self time sampled over ${(cpu.totalMs / 1000).toFixed(1)} s of CPU, ${occurrences} occurrences`,
+    },
+    {
+      id: "storm.cpuMsPerOccurrence.functions",
+      name: `${GROWTH}× run: CPU per occurrence of what the Lambdas run (pipeline code + AWS SDK + zod)`,
+      value: perOcc(functions),
+      unit: "ms",
+      note: `emulators ${perOcc(cpu.ms.emulators).toFixed(2)} ms, Node internals ${perOcc(cpu.ms.nodeInternals).toFixed(2)} ms, GC ${perOcc(cpu.ms.gc).toFixed(2)} ms`,
+    },
+  ];
 }

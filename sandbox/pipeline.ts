@@ -217,6 +217,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       status: (phase) => queries.status(phase),
       waitUntilDrained: (drain) => waitUntilDrained({ pending: () => queries.pending(), describe: () => queries.describeQueues(), runner }, drain),
       awsCalls: () => awsCalls.calls(),
+      partClients: recordedFor,
       report: async (scenario) => ({ ...(await queries.report(scenario)), resolved: resolvedIds.size }),
       async fastForwardAndResolve() {
         handlers.clock.aheadMs += parsePolicy(env.ESCALATION_POLICY).groupWindowMinutes * 60_000 + 60_000;

@@ -1,8 +1,8 @@
 /**
- * One analysis: members -> counts, enrichment, correlation, classification,
+ * One analysis: running tally -> counts, enrichment, correlation, classification,
  * diagnosis, advice -> incident item (never `slack`) -> NotifyRequest.
  *
- * Idempotent: everything is derived from stored members and occurrence times, the
+ * Idempotent: everything is derived from the incident's running tally (incident-numbers.ts), the
  * write is conditional on not going backwards, and the NotifyRequest of a repeated
  * analysis (duplicate message, crash after the write) is the same one again.
  */
@@ -13,7 +13,6 @@ import { classify } from "../../shared/domain/classify.ts";
 import type { AnalysisContext } from "../../shared/domain/context.ts";
 import { diagnose } from "../../shared/domain/diagnosis.ts";
 import { groupOf } from "../../shared/domain/grouping.ts";
-import { summarizeMembers } from "../../shared/domain/members.ts";
 import type { EscalationPolicy } from "../../shared/domain/policy.ts";
 import { recommend } from "../../shared/domain/recommendation.ts";
 import type { AnalyzeRequest, Incident, NotifyRequest } from "../../shared/schema/incident.ts";
@@ -26,6 +25,7 @@ import { buildIncident } from "./build-incident.ts";
 import { memoryEvidence, warnedAtFor } from "./memory-evidence.ts";
 import { nodeOomNear, victimsOf } from "./correlate.ts";
 import { enrich } from "./enrich.ts";
+import { incidentNumbers } from "./incident-numbers.ts";
 import { shiftIso } from "../../shared/time.ts";
 
 export interface AnalyzeContext {
@@ -57,23 +57,24 @@ function priorOf(item: Record<string, unknown> | undefined, logger?: Logger): { 
 export async function analyzeIncident(c: AnalyzeContext, req: AnalyzeRequest): Promise<AnalyzeOutcome> {
   const outcome = await analyzeWithRetries(c, req);
   // Ingest does not trigger analyses for occurrences that arrive before the first analysis is
-  // stored (it would be one per occurrence in a storm). Members put after this analysis read
-  // them are seen here, after the write, and are analysed once more (now with a prior).
-  if (outcome.status === "analyzed" && outcome.first && (await c.store.countMembers(req.incidentId)) > outcome.incident.occurrences) {
-    return analyzeWithRetries(c, { ...req, trigger: "repeat" });
+  // stored (it would be one per occurrence in a storm). Occurrences counted after this analysis
+  // read the tally are seen here, after the write, and are analysed once more (now with a prior).
+  if (outcome.status === "analyzed" && outcome.first) {
+    const counted = (await incidentNumbers(c.store, req.incidentId, req.occurrence, c.policy))?.occurrences ?? 0;
+    if (counted > outcome.incident.occurrences) return analyzeWithRetries(c, { ...req, trigger: "repeat" });
   }
   return outcome;
 }
 
 type OnceOutcome = AnalyzeOutcome & { first?: boolean };
-/** A newer analysis was stored meanwhile; `occurrences`: how many members the losing one counted. */
+/** A newer analysis was stored meanwhile; `occurrences`: how many occurrences the losing one counted. */
 type Lost = { lost: true; occurrences: number };
 
 /**
  * Concurrent analyses of one incident (a storm) race on the incident item. A loser whose
- * occurrence the stored winner already counted is done: members only ever grow, so a
- * winner that counted at least as many members as the loser read (which included the
- * loser's occurrence, put before its request was sent) saw that occurrence, and its
+ * occurrence the stored winner already counted is done: the tally only ever grows, so a
+ * winner that counted at least as many occurrences as the loser read (which included the
+ * loser's occurrence, counted before its request was sent) saw that occurrence, and its
  * NotifyRequest covers it (correlation re-analyses excepted). Otherwise it analyses again on fresh reads, with backoff,
  * within the invocation's time (shared/contention-retry.ts).
  */
@@ -97,12 +98,11 @@ async function analyzeWithRetries(c: AnalyzeContext, req: AnalyzeRequest): Promi
 async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<OnceOutcome | Lost> {
   const { store, policy } = c;
   const o = req.occurrence;
-  const members = await store.listMembers(req.incidentId);
-  if (members.length === 0) return { status: "stale", reason: "incident has no occurrences (expired or never ingested)" };
+  const counted = await incidentNumbers(store, req.incidentId, o, policy);
+  if (!counted) return { status: "stale", reason: "incident has no occurrences (expired or never ingested)" };
   const { prior, mark } = priorOf(await store.getIncidentItem(req.incidentId), c.logger);
-  // Ingest counts an occurrence (its group's running tally) just before it puts the member, and may
-  // have stored that count already: never store fewer, or this write would lose to it and retry.
-  const counted = summarizeMembers(members, policy, o.kind);
+  // Ingest may have stored a count already (plain repeats move it forward): never store fewer,
+  // or this write would lose to it and retry.
   const summary = { ...counted, occurrences: Math.max(counted.occurrences, prior?.occurrences ?? 0) };
   const windowMs = policy.correlationWindowSeconds * 1000;
 
@@ -124,15 +124,16 @@ async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<Once
     occurrences: summary.occurrences,
     policy,
   };
-  let related: string[] = [];
+  let related: Related[] = [];
   if (summary.kind === "ContainerOOM") {
     ctx.oomsInWindow = summary.oomsInWindow;
-    ctx.nodeOom = await nodeOomNear(store, o.cluster, members, windowMs);
-    if (ctx.nodeOom) related = [ctx.nodeOom.incidentId];
+    const hit = await nodeOomNear(store, o.cluster, summary, windowMs);
+    ctx.nodeOom = hit?.nodeOom;
+    if (hit) related = [{ incidentId: hit.nodeOom.incidentId, occurrenceKey: hit.occurrenceKey }];
   } else if (summary.kind === "NodeOOM") {
-    const { victims, entries } = await victimsOf(store, o.cluster, members, windowMs);
+    const { victims, entries } = await victimsOf(store, o.cluster, summary, windowMs);
     ctx.victims = victims;
-    related = [...new Set(entries.map((e) => e.incidentId))];
+    related = entries.map((e) => ({ incidentId: e.incidentId, occurrenceKey: e.key }));
   } else {
     ctx.evictedPods = summary.evictedPods;
     if (summary.kind === "PodEviction") {
@@ -177,7 +178,7 @@ async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<Once
 
   const notify: NotifyRequest = { version: 1, incidentId: incident.id, change, revision: incident.occurrences, incident };
   await c.sqs.send(new SendMessageCommand({ QueueUrl: c.notifyQueueUrl, MessageBody: JSON.stringify(notify) }));
-  if (related.length > 0) await reanalyzeRelated(c, incident, related.filter((id) => id !== incident.id));
+  if (related.length > 0) await reanalyzeRelated(c, incident, related.filter((r) => r.incidentId !== incident.id));
   c.logger?.info("incident analyzed", {
     incidentId: incident.id,
     kind: incident.kind,
@@ -189,19 +190,28 @@ async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<Once
   return { status: "analyzed", incident, change, first: !prior };
 }
 
+/** An incident linked by correlation, and the occurrence of it that the node log linked. */
+interface Related {
+  incidentId: string;
+  occurrenceKey: string;
+}
+
 /**
  * Correlation works from both sides: a node OOM re-analyses its victims' incidents
  * (so they become `partOf` it), and a victim re-analyses the node OOM incident (so it
- * lists the victim), unless the other side already shows the link.
+ * lists the victim), unless the other side already shows the link. The re-analysis
+ * request carries the linked occurrence (its marker keeps the body): one read, not a
+ * read of every member of the other incident.
  */
-async function reanalyzeRelated(c: AnalyzeContext, incident: Incident, incidentIds: string[]): Promise<void> {
+async function reanalyzeRelated(c: AnalyzeContext, incident: Incident, related: Related[]): Promise<void> {
   if (!c.analyzeQueueUrl) return;
-  for (const id of incidentIds) {
+  const seen = new Set<string>();
+  for (const { incidentId: id, occurrenceKey } of related) {
+    if (seen.has(id)) continue;
+    seen.add(id);
     const item = await c.store.getIncidentItem(id);
     if (item && linked(item, incident)) continue;
-    const members = await c.store.listMembers(id);
-    const newest = members[members.length - 1];
-    const marker = newest ? await c.store.getOccurrence(newest.key) : undefined;
+    const marker = await c.store.getOccurrence(occurrenceKey);
     if (!marker) continue;
     const occurrence: Occurrence = OccurrenceSchema.parse(JSON.parse(marker.body));
     const req: AnalyzeRequest = { version: 1, incidentId: id, trigger: "correlation", occurrence };

@@ -40,17 +40,24 @@ const parseEntry = (v: string) => {
   return { at: Number(v.slice(0, bar)), incidentId: v.slice(bar + 1) };
 };
 
-/** Assigns and counts `occurrences` (all of group `groupKey`); results in the same order. */
+/**
+ * Assigns and counts `occurrences` (all of group `groupKey`); results in the same order.
+ * `prefetched`: the group as read with the batch's markers (ingest-batch.ts), used for the
+ * first attempt; a lost race reads it again.
+ */
 export async function assignIncidents(
   store: PipelineStore,
   groupKey: string,
   occurrences: Occurrence[],
   policy: EscalationPolicy,
   now: () => Date,
+  prefetched?: { group: GroupState | undefined },
 ): Promise<Assignment[]> {
+  let first = prefetched;
   return retryOnContention(
     async () => {
-      const read = await store.getGroup(groupKey);
+      const read = first ? first.group : await store.getGroup(groupKey);
+      first = undefined;
       // Groups written before the running tally: count their members once, then keep the tally.
       const tally = read && !read.tally ? tallyOf(await store.listMembers(read.incidentId), policy) : read?.tally;
       const { next, assignments } = decide(groupKey, read, tally, occurrences, policy, now().getTime());

@@ -1,40 +1,83 @@
 /**
- * What the records of one SQS batch share: their marker reads (one BatchGet), the group
- * update of each group (one read and one write for all its records), the level reads (one
- * BatchGet) and each incident's count update (one write, the highest count). The records are
- * processed concurrently and reach each step in about the same turn; coalesce() gathers them.
+ * What the records of one SQS batch share: their marker reads together with their groups' reads
+ * (one BatchGet), the group update of each group (one conditional write for all its records),
+ * the unconditional puts of members and window state (one BatchWrite), the level reads (one
+ * BatchGet), the node OOM look-ups of each node (one Query), each incident's count update (one
+ * write, the highest count) and the done markers (one BatchWrite). The records are processed
+ * concurrently and reach each step in about the same turn; coalesce() gathers them, so a repeat
+ * occurrence costs its own claim plus a share of the batch's requests.
  */
 import type { EscalationPolicy } from "../../shared/domain/policy.ts";
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
-import type { OccurrenceMarker } from "../../shared/storage/pipeline-items.ts";
+import type { GroupState, OccurrenceMarker } from "../../shared/storage/pipeline-items.ts";
 import type { PipelineStore } from "../../shared/storage/pipeline-store.ts";
+import { shiftIso } from "../../shared/time.ts";
 import { coalesce, coalesceByKey } from "./coalesce.ts";
 import { type Assignment, assignIncidents } from "./group-state.ts";
 
 export type IncidentCounts = Parameters<PipelineStore["advanceIncidentCounts"]>[1];
 
 export interface IngestBatch {
-  marker(key: string): Promise<OccurrenceMarker | undefined>;
+  /** The occurrence's marker; also reads its group for the batch's assign step. */
+  marker(key: string, groupKey: string): Promise<OccurrenceMarker | undefined>;
   assign(groupKey: string, o: Occurrence): Promise<Assignment>;
+  /** Unconditional, idempotent puts (PipelineStore's *Item builders). */
+  put(items: Record<string, unknown>[]): Promise<void>;
   level(incidentId: string): Promise<number | undefined>;
+  /** Whether the node had a NodeOOM within `windowMs` of `at`. */
+  nodeOomNear(cluster: string, node: string, at: string, windowMs: number): Promise<boolean>;
   advance(incidentId: string, counts: IncidentCounts): Promise<void>;
+  /** The occurrence's marker -> done (`doneAt`: ingest took its last action). */
+  done(marker: OccurrenceMarker, doneAt?: string): Promise<void>;
 }
 
 export function ingestBatch(store: PipelineStore, policy: EscalationPolicy, now: () => Date): IngestBatch {
-  const markers = coalesce(async (keys: string[]) => {
-    const found = await store.getOccurrences([...new Set(keys)]);
-    return keys.map((k) => found.get(k));
+  const groups = new Map<string, GroupState | undefined>();
+  const markers = coalesce(async (requests: Array<{ key: string; groupKey: string }>) => {
+    const groupKeys = [...new Set(requests.map((r) => r.groupKey))];
+    const found = await store.getOccurrencesAndGroups([...new Set(requests.map((r) => r.key))], groupKeys);
+    for (const g of groupKeys) groups.set(g, found.groups.get(g));
+    return requests.map((r) => found.markers.get(r.key));
   });
   const levels = coalesce(async (ids: string[]) => {
     const found = await store.getIncidentLevels([...new Set(ids)]);
     return ids.map((id) => found.get(id));
   });
-  const assign = coalesceByKey((groupKey, occurrences: Occurrence[]) => assignIncidents(store, groupKey, occurrences, policy, now));
+  const puts = coalesce(async (lists: Record<string, unknown>[][]) => {
+    await store.putItems(lists.flat());
+    return lists.map(() => undefined);
+  });
+  const assign = coalesceByKey((groupKey, occurrences: Occurrence[]) => {
+    // The group was read with the markers: the first attempt uses that read (once; a lost race reads again).
+    const prefetched = groups.has(groupKey) ? { group: groups.get(groupKey) } : undefined;
+    groups.delete(groupKey);
+    return assignIncidents(store, groupKey, occurrences, policy, now, prefetched);
+  });
+  // One Query of the node's NodeOOM partition covers every occurrence of the batch on the node.
+  const nodeOoms = coalesceByKey(async (_nodeKey, asks: Array<{ cluster: string; node: string; at: string; windowMs: number }>) => {
+    const { cluster, node } = asks[0]!;
+    const from = asks.map((a) => shiftIso(a.at, -a.windowMs)).sort()[0]!;
+    const to = asks.map((a) => shiftIso(a.at, a.windowMs)).sort().at(-1)!;
+    const times = (await store.queryNodeLog(cluster, node, from, to, true)).map((e) => Date.parse(e.occurredAt));
+    return asks.map((a) => times.some((t) => Math.abs(t - Date.parse(a.at)) <= a.windowMs));
+  });
   // Counts only move forward (the write is conditional on that): the highest of the batch covers the others.
   const advance = coalesceByKey(async (incidentId, all: IncidentCounts[]) => {
     const highest = all.reduce((a, b) => (b.occurrences > a.occurrences ? b : a));
     await store.advanceIncidentCounts(incidentId, highest, now().toISOString());
     return all.map(() => undefined);
   });
-  return { marker: markers, assign, level: levels, advance };
+  const done = coalesce(async (items: Record<string, unknown>[]) => {
+    await store.putItems(items);
+    return items.map(() => undefined);
+  });
+  return {
+    marker: (key, groupKey) => markers({ key, groupKey }),
+    assign,
+    put: puts,
+    level: levels,
+    nodeOomNear: (cluster, node, at, windowMs) => nodeOoms(`${cluster}|${node}`, { cluster, node, at, windowMs }),
+    advance,
+    done: (marker, doneAt) => done(store.doneMarkerItem(marker, doneAt)),
+  };
 }

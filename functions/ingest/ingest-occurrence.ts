@@ -48,7 +48,7 @@ export async function ingestOccurrence(c: IngestContext, batch: IngestBatch, o: 
   if (ignored) return { status: "ignored", reason: ignored };
   const { store, policy } = c;
   const group = groupOf(o);
-  let marker = await batch.marker(o.key);
+  let marker = await batch.marker(o.key, group.key);
   if (marker?.state === "done") return { status: "duplicate", incidentId: marker.incidentId };
   let resumed = marker !== undefined;
   let tally: Assignment | undefined;
@@ -72,29 +72,31 @@ export async function ingestOccurrence(c: IngestContext, batch: IngestBatch, o: 
   }
   const incidentId = marker.incidentId;
   const member = memberOf(o);
-  await store.putMember(incidentId, member);
-
   const node = nodeOf(o);
-  if (node && (o.kind === "NodeOOM" || o.kind === "ContainerOOM")) {
-    await store.putNodeLog(o.cluster, node, {
-      key: o.key,
-      kind: o.kind,
-      occurredAt: member.occurredAt,
-      incidentId,
-      namespace: member.namespace,
-      pod: member.pod,
-      container: member.container,
-      process: member.process,
-    });
-  }
-  if (o.kind === "PodEviction") await store.putClusterEviction(o.cluster, o.key, o.occurredAt);
+  // Member, node log and cluster eviction entries: idempotent puts, in one BatchWrite with the batch's others.
+  await batch.put([
+    store.memberItem(incidentId, member),
+    ...(node && (o.kind === "NodeOOM" || o.kind === "ContainerOOM")
+      ? store.nodeLogItems(o.cluster, node, {
+          key: o.key,
+          kind: o.kind,
+          occurredAt: member.occurredAt,
+          incidentId,
+          namespace: member.namespace,
+          pod: member.pod,
+          container: member.container,
+          process: member.process,
+        })
+      : []),
+    ...(o.kind === "PodEviction" ? [store.clusterEvictionItem(o.cluster, o.key, o.occurredAt)] : []),
+  ]);
 
   const storedLevel = await batch.level(incidentId);
   const opened = incidentId === incidentIdFor(group.key, o.key);
   if (!opened && !resumed && storedLevel === undefined) {
     // Not analysed yet: no trigger and no stored counts to move (decideTrigger); the pending first
     // analysis counts this member (docs/pipeline.md).
-    await store.markOccurrenceDone(o.key, c.now().toISOString());
+    await batch.done(marker, c.now().toISOString());
     c.logger?.info("occurrence grouped", { occurrenceKey: o.key, kind: o.kind, incidentId, trigger: "none (first analysis pending)" });
     return { status: "grouped", incidentId };
   }
@@ -103,10 +105,7 @@ export async function ingestOccurrence(c: IngestContext, batch: IngestBatch, o: 
   const summary = summaryOf(tally?.after ?? emptyTally(), o.kind);
   const correlationMs = policy.correlationWindowSeconds * 1000;
   const windowCounts = needsWindowCounts({ opened, resumed, storedLevel });
-  const nodeOomNearby =
-    windowCounts && o.kind === "ContainerOOM" && node !== undefined
-      ? await store.nodeOomWithin(o.cluster, node, shiftIso(o.occurredAt, -correlationMs), shiftIso(o.occurredAt, correlationMs))
-      : false;
+  const nodeOomNearby = windowCounts && o.kind === "ContainerOOM" && node !== undefined ? await batch.nodeOomNear(o.cluster, node, o.occurredAt, correlationMs) : false;
   // Only compared with the threshold: counting past it would read every eviction of the storm.
   const clusterEvictionsInWindow =
     windowCounts && o.kind === "PodEviction"
@@ -138,7 +137,7 @@ export async function ingestOccurrence(c: IngestContext, batch: IngestBatch, o: 
     await batch.advance(incidentId, { occurrences, lastSeen, pods, containers, evictions: evictedPods.length });
   }
   // Without a trigger this is the occurrence's last action: nothing is posted for it.
-  await store.markOccurrenceDone(o.key, trigger ? undefined : c.now().toISOString());
+  await batch.done(marker, trigger ? undefined : c.now().toISOString());
   const occurrences = tally ? summary.occurrences : undefined;
   c.logger?.info("occurrence grouped", { occurrenceKey: o.key, kind: o.kind, incidentId, occurrences, trigger: trigger ?? "none" });
   return { status: "grouped", incidentId, occurrences, trigger };

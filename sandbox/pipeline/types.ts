@@ -106,6 +106,12 @@ export interface Pipeline {
   /** Every AWS API call each function and the forwarder made so far (pipeline/aws-calls.ts). */
   awsCalls(): AwsCall[];
   /**
+   * The recording clients one part was given (a fault hook's replacements aside): what the
+   * benchmark counts requests on. The emulator's own clients (`aws.clients`) serve only the
+   * Lambda runner's polling and the report.
+   */
+  partClients(user: PipelineClientUser): AwsClients;
+  /**
    * Moves the scenario clock past the group window (the scenario is over: nothing more comes)
    * and runs the resolver, as its schedule would once the window has passed. The resolved
    * incidents; notify closes them in Slack through its queue.

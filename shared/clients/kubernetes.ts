@@ -1,20 +1,16 @@
 /**
- * Kubernetes access for live enrichment (analyze), through @kubernetes/client-node.
- * Credentials, in order: a kubeconfig stored in Secrets Manager, a kubeconfig file
+ * Kubernetes access for live enrichment (analyze): four GET requests over Node's own
+ * HTTPS client, no @kubernetes/client-node (its 2 MB bundle was most of analyze's cold
+ * start). Credentials, in order: a kubeconfig stored in Secrets Manager, a kubeconfig file
  * (sandbox), or EKS IAM authentication (a bearer token made from a presigned STS
- * GetCallerIdentity URL, rebuilt before its 60 s expiry). Every call has a short
- * timeout: analyze falls back to the event-time snapshot rather than wait.
+ * GetCallerIdentity URL, rebuilt before its 60 s expiry). TLS is verified against the
+ * cluster's CA. Every call has a short timeout: analyze falls back to the event-time
+ * snapshot rather than wait. Node's built-in fetch cannot take a per-request CA without
+ * the undici package, so node:https it is.
  */
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  Observable,
-  type RequestContext,
-  type ResponseContext,
-  type V1Node,
-  type V1Pod,
-} from "@kubernetes/client-node";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import type { V1Node, V1Pod, V1PodList } from "@kubernetes/client-node";
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
@@ -22,8 +18,11 @@ import { Sha256 } from "@smithy/core/checksum";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, HttpRequest } from "@smithy/types";
 import { type MemoryUsage, type MetricsItem, memoryUsageOf } from "../k8s/metrics.ts";
+import { type ClusterAccess, parseKubeconfig } from "./kubeconfig.ts";
 
-/** What analyze reads from the cluster. Implemented over client-node; tests may pass their own. */
+export type { ClusterAccess } from "./kubeconfig.ts";
+
+/** What analyze reads from the cluster. Tests may pass their own. */
 export interface KubernetesAccess {
   /** undefined when the pod no longer exists (404). */
   readPod(namespace: string, name: string): Promise<V1Pod | undefined>;
@@ -54,6 +53,8 @@ export interface KubeConfigSource {
 const TOKEN_TTL_SECONDS = 60;
 /** Rebuild EKS tokens this long before they expire. */
 const TOKEN_REFRESH_MS = 45_000;
+/** A response body larger than this is not what analyze asked for (a pod list of one node is far smaller). */
+const MAX_BODY_BYTES = 64 * 2 ** 20;
 
 /**
  * EKS bearer token: `k8s-aws-v1.` + base64url(presigned STS GetCallerIdentity URL),
@@ -84,28 +85,20 @@ export async function eksToken(auth: EksAuth, signingDate?: Date): Promise<strin
   return `k8s-aws-v1.${Buffer.from(url).toString("base64url")}`;
 }
 
-function eksKubeConfig(auth: EksAuth, token: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: auth.clusterName, server: auth.endpoint, ...(auth.ca ? { caData: auth.ca } : {}), skipTLSVerify: false }],
-    users: [{ name: "oomwatch", token }],
-    contexts: [{ name: "oomwatch", cluster: auth.clusterName, user: "oomwatch" }],
-    currentContext: "oomwatch",
-  });
-  return kc;
+function eksAccess(auth: EksAuth, token: string): ClusterAccess {
+  return { server: auth.endpoint.replace(/\/+$/, ""), ...(auth.ca ? { ca: Buffer.from(auth.ca, "base64").toString("utf8") } : {}), token };
 }
 
-/** A function that returns a current KubeConfig (EKS tokens are refreshed, others loaded once). */
-export function kubeConfigLoader(source: KubeConfigSource): () => Promise<KubeConfig> {
+/** A function that returns current cluster access (EKS tokens are refreshed, others loaded once). */
+export function kubeConfigLoader(source: KubeConfigSource): () => Promise<ClusterAccess> {
   if (source.secretArn) {
+    const arn = source.secretArn;
     const provider = new SecretsProvider(source.secrets ? { awsSdkV3Client: source.secrets } : {});
-    let loaded: Promise<KubeConfig> | undefined;
+    let loaded: Promise<ClusterAccess> | undefined;
     return () => {
-      loaded ??= provider.get(source.secretArn!).then((text) => {
+      loaded ??= provider.get(arn).then((text) => {
         if (typeof text !== "string") throw new Error("kubeconfig secret is not a string");
-        const kc = new KubeConfig();
-        kc.loadFromString(text);
-        return kc;
+        return parseKubeconfig(text, `secret ${arn}`);
       });
       return loaded.catch((err) => {
         loaded = undefined; // try again on the next incident
@@ -114,71 +107,116 @@ export function kubeConfigLoader(source: KubeConfigSource): () => Promise<KubeCo
     };
   }
   if (source.kubeconfigPath) {
-    const kc = new KubeConfig();
-    kc.loadFromFile(source.kubeconfigPath);
-    return async () => kc;
+    const path = source.kubeconfigPath;
+    let loaded: Promise<ClusterAccess> | undefined;
+    return () => {
+      loaded ??= import("node:fs/promises").then(({ readFile }) => readFile(path, "utf8")).then((text) => parseKubeconfig(text, path));
+      return loaded;
+    };
   }
   if (source.eks) {
     const auth = source.eks;
-    let cached: { kc: KubeConfig; at: number } | undefined;
+    let cached: { access: ClusterAccess; at: number } | undefined;
     return async () => {
-      if (!cached || Date.now() - cached.at > TOKEN_REFRESH_MS) cached = { kc: eksKubeConfig(auth, await eksToken(auth)), at: Date.now() };
-      return cached.kc;
+      if (!cached || Date.now() - cached.at > TOKEN_REFRESH_MS) cached = { access: eksAccess(auth, await eksToken(auth)), at: Date.now() };
+      return cached.access;
     };
   }
   throw new Error("no Kubernetes credentials: set KUBECONFIG_SECRET_ARN, KUBECONFIG or EKS_CLUSTER_NAME/EKS_CLUSTER_ENDPOINT");
 }
 
-const isNotFound = (err: unknown) => (err as { code?: number } | undefined)?.code === 404;
+/** A request that failed: names the request, and carries the HTTP status when there was one. */
+export class KubernetesRequestError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = "KubernetesRequestError";
+  }
+}
 
-/** KubernetesAccess over client-node, every request aborted after `timeoutMs`. */
-export function createKubernetesAccess(loadConfig: () => Promise<KubeConfig>, timeoutMs = 3000): KubernetesAccess {
-  // Per-call options: a fresh AbortSignal for each request. The object-parameter APIs
-  // take observable middleware (client-node's own Observable, not rxjs).
-  const opts = () => ({
-    middleware: [
+/** GET `path` as JSON; undefined on 404 when `notFoundOk`. Aborted after `timeoutMs`. */
+export async function getJson<T>(access: ClusterAccess, path: string, timeoutMs: number, notFoundOk = false): Promise<T | undefined> {
+  const url = new URL(access.server + path);
+  const what = `GET ${path}`;
+  const secure = url.protocol === "https:";
+  const send = secure ? httpsRequest : httpRequest;
+  return new Promise<T | undefined>((resolve, reject) => {
+    const req = send(
+      url,
       {
-        pre: (ctx: RequestContext) => {
-          ctx.setSignal(AbortSignal.timeout(timeoutMs));
-          return new Observable(Promise.resolve(ctx));
-        },
-        post: (res: ResponseContext) => new Observable(Promise.resolve(res)),
+        method: "GET",
+        headers: { accept: "application/json", ...(access.token ? { authorization: `Bearer ${access.token}` } : {}) },
+        signal: AbortSignal.timeout(timeoutMs),
+        ...(secure
+          ? {
+              ...(access.ca ? { ca: access.ca } : {}),
+              ...(access.cert ? { cert: access.cert } : {}),
+              ...(access.key ? { key: access.key } : {}),
+              rejectUnauthorized: !access.skipTLSVerify,
+            }
+          : {}),
       },
-    ],
-    middlewareMergeStrategy: "append" as const,
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_BODY_BYTES) {
+            req.destroy(new Error(`response larger than ${MAX_BODY_BYTES} bytes`));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on("error", (err) => reject(new KubernetesRequestError(`${what}: ${err.message}`)));
+        res.on("end", () => {
+          const status = res.statusCode ?? 0;
+          const body = Buffer.concat(chunks).toString("utf8");
+          if (status === 404 && notFoundOk) return resolve(undefined);
+          if (status < 200 || status >= 300) {
+            // The API's Status message says why (forbidden by RBAC, not found, ...).
+            let reason = res.statusMessage ?? "";
+            try {
+              reason = (JSON.parse(body) as { message?: string }).message ?? reason;
+            } catch {}
+            return reject(new KubernetesRequestError(`${what}: HTTP ${status}${reason ? ` ${reason}` : ""}`, status));
+          }
+          try {
+            resolve(JSON.parse(body) as T);
+          } catch (err) {
+            reject(new KubernetesRequestError(`${what}: response is not JSON: ${(err as Error).message}`, status));
+          }
+        });
+      },
+    );
+    req.on("error", (err) => {
+      const timedOut = err.name === "AbortError" || err.name === "TimeoutError";
+      reject(new KubernetesRequestError(`${what}: ${timedOut ? `no answer within ${timeoutMs} ms` : err.message}`));
+    });
+    req.end();
   });
-  const core = async () => (await loadConfig()).makeApiClient(CoreV1Api);
-  const custom = async () => (await loadConfig()).makeApiClient(CustomObjectsApi);
+}
 
+const seg = encodeURIComponent;
+
+/** KubernetesAccess over HTTPS, every request aborted after `timeoutMs`. */
+export function createKubernetesAccess(loadAccess: () => Promise<ClusterAccess>, timeoutMs = 3000): KubernetesAccess {
+  const get = async <T>(path: string, notFoundOk = false) => getJson<T>(await loadAccess(), path, timeoutMs, notFoundOk);
   return {
-    async readPod(namespace, name) {
-      try {
-        return await (await core()).readNamespacedPod({ namespace, name }, opts());
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
-    },
-    async readNode(name) {
-      try {
-        return await (await core()).readNode({ name }, opts());
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
-    },
+    readPod: (namespace, name) => get<V1Pod>(`/api/v1/namespaces/${seg(namespace)}/pods/${seg(name)}`, true),
+    readNode: (name) => get<V1Node>(`/api/v1/nodes/${seg(name)}`, true),
     async listPodsOnNode(node) {
-      const list = await (await core()).listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` }, opts());
-      return list.items;
+      const list = await get<V1PodList>(`/api/v1/pods?fieldSelector=${seg(`spec.nodeName=${node}`)}`);
+      return list?.items ?? [];
     },
     async memoryUsage(node) {
       try {
-        const api = await custom();
-        const [nodes, pods] = (await Promise.all([
-          api.listClusterCustomObject({ group: "metrics.k8s.io", version: "v1beta1", plural: "nodes" }, opts()),
-          api.listClusterCustomObject({ group: "metrics.k8s.io", version: "v1beta1", plural: "pods" }, opts()),
-        ])) as [{ items?: MetricsItem[] }, { items?: MetricsItem[] }];
-        return memoryUsageOf(node, nodes, pods);
+        const [nodes, pods] = await Promise.all([
+          get<{ items?: MetricsItem[] }>("/apis/metrics.k8s.io/v1beta1/nodes"),
+          get<{ items?: MetricsItem[] }>("/apis/metrics.k8s.io/v1beta1/pods"),
+        ]);
+        return memoryUsageOf(node, nodes ?? {}, pods ?? {});
       } catch {
         return undefined; // metrics-server is optional
       }

@@ -40,8 +40,9 @@ export const emptyTally = (): IncidentTally => ({
 
 const withValue = (list: string[], v: string | undefined): string[] => (!v || list.includes(v) || list.length >= MAX_LISTED ? list : [...list, v]);
 
-/** How summarizeMembers lists a pod: plain for container incidents (one namespace), namespace/name for node incidents. */
-const podLabel = (m: Member): string | undefined => (m.kind !== "ContainerOOM" && m.pod && m.namespace ? `${m.namespace}/${m.pod}` : m.pod);
+/** How summarizeMembers lists a pod: plain for container incidents and their warnings (one namespace), namespace/name for node incidents. */
+const podLabel = (m: Member): string | undefined =>
+  m.kind !== "ContainerOOM" && m.kind !== "MemoryNearLimit" && m.pod && m.namespace ? `${m.namespace}/${m.pod}` : m.pod;
 
 /** The tally with one more member (a new value object: the caller keeps the state before it for decideTrigger). */
 export function addToTally(t: IncidentTally, m: Member, policy: EscalationPolicy): IncidentTally {

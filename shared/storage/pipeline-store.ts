@@ -8,9 +8,10 @@ import { isConditionFailure } from "./conditions.ts";
 import { INCIDENT_SK, incidentPk, indexKeys } from "./incident-item.ts";
 import type { Member } from "../domain/members.ts";
 import { utc } from "../time.ts";
-import { type GroupState, MEMBER_PREFIX, type NodeLogEntry, type OccurrenceMarker, pipelineKeys, WINDOW_STATE_DAYS } from "./pipeline-items.ts";
+import { GROUP_SK, type GroupState, MEMBER_PREFIX, type NodeLogEntry, type OccurrenceMarker, pipelineKeys, WINDOW_STATE_DAYS } from "./pipeline-items.ts";
 import { expiresAt } from "./ttl.ts";
 import { batchGetItems } from "./batch-get.ts";
+import { batchPutItems } from "./batch-write.ts";
 
 const strip = <T>(item: Record<string, unknown>): T => {
   const { pk: _pk, sk: _sk, expiresAt: _e, ...rest } = item;
@@ -52,20 +53,6 @@ export class PipelineStore {
     }
   }
 
-  /** `doneAt`: ingest took the occurrence's last action (OccurrenceMarker.doneAt). */
-  async markOccurrenceDone(key: string, doneAt?: string): Promise<void> {
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: pipelineKeys.occurrence(key),
-        UpdateExpression: doneAt ? "SET #s = :done, doneAt = :at" : "SET #s = :done",
-        ConditionExpression: "attribute_exists(pk)",
-        ExpressionAttributeNames: { "#s": "state" },
-        ExpressionAttributeValues: { ":done": "done", ...(doneAt ? { ":at": doneAt } : {}) },
-      }),
-    );
-  }
-
   async getGroup(groupKey: string): Promise<GroupState | undefined> {
     const item = await this.get(pipelineKeys.group(groupKey));
     return item ? strip<GroupState>(item) : undefined;
@@ -98,19 +85,56 @@ export class PipelineStore {
     }
   }
 
-  /** Occurrence markers by key, one BatchGet per 100 (consistent: a retry must see its crashed attempt's claim). */
-  async getOccurrences(keys: string[]): Promise<Map<string, OccurrenceMarker>> {
-    const items = await batchGetItems(this.doc, this.tableName, keys.map(pipelineKeys.occurrence), { consistent: true });
-    return new Map(items.map((i) => strip<OccurrenceMarker>(i)).map((m) => [m.key, m]));
+  /** Occurrence markers and groups by key, in one BatchGet per 100 (ingest reads both for its batch at once). */
+  async getOccurrencesAndGroups(keys: string[], groupKeys: string[]): Promise<{ markers: Map<string, OccurrenceMarker>; groups: Map<string, GroupState> }> {
+    const items = await batchGetItems(this.doc, this.tableName, [...keys.map(pipelineKeys.occurrence), ...groupKeys.map(pipelineKeys.group)], { consistent: true });
+    const markers = new Map<string, OccurrenceMarker>();
+    const groups = new Map<string, GroupState>();
+    for (const item of items) {
+      if (item.sk === GROUP_SK) {
+        const g = strip<GroupState>(item);
+        groups.set(g.groupKey, g);
+      } else {
+        const m = strip<OccurrenceMarker>(item);
+        markers.set(m.key, m);
+      }
+    }
+    return { markers, groups };
+  }
+
+  /**
+   * Puts items built by the *Item methods below in as few requests as possible (BatchWrite): each
+   * of them is an unconditional, idempotent put, so a retry after a crash writes the same again.
+   */
+  async putItems(items: Record<string, unknown>[]): Promise<void> {
+    await batchPutItems(this.doc, this.tableName, items);
+  }
+
+  memberItem(incidentId: string, member: Member): Record<string, unknown> {
+    return { ...pipelineKeys.member(incidentId, member.occurredAt, member.key), ...member, expiresAt: expiresAt(member.occurredAt) };
+  }
+
+  /** The node log entry, and for a NodeOOM its copy in the node's NodeOOM partition. */
+  nodeLogItems(cluster: string, node: string, entry: NodeLogEntry): Record<string, unknown>[] {
+    const pks = [pipelineKeys.nodeLog(cluster, node), ...(entry.kind === "NodeOOM" ? [pipelineKeys.nodeOoms(cluster, node)] : [])];
+    return pks.map((pk) => ({ pk, sk: pipelineKeys.timed(entry.occurredAt, entry.key), ...entry, expiresAt: expiresAt(entry.occurredAt, WINDOW_STATE_DAYS) }));
+  }
+
+  clusterEvictionItem(cluster: string, key: string, occurredAt: string): Record<string, unknown> {
+    return { pk: pipelineKeys.clusterEvictions(cluster), sk: pipelineKeys.timed(occurredAt, key), expiresAt: expiresAt(occurredAt, WINDOW_STATE_DAYS) };
+  }
+
+  /**
+   * The marker of a fully ingested occurrence (`marker`: as claimed or read), as a whole item: the
+   * same as markOccurrenceDone, but it can go into one BatchWrite with the batch's other markers.
+   * Only the occurrence's own ingest writes its marker after the claim, so a put loses nothing.
+   */
+  doneMarkerItem(marker: OccurrenceMarker, doneAt?: string): Record<string, unknown> {
+    return { ...pipelineKeys.occurrence(marker.key), ...marker, state: "done", ...(doneAt ? { doneAt } : {}), expiresAt: expiresAt(marker.occurredAt) };
   }
 
   async putMember(incidentId: string, member: Member): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...pipelineKeys.member(incidentId, member.occurredAt, member.key), ...member, expiresAt: expiresAt(member.occurredAt) },
-      }),
-    );
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: this.memberItem(incidentId, member) }));
   }
 
   /** Every member of an incident, oldest first. */
@@ -127,52 +151,11 @@ export class PipelineStore {
     return count;
   }
 
-  async putNodeLog(cluster: string, node: string, entry: NodeLogEntry): Promise<void> {
-    const pks = [pipelineKeys.nodeLog(cluster, node), ...(entry.kind === "NodeOOM" ? [pipelineKeys.nodeOoms(cluster, node)] : [])];
-    for (const pk of pks) {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk, sk: pipelineKeys.timed(entry.occurredAt, entry.key), ...entry, expiresAt: expiresAt(entry.occurredAt, WINDOW_STATE_DAYS) },
-        }),
-      );
-    }
-  }
-
-  /** Whether the node had a NodeOOM with `from <= occurredAt <= to` (reads at most one entry). */
-  async nodeOomWithin(cluster: string, node: string, from: string, to: string): Promise<boolean> {
-    let count = 0;
-    await this.query(
-      pipelineKeys.nodeOoms(cluster, node),
-      utc(from),
-      `${utc(to)}\uffff`,
-      "COUNT",
-      (page) => {
-        count += page.Count ?? 0;
-      },
-      () => 1 - count,
-    );
-    return count > 0;
-  }
-
   /** Node log entries with `from <= occurredAt <= to`; `nodeOomsOnly`: just its NodeOOM entries (not every container OOM on the node). */
   async queryNodeLog(cluster: string, node: string, from: string, to: string, nodeOomsOnly = false): Promise<NodeLogEntry[]> {
     const pk = nodeOomsOnly ? pipelineKeys.nodeOoms(cluster, node) : pipelineKeys.nodeLog(cluster, node);
     const items = await this.queryAll(pk, utc(from), `${utc(to)}\uffff`);
     return items.map((i) => strip<NodeLogEntry>(i));
-  }
-
-  async putClusterEviction(cluster: string, key: string, occurredAt: string): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: pipelineKeys.clusterEvictions(cluster),
-          sk: pipelineKeys.timed(occurredAt, key),
-          expiresAt: expiresAt(occurredAt, WINDOW_STATE_DAYS),
-        },
-      }),
-    );
   }
 
   /**

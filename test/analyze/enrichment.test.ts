@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enrich } from "../../functions/analyze/enrich.ts";
 import { createKubernetesAccess, eksToken } from "../../shared/clients/kubernetes.ts";
+import { parseKubeconfig } from "../../shared/clients/kubeconfig.ts";
 import { ANALYZE, factories, startK8sSimulator, type K8sSimulator } from "../../sandbox/k8s-sim/index.ts";
 import { createTestAws } from "../support/aws.ts";
 import { containerOom, Gi, Mi } from "../domain/fixtures.ts";
@@ -48,6 +49,9 @@ describe("live enrichment against the Kubernetes simulator", () => {
     await sim?.stop();
   });
 
+  /** analyze's credentials as the simulator writes them into its kubeconfig file (sandbox/pipeline.ts). */
+  const simAccess = () => parseKubeconfig(sim.kubeConfig(ANALYZE).exportConfig(), "simulator");
+
   /** The event as the forwarder would have sent it for the simulator's pod (restart count 6 then). */
   const occurrence = () =>
     containerOom({
@@ -56,8 +60,8 @@ describe("live enrichment against the Kubernetes simulator", () => {
       restartCount: 6,
     });
 
-  it("reads the live pod, node, neighbours and metrics through client-node", async () => {
-    const k8s = createKubernetesAccess(async () => sim.kubeConfig(ANALYZE), 2000);
+  it("reads the live pod, node, neighbours and metrics over HTTP", async () => {
+    const k8s = createKubernetesAccess(simAccess, 2000);
     const o = occurrence();
     const e = await enrich(k8s, o, o.snapshot, { cluster: "prod-eu", container: "api" });
     expect(e.enrichment).toBe("live");
@@ -76,7 +80,7 @@ describe("live enrichment against the Kubernetes simulator", () => {
 
   it("stores a live incident whose diagnosis uses the live node (overcommitted)", async () => {
     const aws = await createTestAws("analyze-live");
-    const p = pipeline(aws, { k8s: createKubernetesAccess(async () => sim.kubeConfig(ANALYZE), 2000) });
+    const p = pipeline(aws, { k8s: createKubernetesAccess(simAccess, 2000) });
     const o = occurrence();
     await p.run([o]);
     const inc = (await p.incident(incidentIdFor(groupOf(o).key, o.key)))!;
@@ -89,7 +93,7 @@ describe("live enrichment against the Kubernetes simulator", () => {
     sim.setAvailable(false);
     try {
       const aws = await createTestAws("analyze-down");
-      const p = pipeline(aws, { k8s: createKubernetesAccess(async () => sim.kubeConfig(ANALYZE), 500) });
+      const p = pipeline(aws, { k8s: createKubernetesAccess(simAccess, 500) });
       const o = occurrence();
       const notes = await p.run([o]);
       const inc = (await p.incident(incidentIdFor(groupOf(o).key, o.key)))!;
@@ -104,7 +108,7 @@ describe("live enrichment against the Kubernetes simulator", () => {
   });
 
   it("does not use another cluster's API for an occurrence", async () => {
-    const k8s = createKubernetesAccess(async () => sim.kubeConfig(ANALYZE), 2000);
+    const k8s = createKubernetesAccess(simAccess, 2000);
     const o = occurrence();
     const e = await enrich(k8s, o, o.snapshot, { cluster: "staging", container: "api" });
     expect(e.enrichment).toBe("event-time-only");

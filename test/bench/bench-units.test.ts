@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { duplicateFigureIds, formatTable, median, verdict, type BenchResult } from "../../bench/results.ts";
 import { countSlackParents } from "../../bench/storm-checks.ts";
 import { STORM_QUICK, stormCounts, stormScenario } from "../../bench/storm-scenario.ts";
-import { grownStorm } from "../../bench/storm.ts";
+import { cpuFigures, grownStorm } from "../../bench/storm.ts";
+import { cpuPartOf, splitProfile } from "../../bench/cpu-profile.ts";
 import type { SinkMessage } from "../../sandbox/slack-sink.ts";
 import { ESM_REQUIRE_SHIM, FUNCTION_BUNDLING, functionEsbuildOptions } from "../../shared/function-bundling.ts";
 
@@ -138,5 +139,43 @@ describe("the storm's growth run", () => {
     const grown = grownStorm(STORM_QUICK);
     expect({ services: grown.services, nodes: grown.nodes }).toEqual({ services: STORM_QUICK.services, nodes: STORM_QUICK.nodes });
     expect(stormCounts(grown)).toEqual({ ContainerOOM: base.ContainerOOM * 4, PodEviction: base.PodEviction * 4 });
+  });
+});
+
+describe("CPU profile split", () => {
+  it("attributes script URLs to the parts of the sandbox", () => {
+    expect(cpuPartOf("file:///w/node_modules/dynalite/db/index.js")).toBe("emulators");
+    expect(cpuPartOf("file:///w/node_modules/classic-level/index.js")).toBe("emulators");
+    expect(cpuPartOf("file:///w/node_modules/local-aws-sqs/dist/index.js")).toBe("emulators");
+    expect(cpuPartOf("file:///w/node_modules/@smithy/core/dist-cjs/index.js")).toBe("awsSdk");
+    expect(cpuPartOf("file:///w/node_modules/@aws-sdk/client-sqs/dist-cjs/index.js")).toBe("awsSdk");
+    expect(cpuPartOf("file:///w/node_modules/zod/v4/core/schemas.js")).toBe("zod");
+    expect(cpuPartOf("file:///w/functions/ingest/group-state.ts")).toBe("pipeline");
+    expect(cpuPartOf("file:///w/shared/storage/pipeline-store.ts")).toBe("pipeline");
+    expect(cpuPartOf("file:///w/forwarder/forwarder.ts")).toBe("forwarder");
+    expect(cpuPartOf("file:///w/sandbox/k8s-sim/server.ts")).toBe("simulator");
+    expect(cpuPartOf("file:///w/sandbox/lambda-runner/poller.ts")).toBe("sandbox");
+    expect(cpuPartOf("node:internal/http")).toBe("nodeInternals");
+    expect(cpuPartOf("", "(program)")).toBe("nodeInternals");
+    expect(cpuPartOf("", "(garbage collector)")).toBe("gc");
+  });
+
+  it("sums each sample's time delta into its part, leaving idle out", () => {
+    const profile = {
+      nodes: [
+        { id: 1, callFrame: { url: "", functionName: "(idle)" } },
+        { id: 2, callFrame: { url: "file:///w/functions/analyze/handler.ts", functionName: "h" } },
+        { id: 3, callFrame: { url: "file:///w/node_modules/dynalite/index.js", functionName: "d" } },
+      ],
+      samples: [1, 2, 3, 3, 2],
+      timeDeltas: [5000, 1000, 2000, 2000, 1000],
+    };
+    const split = splitProfile(profile);
+    expect(split.totalMs).toBe(6);
+    expect(split.ms.pipeline).toBe(2);
+    expect(split.ms.emulators).toBe(4);
+    const figures = cpuFigures(split, 2);
+    expect(figures.find((f) => f.id === "storm.cpuShare.emulators")?.value).toBeCloseTo(66.67, 1);
+    expect(figures.find((f) => f.id === "storm.cpuMsPerOccurrence.pipeline")?.value).toBe(1);
   });
 });

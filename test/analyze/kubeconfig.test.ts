@@ -1,0 +1,60 @@
+/** analyze's kubeconfig reader: the current context's server, CA and credentials, and errors that name the kubeconfig. */
+import { describe, expect, it } from "vitest";
+import { parseKubeconfig } from "../../shared/clients/kubeconfig.ts";
+
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+
+describe("parseKubeconfig", () => {
+  it("reads the current context's server, CA and token from YAML", async () => {
+    const yaml = `apiVersion: v1
+kind: Config
+current-context: prod
+contexts:
+  - name: staging
+    context: { cluster: staging, user: staging }
+  - name: prod
+    context: { cluster: prod, user: analyzer }
+clusters:
+  - name: staging
+    cluster: { server: "https://staging.example:6443" }
+  - name: prod
+    cluster:
+      server: https://prod.example:6443/
+      certificate-authority-data: ${b64("-----BEGIN CERTIFICATE-----\nPROD\n-----END CERTIFICATE-----\n")}
+users:
+  - name: staging
+    user: { token: wrong }
+  - name: analyzer
+    user: { token: s3cret }
+`;
+    expect(await parseKubeconfig(yaml, "kubeconfig.yaml")).toEqual({
+      server: "https://prod.example:6443",
+      ca: "-----BEGIN CERTIFICATE-----\nPROD\n-----END CERTIFICATE-----\n",
+      token: "s3cret",
+    });
+  });
+
+  it("reads client certificates and insecure-skip-tls-verify from JSON", async () => {
+    const json = JSON.stringify({
+      "current-context": "c",
+      contexts: [{ name: "c", context: { cluster: "k", user: "u" } }],
+      clusters: [{ name: "k", cluster: { server: "http://127.0.0.1:1234", "insecure-skip-tls-verify": true } }],
+      users: [{ name: "u", user: { "client-certificate-data": b64("CERT"), "client-key-data": b64("KEY") } }],
+    });
+    expect(await parseKubeconfig(json, "secret arn:x")).toEqual({ server: "http://127.0.0.1:1234", skipTLSVerify: true, cert: "CERT", key: "KEY" });
+  });
+
+  it("names the kubeconfig and what is wrong", async () => {
+    await expect(parseKubeconfig("current-context: [", "/tmp/kc.yaml")).rejects.toThrow(/^kubeconfig \/tmp\/kc.yaml: not valid YAML or JSON/);
+    await expect(parseKubeconfig("current-context: missing\ncontexts: []\n", "/tmp/kc.yaml")).rejects.toThrow(
+      'kubeconfig /tmp/kc.yaml: current-context "missing" not found in contexts',
+    );
+    const exec = JSON.stringify({
+      "current-context": "c",
+      contexts: [{ name: "c", context: { cluster: "k", user: "u" } }],
+      clusters: [{ name: "k", cluster: { server: "https://x" } }],
+      users: [{ name: "u", user: { exec: { command: "aws" } } }],
+    });
+    await expect(parseKubeconfig(exec, "secret s")).rejects.toThrow(/kubeconfig secret s: user "u" authenticates with an exec or auth-provider plugin/);
+  });
+});

@@ -1,0 +1,40 @@
+/**
+ * The benchmark's request counter counts what each part sends on its own clients: a
+ * handler whose clients were never attached is counted as 0, the bug that made the storm
+ * report 0 DynamoDB requests per occurrence while ingest stored every occurrence.
+ */
+import { expect, it } from "vitest";
+import { RequestCounter } from "../../bench/request-counter.ts";
+import { createIngestHandler } from "../../functions/ingest/handler.ts";
+import { createAwsClients } from "../../shared/clients/aws.ts";
+import { containerOom } from "../domain/fixtures.ts";
+import { createTestAws } from "../support/aws.ts";
+import { lambdaContext, sqsEvent } from "../support/lambda.ts";
+import { ingestDeps } from "../ingest/harness.ts";
+
+it("counts an occurrence's DynamoDB requests and items read on the part that sent them, not on other clients", async () => {
+  const aws = await createTestAws("request-counter");
+  // Ingest's own clients, as the sandbox gives each function (Pipeline.partClients).
+  const own = createAwsClients({ endpoints: aws.endpoints, maxAttempts: 1 });
+  const counter = new RequestCounter();
+  counter.attach(own, "ingest");
+  counter.attach(aws.clients, "runner");
+  const handler = createIngestHandler(ingestDeps(aws, { sqs: own.sqs, doc: own.doc }));
+
+  const first = containerOom();
+  expect((await handler(sqsEvent([first]), lambdaContext)).batchItemFailures).toEqual([]);
+  const opening = counter.total("DynamoDB", "ingest");
+  // A stored occurrence takes writes (group, marker, member) and reads (marker, group, level).
+  expect(opening).toBeGreaterThanOrEqual(4);
+  expect(counter.total("SQS", "ingest")).toBe(1); // the analyze request
+  expect(counter.total("DynamoDB", "runner")).toBe(0);
+  expect(counter.total("DynamoDB")).toBe(opening);
+
+  // A duplicate delivery reads its done marker (with its group, read in the same request): two items, one request.
+  const items = counter.itemsRead;
+  expect((await handler(sqsEvent([first]), lambdaContext)).batchItemFailures).toEqual([]);
+  expect(counter.total("DynamoDB", "ingest")).toBe(opening + 1);
+  expect(counter.itemsRead).toBe(items + 2);
+  expect(counter.itemsByPart.get("ingest")).toBe(counter.itemsRead);
+  expect(counter.itemsByCommand.get("BatchGetItem")).toBeGreaterThanOrEqual(1);
+});
