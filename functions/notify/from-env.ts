@@ -3,7 +3,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import type { WebClient } from "@slack/web-api";
-import { type AwsClients, createAwsClients, endpointsFromEnv } from "../../shared/clients/aws.ts";
+import { type AwsClients, createDynamoDbClients, createEventBridgeClient, createSqsClient, endpointsFromEnv } from "../../shared/clients/aws.ts";
 import { loadFunctionEnv, type FunctionEnv } from "../../shared/config.ts";
 import { METRICS_NAMESPACE } from "../../shared/resources.ts";
 import type { SqsHandler } from "../../shared/sqs-batch.ts";
@@ -57,7 +57,8 @@ export function notifyDepsFromEnv(env: FunctionEnv, aws: Pick<AwsClients, "sqs" 
 
 export async function notifyHandlerFromEnv(processEnv: NodeJS.ProcessEnv = process.env): Promise<SqsHandler> {
   const env = loadFunctionEnv(processEnv);
-  const aws = createAwsClients({ endpoints: endpointsFromEnv(processEnv) });
+  const options = { endpoints: endpointsFromEnv(processEnv) };
+  const aws = { sqs: createSqsClient(options), ...createDynamoDbClients(options), eventbridge: createEventBridgeClient(options) };
   return createNotifyHandler({
     ...notifyDepsFromEnv(env, aws, createSlackClient(await slackToken(env), env.SLACK_API_URL)),
     logger: new Logger({ serviceName: "oomwatch-notify" }),
