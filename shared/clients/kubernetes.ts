@@ -11,8 +11,7 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { V1Node, V1Pod, V1PodList } from "@kubernetes/client-node";
-import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
-import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { Sha256 } from "@smithy/core/checksum";
 import { SignatureV4 } from "@smithy/signature-v4";
@@ -93,11 +92,12 @@ function eksAccess(auth: EksAuth, token: string): ClusterAccess {
 export function kubeConfigLoader(source: KubeConfigSource): () => Promise<ClusterAccess> {
   if (source.secretArn) {
     const arn = source.secretArn;
-    const provider = new SecretsProvider(source.secrets ? { awsSdkV3Client: source.secrets } : {});
+    // Read once with the SDK client (no Powertools parameters: their cache would hold what `loaded` holds).
+    const secrets = source.secrets ?? new SecretsManagerClient({});
     let loaded: Promise<ClusterAccess> | undefined;
     return () => {
-      loaded ??= provider.get(arn).then((text) => {
-        if (typeof text !== "string") throw new Error("kubeconfig secret is not a string");
+      loaded ??= secrets.send(new GetSecretValueCommand({ SecretId: arn })).then(({ SecretString: text }) => {
+        if (typeof text !== "string") throw new Error(`kubeconfig secret ${arn} holds no text (binary secrets are not read)`);
         return parseKubeconfig(text, `secret ${arn}`);
       });
       return loaded.catch((err) => {
