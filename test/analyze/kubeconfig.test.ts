@@ -66,7 +66,11 @@ describe("kubeConfigLoader with KUBECONFIG_SECRET_ARN", () => {
   /** A Secrets Manager client that answers GetSecretValue with `answer` and counts the calls. */
   const secretsAnswering = (answer: { SecretString?: string }) => {
     const sent: unknown[] = [];
-    const client = { send: async (command: GetSecretValueCommand) => (sent.push(command.input), answer) } as unknown as SecretsManagerClient;
+    const send = async (command: GetSecretValueCommand) => {
+      sent.push(command.input);
+      return answer;
+    };
+    const client = { send } as unknown as SecretsManagerClient;
     return { client, sent };
   };
 
