@@ -4,7 +4,7 @@
  * zod, not every locale), the SDK clients the function creates, and Lambda's environment credentials
  * instead of the SDK's whole default chain. bench/cold-start.ts measures the same bundles' start.
  */
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -27,14 +27,14 @@ const SDK_CLIENTS: Record<Fn, string[]> = {
 };
 
 let dir: string;
-const built = new Map<Fn, { kib: number; inputs: string[] }>();
+const built = new Map<Fn, { kib: number; inputs: string[]; code: string }>();
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "oomwatch-bundles-"));
   for (const fn of FUNCTIONS) {
     const options = functionEsbuildOptions(join(ROOT, "functions", fn, "handler.ts"), join(dir, fn));
     const { metafile } = await build({ ...options, metafile: true });
-    built.set(fn, { kib: statSync(options.outfile).size / 1024, inputs: inputsOf(metafile) });
+    built.set(fn, { kib: statSync(options.outfile).size / 1024, inputs: inputsOf(metafile), code: readFileSync(options.outfile, "utf8") });
   }
 }, 120_000);
 
@@ -78,6 +78,10 @@ describe.each(FUNCTIONS)("the %s bundle", (fn) => {
     const chain = of(fn).inputs.filter((i) => /^@aws-sdk\/(credential-provider-|nested-clients\/|token-providers\/)/.test(i));
     expect(chain).toEqual([]);
     expect(of(fn).inputs).toContain("shared/clients/lambda-credentials.ts");
+  });
+
+  it("does not import node:http as an ES module at load (Node then loads its undici for the WebSocket exports)", () => {
+    expect(of(fn).code.match(/\bfrom\s*["'](node:)?http["']/g) ?? []).toEqual([]);
   });
 });
 
