@@ -6,7 +6,9 @@
  * AWS_SESSION_TOKEN before the handler loads, and the default chain would take them from there
  * first. The rest of that chain (profiles, SSO, web identity, container and instance metadata,
  * with the STS, SSO and sign-in clients it needs) never runs in Lambda but was about 90 KiB of each
- * bundle. The sandbox, CLI and forwarder run with the SDK's own chain.
+ * bundle. The sandbox, CLI and forwarder run with the SDK's own chain. Should the functions ever run
+ * where Lambda hands out credentials another way (SnapStart's container credentials endpoint, for
+ * one), drop FUNCTION_ALIAS rather than extend this.
  */
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 
