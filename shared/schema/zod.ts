@@ -3,8 +3,8 @@
  * classic zod with functional checks (`z.string().check(z.minLength(1))`, `z.optional(s)`), which
  * esbuild can tree-shake. Classic zod put about 100 KiB into each function bundle (every schema
  * class with its methods and the JSON Schema converter); mini 37 KiB, against a 500 KiB budget
- * per bundle (docs/performance.md). The CLI, sandbox, infra and forwarder config keep classic zod; both share zod's core,
- * so classic schemas may contain these.
+ * per bundle (docs/performance.md). The CLI, sandbox, infra and forwarder config keep classic zod;
+ * both share zod's core, so classic schemas may contain these.
  *
  * Unlike classic zod, mini loads no messages: without the English locale every issue reads
  * "Invalid input". Importing zod from here (`import * as z from ".../schema/zod.ts"`) configures it
