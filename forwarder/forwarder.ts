@@ -10,7 +10,7 @@
 import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import { AppsV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, type KubeConfig, Metrics } from "@kubernetes/client-node";
+import { AppsV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, type KubeConfig, Metrics, type V1Node } from "@kubernetes/client-node";
 import { DEFAULT_EARLY_WARNING_POLICY, type EarlyWarningPolicy } from "../shared/memory/early-warning.ts";
 import type { IncidentKind, Occurrence, OccurrenceInput } from "../shared/schema/occurrence.ts";
 import type { BackoffOptions } from "./backoff.ts";
@@ -251,10 +251,23 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     }
   }
 
+  // Nodes this process saw under MemoryPressure: their next False is a clear, however soon after
+  // the node registered (forwarder/detect/node.ts).
+  const underPressure = new Set<string>();
+  function onNode(node: V1Node, deleted = false): void {
+    const name = node.metadata?.name ?? "";
+    const detections = deleted ? detectNodeGone(node) : detectFromNode(node, underPressure.has(name));
+    for (const d of detections) {
+      if (isPressureCleared(d.occurrence)) underPressure.delete(name);
+      else underPressure.add(name);
+    }
+    handle(detections);
+  }
+
   function resync(): void {
     for (const p of informers.pods()) handle(detectFromPod(p));
     for (const e of informers.events()) handle(detectFromEvent(e));
-    for (const n of informers.nodes()) handle(detectFromNode(n));
+    for (const n of informers.nodes()) onNode(n);
   }
 
   informers = createInformers({
@@ -271,7 +284,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
       else handle(detectFromPod(pod));
     },
     onEvent: (ev, verb) => verb !== "delete" && handle(detectFromEvent(ev)),
-    onNode: (node, verb) => handle(verb === "delete" ? detectNodeGone(node) : detectFromNode(node)),
+    onNode: (node, verb) => onNode(node, verb === "delete"),
     onRestart: (resource, reason) => metrics.restart(resource, reason),
   });
 

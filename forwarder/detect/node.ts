@@ -6,8 +6,9 @@
  * - False: a "pressure cleared" signal (same kind, `pressure.status` False, key
  *   `pressure-cleared:...`): node incidents stay open until their node's pressure clears
  *   (docs/design.md "Incident lifecycle"). It is not an occurrence: the forwarder does not count
- *   it as observed and ingest only records it. A node never under pressure sends one at most
- *   (its condition's transition is older than the lookback once the node has run an hour).
+ *   it as observed and ingest only records it. A False set when the node registered (transition
+ *   within NODE_REGISTRATION_MS of its creation) is the node's first state, not a clear, unless
+ *   this forwarder saw the node under pressure: a healthy node sends nothing.
  * - A node deleted while under pressure clears it too: nothing will report it False any more.
  */
 import type { V1Node, V1NodeCondition } from "@kubernetes/client-node";
@@ -31,14 +32,29 @@ function cleared(name: string, key: string, at: string, reason: string | undefin
   };
 }
 
-export function detectFromNode(node: V1Node): Detection[] {
+/**
+ * How long after its creation a node's condition still counts as its first state. A clear needs
+ * a True before it, and the kubelet keeps a condition True for its eviction-pressure-transition-period
+ * (5 min by default), so a real clear this early is one the forwarder saw the True of.
+ */
+export const NODE_REGISTRATION_MS = 10 * 60_000;
+
+/** The False condition a node registered with (or a node without a creation time: nothing says otherwise). */
+function firstState(node: V1Node, transition: string): boolean {
+  const created = toIso(node.metadata?.creationTimestamp);
+  return created === undefined || Date.parse(transition) - Date.parse(created) < NODE_REGISTRATION_MS;
+}
+
+/** `sawPressure`: this forwarder saw the node's MemoryPressure True (so a False is a clear, however early). */
+export function detectFromNode(node: V1Node, sawPressure = false): Detection[] {
   const name = node.metadata?.name;
   const cond = memoryPressure(node);
   if (!name || !cond) return [];
   if (cond.status === "False") {
     // Without a transition time the signal has no stable key (each relist would be a new one).
     const at = toIso(cond.lastTransitionTime);
-    return at ? [cleared(name, `pressure-cleared:${name}:${at}`, at, cond.reason, cond.message)] : [];
+    if (!at || (!sawPressure && firstState(node, at))) return [];
+    return [cleared(name, `pressure-cleared:${name}:${at}`, at, cond.reason, cond.message)];
   }
   if (cond.status !== "True") return [];
   const since = toIso(cond.lastTransitionTime) ?? toIso(cond.lastHeartbeatTime) ?? new Date().toISOString();
