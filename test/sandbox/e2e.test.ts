@@ -61,6 +61,9 @@ describe("sandbox end to end", { timeout: 240_000 }, () => {
     // Once the scenario is over the sandbox skips the quiet window: every top-level incident resolves.
     expect(report.resolved).toBeGreaterThanOrEqual(3);
     expect(output).toMatch(/resolved {2}L3 {2}Node OOM {2}\w+: Resolved after \d+ min, \d+ occurrences?/);
+    // node-b's pressure (with its eviction) resolves: the scenario clears the pressure, and the
+    // resolver holds node incidents open until the forwarder's cleared signal has been recorded.
+    expect(output).toMatch(/resolved {2}L2 {2}(Pod eviction|Node memory pressure) {2}\w+: Resolved after \d+ min, \d+ occurrences?/);
   });
 
   it("quiet: a healthy cluster with look-alikes reports nothing", async () => {
