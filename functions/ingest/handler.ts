@@ -66,6 +66,7 @@ export function createIngestHandler(deps: IngestDeps): SqsHandler {
     }
     const outcome = await ingestOccurrence(ctx, batch, v.occurrence);
     if (outcome.status === "ignored") logger.info("not a memory incident", { occurrenceKey: v.occurrence.key, reason: outcome.reason });
+    if (outcome.status === "pressure-cleared") logger.info("node memory pressure cleared", { occurrenceKey: v.occurrence.key, node: outcome.node });
     count(METRIC_OF[outcome.status === "grouped" && outcome.trigger ? "analyzed" : outcome.status]);
   }
 
