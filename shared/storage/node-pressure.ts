@@ -1,7 +1,8 @@
 /**
  * Each node's MemoryPressure state as the forwarder last reported it (shared/domain/node-pressure.ts),
- * one small item per node that was ever under pressure: ingest writes it, the resolver reads it
- * for the node incidents that are due (one BatchGet per run).
+ * one small item per node whose pressure changed (the forwarder reports no clear for a healthy
+ * node): ingest writes it, the resolver reads it for the node incidents that are due (one BatchGet
+ * per run).
  */
 import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { PressureChange } from "../domain/node-pressure.ts";
@@ -15,10 +16,12 @@ export interface NodePressureState extends PressureChange {
   node: string;
 }
 
+/** The key `nodesUnderPressure` answers with. */
+export const pressureKey = (cluster: string, node: string): string => `${cluster}\n${node}`;
+
 /**
  * Records a change unless a later one is recorded already (messages arrive in any order and
- * more than once). A "cleared" for a node with no recorded pressure writes nothing: no item per
- * healthy node. False when nothing was written.
+ * more than once: a clear delivered before its True must still win). False when nothing was written.
  */
 export async function recordNodePressure(doc: DynamoDBDocumentClient, tableName: string, s: NodePressureState): Promise<boolean> {
   try {
@@ -27,7 +30,7 @@ export async function recordNodePressure(doc: DynamoDBDocumentClient, tableName:
         TableName: tableName,
         Item: { ...pipelineKeys.nodePressure(s.cluster, s.node), ...s, expiresAt: expiresAt(s.since) },
         // A node's pressure can last longer than any window; the item outlives its incidents (retention).
-        ConditionExpression: s.status === "True" ? "attribute_not_exists(pk) OR #since < :since" : "attribute_exists(pk) AND #since < :since",
+        ConditionExpression: "attribute_not_exists(pk) OR #since < :since",
         ExpressionAttributeNames: { "#since": "since" },
         ExpressionAttributeValues: { ":since": s.since },
       }),
@@ -39,7 +42,7 @@ export async function recordNodePressure(doc: DynamoDBDocumentClient, tableName:
   }
 }
 
-/** The nodes (of `cluster`) whose recorded state is MemoryPressure True. */
+/** The nodes whose recorded state is MemoryPressure True (as `pressureKey`s). */
 export async function nodesUnderPressure(doc: DynamoDBDocumentClient, tableName: string, nodes: Array<{ cluster: string; node: string }>): Promise<Set<string>> {
   const keys = new Map(nodes.map((n) => [pressureKey(n.cluster, n.node), pipelineKeys.nodePressure(n.cluster, n.node)]));
   if (keys.size === 0) return new Set();
@@ -47,5 +50,3 @@ export async function nodesUnderPressure(doc: DynamoDBDocumentClient, tableName:
   return new Set(items.filter((i) => i.status === "True").map((i) => pressureKey(String(i.cluster), String(i.node))));
 }
 
-/** The key `nodesUnderPressure` answers with. */
-export const pressureKey = (cluster: string, node: string): string => `${cluster}\n${node}`;

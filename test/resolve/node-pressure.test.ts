@@ -74,4 +74,13 @@ describe("node incidents and MemoryPressure", () => {
     expect(resolved.map((i) => i.id)).toContain(opened!.incidentId);
     await take(aws, aws.queues.notify.url);
   });
+
+  it("a clear delivered before its True still wins", async () => {
+    const node = { name: "node-late-true" };
+    await p.run([{ ...cleared(at(2010)), node: node.name, key: `pressure-cleared:${node.name}:${at(2010)}` }]);
+    const [opened] = await p.run([memoryPressure({ at: at(2000), node })]);
+    const { resolved } = await resolveAt(at(2000 + WINDOW_MIN + 1));
+    expect(resolved.map((i) => i.id)).toContain(opened!.incidentId);
+    await take(aws, aws.queues.notify.url);
+  });
 });
