@@ -111,7 +111,11 @@ export const IncidentSchema = z.object({
   /** Lifecycle: `open` until quiet for its window (node incidents: pressure cleared), then `resolved`. */
   status: z.enum(["open", "resolved"]).default("open"),
   resolvedAt: isoTime.optional(),
-  /** The last resolved incident of the same group, when this one opened after it (and how many in 7 days). */
+  /**
+   * The most recent earlier incident of the same group first seen within 7 days (`resolvedAt` once it
+   * is resolved) and how many incidents the group had in those days, this one included. Set by the
+   * opening analysis (functions/analyze/previous-incident.ts); absent for the first of its group.
+   */
   previous: z.object({ incidentId: z.string(), resolvedAt: isoTime.optional(), countLast7Days: z.number().int().nonnegative() }).optional(),
   updatedAt: isoTime,
 });

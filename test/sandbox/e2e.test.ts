@@ -110,6 +110,9 @@ describe("sandbox end to end", { timeout: 240_000 }, () => {
     // No whole message bodies without --verbose: no rendered message header, no indented body lines.
     expect(lines.filter((l) => /^#[\w-]+ (thread \S+ )?@ \d+\.\d+/.test(l) || l.startsWith("  == "))).toEqual([]);
     expect(output).not.toContain("First steps");
+    // node-b's pressure (with its eviction) resolves: the scenario clears the pressure, and the
+    // resolver holds node incidents open until the forwarder's cleared signal has been recorded.
+    expect(output).toMatch(/resolved {2}L2 {2}(Pod eviction|Node memory pressure) {2}\w+: Resolved after \d+ min, \d+ occurrences?/);
   });
 
   it("quiet: a healthy cluster with look-alikes reports nothing", async () => {
