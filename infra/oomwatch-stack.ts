@@ -28,7 +28,7 @@ export const ANALYZE_KUBERNETES_GROUP = "oomwatch-analyze";
 /** Repository root: entries and package-lock.json are resolved from here. */
 /** The incidents-table operations each handler calls (its own items, by key; no handler queries an index). */
 const TABLE_ACTIONS: Readonly<Record<FunctionId, readonly string[]>> = {
-  ingest: ["GetItem", "BatchGetItem", "PutItem", "UpdateItem", "Query"],
+  ingest: ["GetItem", "BatchGetItem", "BatchWriteItem", "PutItem", "UpdateItem", "Query"],
   analyze: ["GetItem", "UpdateItem", "Query"],
   notify: ["GetItem", "UpdateItem"],
 };
