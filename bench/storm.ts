@@ -15,7 +15,7 @@ import { HandlerTiming } from "./handler-timing.ts";
 import { RequestCounter } from "./request-counter.ts";
 import { type Check, measured, type BenchOptions, type BenchResult } from "./results.ts";
 import { countSlackParents, countStored } from "./storm-checks.ts";
-import { STORM_FULL, STORM_QUICK, type StormSize, stormCounts, stormScenario, stormSeconds } from "./storm-scenario.ts";
+import { STORM_FULL, STORM_QUICK, type StormCounts, type StormSize, stormCounts, stormScenario, stormSeconds } from "./storm-scenario.ts";
 
 /** Offered load while the scenario plays: well above the 500/s target, so the pipeline is what limits. */
 const OFFERED_PER_SECOND = 1000;
@@ -86,10 +86,12 @@ async function runStorm(size: StormSize, dataDir: string, quick: boolean, profil
     for (const part of PARTS) requests.attach(pipeline.partClients(part), part);
     requests.attach(pipeline.aws.clients, "runner");
     const keys = new Set<string>();
+    const observedByKind = new Map<string, Set<string>>();
     let firstObservedAt: number | undefined;
     pipeline.forwarder.on("observed", (o) => {
       firstObservedAt ??= Date.now();
       keys.add(o.key);
+      observedByKind.set(o.kind, (observedByKind.get(o.kind) ?? new Set()).add(o.key));
     });
 
     const profiler = profile ? await startCpuProfile() : undefined;
@@ -122,7 +124,7 @@ async function runStorm(size: StormSize, dataDir: string, quick: boolean, profil
     const deadLetters = report.deadLetters.events + report.deadLetters.analyze + report.deadLetters.notify;
     const checks: Check[] = [
       { name: "drained", ok: drained, detail: drained ? `queues empty ${seconds.toFixed(1)} s after the first occurrence` : `not drained within ${drainTimeoutMs / 1000} s` },
-      { name: "observed = generated", ok: keys.size >= total, detail: `${keys.size} observed, ${total} generated + node pressure` },
+      observedCheck(expected, observedByKind),
       { name: "lost = 0", ok: stored.missing === 0 && deadLetters === 0, detail: `${stored.missing} not stored, ${deadLetters} dead letters` },
       {
         name: "duplicated = 0",
@@ -267,6 +269,21 @@ export function stormBench(opts: BenchOptions): Promise<BenchResult> {
     if (big.cpu) out.figures.push(...cpuFigures(big.cpu, big.occurrences));
     out.checks.push(...big.checks.map((c) => ({ ...c, name: `${GROWTH}× run: ${c.name}` })));
   });
+}
+
+/**
+ * Observed = generated, kind by kind and exactly: a kind observed more often than the storm
+ * generates it (a kill that hits two pods, a relist that finds a new key) fails as much as a lost one.
+ */
+export function observedCheck(expected: StormCounts, observed: ReadonlyMap<string, ReadonlySet<string>>): Check {
+  const kinds = [...new Set([...Object.keys(expected), ...observed.keys()])];
+  const counts = kinds.map((kind) => ({ kind, observed: observed.get(kind)?.size ?? 0, generated: expected[kind as keyof StormCounts] ?? 0 }));
+  const total = (k: "observed" | "generated") => counts.reduce((sum, c) => sum + c[k], 0);
+  return {
+    name: "observed = generated",
+    ok: counts.every((c) => c.observed === c.generated),
+    detail: `${total("observed")} observed, ${total("generated")} generated (${counts.map((c) => `${c.kind} ${c.observed}/${c.generated}`).join(", ")})`,
+  };
 }
 
 /** The CPU split of a profiled run: each part's share, and per occurrence what the pipeline's own code costs. */
