@@ -28,6 +28,28 @@ export function itemsRead(output: unknown): number {
 
 const add = (map: Map<string, number>, key: string, n: number) => map.set(key, (map.get(key) ?? 0) + n);
 
+/**
+ * A string attribute value, marshalled (`{ S: "..." }`) or not: the document client marshals in
+ * the same middleware step as the counter, so either may come first.
+ */
+function stringValue(v: unknown): string | undefined {
+  if (typeof v === "string") return v;
+  const s = (v as { S?: unknown } | undefined)?.S;
+  return typeof s === "string" ? s : undefined;
+}
+
+/**
+ * Which kind of item a request reads: its command and the partition key's type prefix
+ * (shared/storage/pipeline-items.ts), e.g. "Query EVICTIONS", "GetItem GROUP", "Query byCluster".
+ * The prefix names the read without the ids in it; a Query on an index names the index.
+ */
+export function operationOf(command: string, input: unknown): string {
+  const i = (input ?? {}) as { IndexName?: string; Key?: Record<string, unknown>; ExpressionAttributeValues?: Record<string, unknown> };
+  if (i.IndexName) return `${command} ${i.IndexName}`;
+  const pk = stringValue(i.Key?.pk) ?? stringValue(i.ExpressionAttributeValues?.[":pk"]);
+  return pk ? `${command} ${pk.split("#")[0]}` : command;
+}
+
 export class RequestCounter {
   /** "DynamoDB UpdateItem" -> requests, over every attached part. */
   readonly counts = new Map<string, number>();
@@ -39,6 +61,10 @@ export class RequestCounter {
   readonly itemsByCommand = new Map<string, number>();
   /** The same by part. */
   readonly itemsByPart = new Map<string, number>();
+  /** Items read by part and operation: "analyze Query EVICTIONS" -> items (see operationOf). */
+  readonly itemsByOperation = new Map<string, number>();
+  /** Requests by part and operation, to go with itemsByOperation. */
+  readonly requestsByOperation = new Map<string, number>();
 
   /**
    * Adds the counting middleware to the SQS and DynamoDB clients (the document client shares
@@ -56,12 +82,15 @@ export class RequestCounter {
     clients.dynamodb.middlewareStack.add(
       (next, context) => async (args) => {
         this.count(part, "DynamoDB", context.commandName);
+        const operation = `${part} ${operationOf(commandOf(context.commandName), args.input)}`;
+        add(this.requestsByOperation, operation, 1);
         const result = await next(args);
         const items = itemsRead(result.output);
         this.itemsRead += items;
         if (items > 0) {
           add(this.itemsByCommand, commandOf(context.commandName), items);
           add(this.itemsByPart, part, items);
+          add(this.itemsByOperation, operation, items);
         }
         return result;
       },
@@ -81,6 +110,19 @@ export class RequestCounter {
     let n = 0;
     for (const [key, count] of this.counts) if (key.startsWith(`${service} `)) n += count;
     return n;
+  }
+
+  /**
+   * The operations that read the most items, e.g. "analyze Query EVICTIONS 2100 items in 40 requests".
+   * `part`: only that part's.
+   */
+  topReads(n: number, part?: string): string {
+    return [...this.itemsByOperation.entries()]
+      .filter(([op]) => part === undefined || op.startsWith(`${part} `))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([op, items]) => `${op} ${items} items in ${this.requestsByOperation.get(op) ?? 0} requests`)
+      .join(", ");
   }
 
   /** The most frequent commands, e.g. "DynamoDB UpdateItem 812, SQS SendMessageBatch 120". */

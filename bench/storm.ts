@@ -244,10 +244,16 @@ export function stormBench(opts: BenchOptions): Promise<BenchResult> {
         name: `${f.fn}: DynamoDB requests per occurrence`,
         value: f.requests / n,
         unit: "",
-        note: `${f.requests} requests, ${f.items} items read`,
+        note: `${f.requests} requests, ${f.items} items read; most items: ${run.requests.topReads(3, f.fn) || "none"}`,
       })),
       { id: "storm.sqsRequestsPerOccurrence", name: "SQS requests per occurrence", value: run.sqsRequests / n, unit: "" },
-      { id: "storm.itemsReadPerOccurrence", name: "DynamoDB items read per occurrence", value: itemsPerOccurrence, unit: "", note: `${run.itemsRead} items: ${run.itemsByCommand}` },
+      {
+        id: "storm.itemsReadPerOccurrence",
+        name: "DynamoDB items read per occurrence",
+        value: itemsPerOccurrence,
+        unit: "",
+        note: `${run.itemsRead} items: ${run.itemsByCommand}; most: ${run.requests.topReads(4)}`,
+      },
       { id: "storm.recordsRetried", name: "records retried", value: run.runner.reduce((sum, s) => sum + s.failed, 0), unit: "", note: retried },
       ...run.timing.figures(),
       { id: "storm.slackParentsPerIncident", name: "Slack parents / incidents", value: run.slackParentsPerIncident, unit: "", note: run.slackParentsNote },
@@ -264,7 +270,7 @@ export function stormBench(opts: BenchOptions): Promise<BenchResult> {
       value: bigItems / Math.max(1e-9, itemsPerOccurrence),
       unit: "×",
       target: { op: "<=", value: 1.2 },
-      note: `${bigItems.toFixed(1)} vs ${itemsPerOccurrence.toFixed(1)} items (${big.itemsByCommand}); ${big.occurrences} occurrences, ${(big.dynamodbRequests / Math.max(1, big.occurrences)).toFixed(2)} DynamoDB requests each`,
+      note: `${bigItems.toFixed(1)} vs ${itemsPerOccurrence.toFixed(1)} items (${big.itemsByCommand}; most: ${big.requests.topReads(4)}); ${big.occurrences} occurrences, ${(big.dynamodbRequests / Math.max(1, big.occurrences)).toFixed(2)} DynamoDB requests each (${big.byFunction.map((f) => `${f.fn} ${(f.requests / Math.max(1, big.occurrences)).toFixed(2)}`).join(", ")})`,
     });
     if (big.cpu) out.figures.push(...cpuFigures(big.cpu, big.occurrences));
     out.checks.push(...big.checks.map((c) => ({ ...c, name: `${GROWTH}× run: ${c.name}` })));
