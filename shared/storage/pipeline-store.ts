@@ -7,7 +7,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type
 import { isConditionFailure } from "./conditions.ts";
 import { INCIDENT_SK, incidentPk, indexKeys } from "./incident-item.ts";
 import type { Member } from "../domain/members.ts";
-import { utc } from "../time.ts";
+import { shiftIso, utc } from "../time.ts";
 import { GROUP_SK, type GroupState, MEMBER_PREFIX, type NodeLogEntry, type OccurrenceMarker, pipelineKeys, WINDOW_STATE_DAYS } from "./pipeline-items.ts";
 import { expiresAt } from "./ttl.ts";
 import { batchGetItems } from "./batch-get.ts";
@@ -175,6 +175,17 @@ export class PipelineStore {
       upTo === undefined ? undefined : () => upTo - count,
     );
     return count;
+  }
+
+  /**
+   * Evictions in the cluster in the `windowMinutes` up to `at`, counted only as far as the
+   * threshold check needs (`count` + 1: "more than count"): a Query that reads at most that many
+   * entries whatever the storm. `capped`: counting stopped there, there may be more.
+   */
+  async clusterEvictionsNear(cluster: string, at: string, threshold: { count: number; windowMinutes: number }): Promise<{ count: number; capped: boolean }> {
+    const upTo = threshold.count + 1;
+    const count = await this.countClusterEvictions(cluster, shiftIso(at, -threshold.windowMinutes * 60_000), at, upTo);
+    return { count, capped: count >= upTo };
   }
 
   /** One attribute of the stored incident item (only that attribute is read), undefined when absent. */
