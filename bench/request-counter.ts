@@ -39,14 +39,14 @@ function stringValue(v: unknown): string | undefined {
 }
 
 /**
- * Which kind of item a request reads: its command and the partition key's type prefix
+ * Which kind of item a request reads or writes: its command and the partition key's type prefix
  * (shared/storage/pipeline-items.ts), e.g. "Query EVICTIONS", "GetItem GROUP", "Query byCluster".
  * The prefix names the read without the ids in it; a Query on an index names the index.
  */
 export function operationOf(command: string, input: unknown): string {
-  const i = (input ?? {}) as { IndexName?: string; Key?: Record<string, unknown>; ExpressionAttributeValues?: Record<string, unknown> };
+  const i = (input ?? {}) as { IndexName?: string; Key?: Record<string, unknown>; Item?: Record<string, unknown>; ExpressionAttributeValues?: Record<string, unknown> };
   if (i.IndexName) return `${command} ${i.IndexName}`;
-  const pk = stringValue(i.Key?.pk) ?? stringValue(i.ExpressionAttributeValues?.[":pk"]);
+  const pk = stringValue(i.Key?.pk) ?? stringValue(i.Item?.pk) ?? stringValue(i.ExpressionAttributeValues?.[":pk"]);
   return pk ? `${command} ${pk.split("#")[0]}` : command;
 }
 
@@ -114,14 +114,18 @@ export class RequestCounter {
 
   /**
    * The operations that read the most items, e.g. "analyze Query EVICTIONS 2100 items in 40 requests".
-   * `part`: only that part's.
+   * `parts`: only theirs.
    */
-  topReads(n: number, part?: string): string {
-    return [...this.itemsByOperation.entries()]
-      .filter(([op]) => part === undefined || op.startsWith(`${part} `))
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, n)
+  topReads(n: number, parts?: readonly string[]): string {
+    return topOf(this.itemsByOperation, n, parts)
       .map(([op, items]) => `${op} ${items} items in ${this.requestsByOperation.get(op) ?? 0} requests`)
+      .join(", ");
+  }
+
+  /** The operations sent most often, e.g. "ingest PutItem 1005, ingest BatchGetItem 101". `parts`: only theirs. */
+  topRequests(n: number, parts?: readonly string[]): string {
+    return topOf(this.requestsByOperation, n, parts)
+      .map(([op, count]) => `${op} ${count}`)
       .join(", ");
   }
 
@@ -133,6 +137,14 @@ export class RequestCounter {
       .map(([k, v]) => `${k} ${v}`)
       .join(", ");
   }
+}
+
+/** The n largest entries of a "<part> <operation>" map, of `parts` only when given. */
+function topOf(map: Map<string, number>, n: number, parts?: readonly string[]): Array<[string, number]> {
+  return [...map.entries()]
+    .filter(([op]) => parts === undefined || parts.includes(op.slice(0, op.indexOf(" "))))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n);
 }
 
 function commandOf(command: string | undefined): string {

@@ -43,16 +43,16 @@ interface StormRun {
   drained: boolean;
   report: PipelineReport;
   requests: RequestCounter;
-  /** DynamoDB items read by the pipeline (counted until drained, before the report's own reads). */
+  /** DynamoDB items read by the three functions (counted until drained, before the report's own reads). */
   itemsRead: number;
-  /** "Query 400, GetItem 45": which requests read the items. */
-  itemsByCommand: string;
+  /** The functions' operations that read the most items, when drained. */
+  topReads: string;
   /** The three functions' DynamoDB requests. */
   dynamodbRequests: number;
   /** Every SQS request: the functions', the forwarder's and the Lambda runner's polling. */
   sqsRequests: number;
-  /** DynamoDB requests and items read by each function. */
-  byFunction: Array<{ fn: string; requests: number; items: number }>;
+  /** DynamoDB requests and items read by each function, and its operations that read the most. */
+  byFunction: Array<{ fn: string; requests: number; items: number; topReads: string; topRequests: string }>;
   /** Where the CPU went, when the run was profiled. */
   cpu?: CpuSplit;
   cpuMsPerOccurrence: number;
@@ -108,10 +108,18 @@ async function runStorm(size: StormSize, dataDir: string, quick: boolean, profil
     const end = Date.now() - (drained ? QUIET_MS : 0);
     const cpu = process.cpuUsage(cpuBefore);
     const cpuSplit = await profiler?.stop();
-    const byFunction = FUNCTIONS.map((fn) => ({ fn, requests: requests.total("DynamoDB", fn), items: requests.itemsByPart.get(fn) ?? 0 }));
+    const byFunction = FUNCTIONS.map((fn) => ({
+      fn,
+      requests: requests.total("DynamoDB", fn),
+      items: requests.itemsByPart.get(fn) ?? 0,
+      topReads: requests.topReads(3, [fn]) || "none",
+      topRequests: requests.topRequests(4, [fn]),
+    }));
     const dynamodbRequests = byFunction.reduce((sum, f) => sum + f.requests, 0);
-    const [itemsRead, sqsRequests] = [requests.itemsRead, requests.total("SQS")];
-    const itemsByCommand = [...requests.itemsByCommand].map(([c, k]) => `${c} ${k}`).join(", ");
+    // The functions' reads only: the drain check's and the status display's are not pipeline work.
+    const itemsRead = byFunction.reduce((sum, f) => sum + f.items, 0);
+    const topReads = requests.topReads(4, FUNCTIONS);
+    const sqsRequests = requests.total("SQS");
     const report = await pipeline.report(scenario.name);
     const seconds = (end - (firstObservedAt ?? playStart)) / 1000;
     const n = Math.max(1, keys.size);
@@ -151,7 +159,7 @@ async function runStorm(size: StormSize, dataDir: string, quick: boolean, profil
       report,
       requests,
       itemsRead,
-      itemsByCommand,
+      topReads,
       dynamodbRequests,
       sqsRequests,
       byFunction,
@@ -244,7 +252,7 @@ export function stormBench(opts: BenchOptions): Promise<BenchResult> {
         name: `${f.fn}: DynamoDB requests per occurrence`,
         value: f.requests / n,
         unit: "",
-        note: `${f.requests} requests, ${f.items} items read; most items: ${run.requests.topReads(3, f.fn) || "none"}`,
+        note: `${f.requests} requests, ${f.items} items read; most items: ${f.topReads}; most requests: ${f.topRequests}`,
       })),
       { id: "storm.sqsRequestsPerOccurrence", name: "SQS requests per occurrence", value: run.sqsRequests / n, unit: "" },
       {
@@ -252,7 +260,7 @@ export function stormBench(opts: BenchOptions): Promise<BenchResult> {
         name: "DynamoDB items read per occurrence",
         value: itemsPerOccurrence,
         unit: "",
-        note: `${run.itemsRead} items: ${run.itemsByCommand}; most: ${run.requests.topReads(4)}`,
+        note: `${run.itemsRead} items; most: ${run.topReads}`,
       },
       { id: "storm.recordsRetried", name: "records retried", value: run.runner.reduce((sum, s) => sum + s.failed, 0), unit: "", note: retried },
       ...run.timing.figures(),
@@ -270,7 +278,7 @@ export function stormBench(opts: BenchOptions): Promise<BenchResult> {
       value: bigItems / Math.max(1e-9, itemsPerOccurrence),
       unit: "×",
       target: { op: "<=", value: 1.2 },
-      note: `${bigItems.toFixed(1)} vs ${itemsPerOccurrence.toFixed(1)} items (${big.itemsByCommand}; most: ${big.requests.topReads(4)}); ${big.occurrences} occurrences, ${(big.dynamodbRequests / Math.max(1, big.occurrences)).toFixed(2)} DynamoDB requests each (${big.byFunction.map((f) => `${f.fn} ${(f.requests / Math.max(1, big.occurrences)).toFixed(2)}`).join(", ")})`,
+      note: `${bigItems.toFixed(1)} vs ${itemsPerOccurrence.toFixed(1)} items (most: ${big.topReads}); ${big.occurrences} occurrences, ${(big.dynamodbRequests / Math.max(1, big.occurrences)).toFixed(2)} DynamoDB requests each (${big.byFunction.map((f) => `${f.fn} ${(f.requests / Math.max(1, big.occurrences)).toFixed(2)}`).join(", ")})`,
     });
     if (big.cpu) out.figures.push(...cpuFigures(big.cpu, big.occurrences));
     out.checks.push(...big.checks.map((c) => ({ ...c, name: `${GROWTH}× run: ${c.name}` })));

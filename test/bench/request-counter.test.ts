@@ -39,12 +39,14 @@ it("counts an occurrence's DynamoDB requests and items read on the part that sen
   expect(counter.itemsByCommand.get("BatchGetItem")).toBeGreaterThanOrEqual(1);
   // By operation too: the duplicate's two items are ingest's BatchGet of marker and group.
   expect(counter.itemsByOperation.get("ingest BatchGetItem")).toBeGreaterThanOrEqual(2);
-  expect(counter.topReads(1, "ingest")).toMatch(/^ingest BatchGetItem \d+ items in \d+ requests$/);
+  expect(counter.topReads(1, ["ingest"])).toMatch(/^ingest BatchGetItem \d+ items in \d+ requests$/);
+  expect(counter.topRequests(3, ["ingest"])).toMatch(/^ingest \w+ \d+, ingest \w+ \d+, ingest \w+ \d+$/);
 });
 
 it("names each read by command and item type, without the ids in the key", () => {
   expect(operationOf("Query", { ExpressionAttributeValues: { ":pk": { S: "EVICTIONS#prod" }, ":a": { S: "2026" } } })).toBe("Query EVICTIONS");
   expect(operationOf("GetItem", { Key: { pk: "GROUP#prod/shop/Deployment/api/app", sk: "GROUP" } })).toBe("GetItem GROUP");
   expect(operationOf("Query", { IndexName: "byCluster", ExpressionAttributeValues: { ":v0": { S: "CLUSTER#prod" } } })).toBe("Query byCluster");
+  expect(operationOf("PutItem", { Item: { pk: { S: "OCC#oom:uid:app:t" }, sk: { S: "OCC" } } })).toBe("PutItem OCC");
   expect(operationOf("BatchGetItem", { RequestItems: {} })).toBe("BatchGetItem");
 });
