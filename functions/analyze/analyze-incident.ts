@@ -137,9 +137,9 @@ async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<Once
     ctx.evictedPods = summary.evictedPods;
     if (summary.kind === "PodEviction") {
       // Bounded at the threshold: an unbounded count read every eviction in the window, per analysis.
-      const evictions = await store.clusterEvictionsNear(o.cluster, summary.lastSeen, policy.massEviction);
-      ctx.clusterEvictionsInWindow = evictions.count;
-      if (evictions.capped) ctx.clusterEvictionsCapped = true;
+      const [evictions] = await store.clusterEvictionsNear(o.cluster, [summary.lastSeen], policy.massEviction);
+      ctx.clusterEvictionsInWindow = evictions?.count ?? 0;
+      if (evictions?.capped) ctx.clusterEvictionsCapped = true;
     }
   }
 

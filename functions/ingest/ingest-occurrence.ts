@@ -107,7 +107,7 @@ export async function ingestOccurrence(c: IngestContext, batch: IngestBatch, o: 
   const nodeOomNearby = windowCounts && o.kind === "ContainerOOM" && node !== undefined ? await batch.nodeOomNear(o.cluster, node, o.occurredAt, correlationMs) : false;
   // Only compared with the threshold: counting past it would read every eviction of the storm.
   const clusterEvictionsInWindow =
-    windowCounts && o.kind === "PodEviction" ? (await store.clusterEvictionsNear(o.cluster, summary.lastSeen, policy.massEviction)).count : undefined;
+    windowCounts && o.kind === "PodEviction" ? await batch.clusterEvictions(o.cluster, summary.lastSeen) : undefined;
 
   const trigger = decideTrigger({
     occurrence: o,
