@@ -27,7 +27,6 @@ import { memoryEvidence, warnedAtFor } from "./memory-evidence.ts";
 import { nodeOomNear, victimsOf } from "./correlate.ts";
 import { enrich } from "./enrich.ts";
 import { incidentNumbers } from "./incident-numbers.ts";
-import { shiftIso } from "../../shared/time.ts";
 
 export interface AnalyzeContext {
   store: PipelineStore;
@@ -138,11 +137,10 @@ async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<Once
   } else {
     ctx.evictedPods = summary.evictedPods;
     if (summary.kind === "PodEviction") {
-      ctx.clusterEvictionsInWindow = await store.countClusterEvictions(
-        o.cluster,
-        shiftIso(summary.lastSeen, -policy.massEviction.windowMinutes * 60_000),
-        summary.lastSeen,
-      );
+      // Bounded at the threshold: an unbounded count read every eviction in the window, per analysis.
+      const [evictions] = await store.clusterEvictionsNear(o.cluster, [summary.lastSeen], policy.massEviction);
+      ctx.clusterEvictionsInWindow = evictions?.count ?? 0;
+      if (evictions?.capped) ctx.clusterEvictionsCapped = true;
     }
   }
 

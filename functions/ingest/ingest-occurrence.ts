@@ -28,7 +28,6 @@ import { recordNodePressure } from "../../shared/storage/node-pressure.ts";
 import type { Assignment } from "./group-state.ts";
 import type { IngestBatch } from "./ingest-batch.ts";
 import { decideTrigger, needsWindowCounts, type Trigger } from "./trigger.ts";
-import { shiftIso } from "../../shared/time.ts";
 
 export interface IngestContext {
   store: PipelineStore;
@@ -119,14 +118,7 @@ export async function ingestOccurrence(c: IngestContext, batch: IngestBatch, o: 
   const nodeOomNearby = windowCounts && o.kind === "ContainerOOM" && node !== undefined ? await batch.nodeOomNear(o.cluster, node, o.occurredAt, correlationMs) : false;
   // Only compared with the threshold: counting past it would read every eviction of the storm.
   const clusterEvictionsInWindow =
-    windowCounts && o.kind === "PodEviction"
-      ? await store.countClusterEvictions(
-          o.cluster,
-          shiftIso(summary.lastSeen, -policy.massEviction.windowMinutes * 60_000),
-          summary.lastSeen,
-          policy.massEviction.count + 1,
-        )
-      : undefined;
+    windowCounts && o.kind === "PodEviction" ? await batch.clusterEvictions(o.cluster, summary.lastSeen) : undefined;
 
   const trigger = decideTrigger({
     occurrence: o,
