@@ -21,6 +21,7 @@ const UNIT = [
   "test/forwarder/detect.test.ts",
   "test/forwarder/early-warning-episodes.test.ts",
   "test/forwarder/interner.test.ts",
+  "test/forwarder/sampler-top.test.ts",
   "test/forwarder/message.test.ts",
   "test/forwarder/units.test.ts",
   "test/infra/config.test.ts",
