@@ -61,7 +61,9 @@ function filterKeys(source: Record<string, string> | undefined, keep: (k: string
 
 /** `intern` shares owners, labels and annotations between objects (pods of one ReplicaSet have the same). */
 function projectMeta(meta: V1ObjectMeta | undefined, labels: (k: string) => boolean, intern = <T>(v: T) => v): V1ObjectMeta {
-  const out: V1ObjectMeta = copy(meta, ["name", "namespace", "uid", "resourceVersion", "creationTimestamp", "deletionTimestamp"]) ?? {};
+  // No creationTimestamp: no reader looks at an object's age, and a Date is ~100 bytes per pod.
+  // resourceVersion stays: ListWatch takes its watch position from the (projected) objects.
+  const out: V1ObjectMeta = copy(meta, ["name", "namespace", "uid", "resourceVersion", "deletionTimestamp"]) ?? {};
   const owners = meta?.ownerReferences?.map((r) => copy(r, ["kind", "name", "uid", "controller", "apiVersion"]) as typeof r);
   if (owners?.length) out.ownerReferences = intern(owners);
   const l = filterKeys(meta?.labels, labels);
@@ -95,8 +97,9 @@ function projectState(s: V1ContainerState | undefined): V1ContainerState | undef
   return s?.running ? RUNNING : undefined;
 }
 
+/** The running container's ID is not read (detection keys on the terminated state's): ~100 bytes per container. */
 function projectStatus(s: V1ContainerStatus): V1ContainerStatus {
-  const out = copy(s, ["name", "restartCount", "containerID"]) as V1ContainerStatus;
+  const out = copy(s, ["name", "restartCount"]) as V1ContainerStatus;
   const state = projectState(s.state);
   const last = projectState(s.lastState);
   if (state) out.state = state;

@@ -101,6 +101,11 @@ describe("informer cache projection", () => {
     expect(projected.metadata?.annotations).toEqual({ "oomwatch.io/channel": "#payments" });
     expect(projected.spec).not.toHaveProperty("tolerations");
     expect(projected.status).not.toHaveProperty("podIP");
+    // Unread and ~100 bytes per pod or container: the object's age, the running container's ID.
+    expect(full.metadata?.creationTimestamp).toBeTruthy();
+    expect(projected.metadata).not.toHaveProperty("creationTimestamp");
+    expect(full.status?.containerStatuses?.[0]?.containerID).toBeTruthy();
+    expect(projected.status?.containerStatuses?.[0]).not.toHaveProperty("containerID");
     expect(JSON.stringify(projected).length).toBeLessThan(JSON.stringify(full).length / 2);
   });
 
