@@ -23,6 +23,11 @@ import { oomKillAtRate, populateCluster, type ClusterSize } from "./scale-cluste
 
 const CLUSTER: ClusterSize = { pods: 10_000, nodes: 200, podsPerDeployment: 20, namespaces: 25 };
 const RATE_PER_SECOND = 100;
+
+/**
+ * How the image and the Deployment start the forwarder: the image test (test/forwarder/image.test.ts)
+ * and this benchmark start the bundle the same way, so both measure and check what ships.
+ */
 export interface ForwarderLaunch {
   /** node's own flags from the Dockerfile's ENTRYPOINT (between node and the bundle). */
   nodeArgs: string[];
