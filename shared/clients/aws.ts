@@ -41,11 +41,19 @@ function base(options: AwsClientOptions, endpoint: string | undefined) {
   };
 }
 
+/**
+ * The SQS client alone, for a process that needs nothing else (the forwarder): a bundle that calls
+ * only this leaves the other SDK clients out, and their code out of its memory.
+ */
+export function createSqsClient(options: AwsClientOptions = {}): SQSClient {
+  return new SQSClient(base(options, options.endpoints?.sqs));
+}
+
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const e = options.endpoints ?? {};
   const dynamodb = new DynamoDBClient(base(options, e.dynamodb));
   return {
-    sqs: new SQSClient(base(options, e.sqs)),
+    sqs: createSqsClient(options),
     dynamodb,
     doc: DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
     eventbridge: new EventBridgeClient(base(options, e.eventbridge)),
