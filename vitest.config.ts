@@ -24,6 +24,8 @@ const UNIT = [
   "test/evidence-redaction.test.ts",
   "test/forwarder/detect.test.ts",
   "test/forwarder/early-warning-episodes.test.ts",
+  "test/forwarder/interner.test.ts",
+  "test/forwarder/sampler-top.test.ts",
   "test/forwarder/message.test.ts",
   "test/forwarder/units.test.ts",
   "test/functions/lambda-credentials.test.ts",

@@ -1,8 +1,8 @@
 /**
  * Benchmark 2 — forwarder at scale: a simulated cluster of 10,000 pods on 200 nodes,
  * 100 OOM kills a second. The forwarder runs as it ships: the container image's esbuild
- * bundle (forwarder/build.ts) in its own `node` process with the Deployment's
- * NODE_OPTIONS, configured by env, sending to the local SQS emulator. Its RSS and CPU
+ * bundle (forwarder/build.ts) in its own `node` process with the image's node flags and env and the
+ * Deployment's NODE_OPTIONS (forwarderLaunch), configured by env, sending to the local SQS emulator. Its RSS and CPU
  * are read from /proc; its counters from its own /metrics endpoint. A second run at half the
  * pods gives the RSS per cached pod (the slope), and the memory history is measured in-process
  * (bench/memory-history-cost.ts).
@@ -23,16 +23,40 @@ import { oomKillAtRate, populateCluster, type ClusterSize } from "./scale-cluste
 
 const CLUSTER: ClusterSize = { pods: 10_000, nodes: 200, podsPerDeployment: 20, namespaces: 25 };
 const RATE_PER_SECOND = 100;
-/** The heap setting forwarder/deploy/deployment.yaml gives the container, read from the manifest itself. */
-const NODE_OPTIONS = deployedNodeOptions();
 
-function deployedNodeOptions(): string {
+/**
+ * How the image and the Deployment start the forwarder: the image test (test/forwarder/image.test.ts)
+ * and this benchmark start the bundle the same way, so both measure and check what ships.
+ */
+export interface ForwarderLaunch {
+  /** node's own flags from the Dockerfile's ENTRYPOINT (between node and the bundle). */
+  nodeArgs: string[];
+  /** The Dockerfile's ENV, then the Deployment's literal env values that tune the process. */
+  env: { NODE_OPTIONS: string; MALLOC_ARENA_MAX?: string; NODE_ENV?: string };
+}
+
+/** Env variables of the image or the Deployment that change the process itself (not the forwarder's settings). */
+const PROCESS_ENV = ["NODE_OPTIONS", "MALLOC_ARENA_MAX", "NODE_ENV"] as const;
+
+export function forwarderLaunch(): ForwarderLaunch {
+  const dockerfile = readFileSync(new URL("../forwarder/deploy/Dockerfile", import.meta.url), "utf8");
+  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
+  if (!entrypoint) throw new Error("forwarder/deploy/Dockerfile: no ENTRYPOINT [...] line");
+  const argv = JSON.parse(entrypoint[1]!) as string[];
+  const bundleAt = argv.findIndex((a) => a.endsWith(".mjs"));
+  if (bundleAt < 1) throw new Error(`forwarder/deploy/Dockerfile: ENTRYPOINT ${entrypoint[1]} does not run node with a .mjs bundle`);
+  const env: Record<string, string> = {};
+  for (const m of dockerfile.matchAll(/^ENV (\w+)=(\S+)$/gm)) env[m[1]!] = m[2]!;
   const manifest = parse(readFileSync(new URL("../forwarder/deploy/deployment.yaml", import.meta.url), "utf8")) as {
     spec: { template: { spec: { containers: Array<{ env?: Array<{ name: string; value?: string }> }> } } };
   };
-  const env = manifest.spec.template.spec.containers[0]?.env ?? [];
-  return env.find((e) => e.name === "NODE_OPTIONS")?.value ?? "";
+  for (const e of manifest.spec.template.spec.containers[0]?.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+  const picked = Object.fromEntries(PROCESS_ENV.filter((k) => env[k] !== undefined).map((k) => [k, env[k]!]));
+  return { nodeArgs: argv.slice(1, bundleAt), env: { NODE_OPTIONS: "", ...picked } };
 }
+
+/** How the image and the Deployment start the forwarder, read from forwarder/deploy itself. */
+const LAUNCH = forwarderLaunch();
 
 /** A loopback port free at the time of asking (the forwarder takes its metrics port as a setting). */
 export async function freePort(): Promise<number> {
@@ -96,11 +120,11 @@ async function runForwarder(opts: BenchOptions, bundle: string, size: ClusterSiz
     const port = await freePort();
 
     const started = Date.now();
-    child = spawn(process.execPath, [bundle], {
+    child = spawn(process.execPath, [...LAUNCH.nodeArgs, bundle], {
       stdio: ["ignore", "ignore", "pipe"],
       env: {
         PATH: process.env.PATH,
-        NODE_OPTIONS,
+        ...LAUNCH.env,
         KUBECONFIG: kubeconfig,
         AWS_REGION: "us-east-1",
         AWS_ENDPOINT_URL_SQS: aws.endpoints.sqs,
@@ -146,7 +170,7 @@ export function forwarderBench(opts: BenchOptions): Promise<BenchResult> {
   const full: ClusterSize = opts.quick ? { ...CLUSTER, pods: 2_000 } : CLUSTER;
   const half: ClusterSize = { ...full, pods: full.pods / 2 };
   const historyContainers = opts.quick ? 4_000 : 20_000;
-  const params = { pods: full.pods, slopeFromPods: half.pods, nodes: full.nodes, occurrencesPerSecond: RATE_PER_SECOND, seconds, nodeOptions: NODE_OPTIONS, historyContainers };
+  const params = { pods: full.pods, slopeFromPods: half.pods, nodes: full.nodes, occurrencesPerSecond: RATE_PER_SECOND, seconds, nodeOptions: [...LAUNCH.nodeArgs, LAUNCH.env.NODE_OPTIONS].join(" "), mallocArenaMax: LAUNCH.env.MALLOC_ARENA_MAX ?? "glibc default", historyContainers };
 
   return measured("forwarder", "Forwarder at scale", params, async (out) => {
     const bundle = join(opts.workDir, "forwarder.mjs");

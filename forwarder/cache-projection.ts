@@ -8,6 +8,8 @@
  * Projected objects keep their client-node types so every reader stays unchanged;
  * test/forwarder/cache-projection.test.ts proves detection and snapshots agree on
  * projected and full objects. A reader that needs a new field must add it here.
+ * The parts equal across the pods of one ReplicaSet (container specs, labels, owners) and the
+ * running state are shared, frozen instances (forwarder/interner.ts): cached objects are read-only.
  */
 import type {
   V1Container,
@@ -21,6 +23,12 @@ import type {
 } from "@kubernetes/client-node";
 import { memoryEnv, memoryFlags } from "../shared/k8s/memory-settings.ts";
 import { isPodLabel, isRoutingKey } from "../shared/k8s/snapshot.ts";
+import { Interner } from "./interner.ts";
+
+/** Shared by every projected pod of the process (bounded; see Interner). */
+const shared = new Interner();
+/** The state of every running container (nothing reads its startedAt): one frozen instance. */
+const RUNNING: V1ContainerState = Object.freeze({ running: Object.freeze({}) });
 
 /** Pod conditions detection reads (forwarder/detect/pod.ts): eviction signal and time. */
 const POD_CONDITIONS = new Set(["DisruptionTarget", "Ready"]);
@@ -51,14 +59,17 @@ function filterKeys(source: Record<string, string> | undefined, keep: (k: string
   return kept ? out : undefined;
 }
 
-function projectMeta(meta: V1ObjectMeta | undefined, labels: (k: string) => boolean): V1ObjectMeta {
-  const out: V1ObjectMeta = copy(meta, ["name", "namespace", "uid", "resourceVersion", "creationTimestamp", "deletionTimestamp"]) ?? {};
+/** `intern` shares owners, labels and annotations between objects (pods of one ReplicaSet have the same). */
+function projectMeta(meta: V1ObjectMeta | undefined, labels: (k: string) => boolean, intern = <T>(v: T) => v): V1ObjectMeta {
+  // No creationTimestamp: no reader looks at an object's age, and a Date is ~100 bytes per pod.
+  // resourceVersion stays: ListWatch takes its watch position from the (projected) objects.
+  const out: V1ObjectMeta = copy(meta, ["name", "namespace", "uid", "resourceVersion", "deletionTimestamp"]) ?? {};
   const owners = meta?.ownerReferences?.map((r) => copy(r, ["kind", "name", "uid", "controller", "apiVersion"]) as typeof r);
-  if (owners?.length) out.ownerReferences = owners;
+  if (owners?.length) out.ownerReferences = intern(owners);
   const l = filterKeys(meta?.labels, labels);
   const a = filterKeys(meta?.annotations, isRoutingKey);
-  if (l) out.labels = l;
-  if (a) out.annotations = a;
+  if (l) out.labels = intern(l);
+  if (a) out.annotations = intern(a);
   return out;
 }
 
@@ -83,11 +94,12 @@ function projectContainer(c: V1Container): V1Container {
 function projectState(s: V1ContainerState | undefined): V1ContainerState | undefined {
   const t = s?.terminated;
   if (t) return { terminated: copy(t, ["reason", "exitCode", "finishedAt", "containerID", "message"]) as typeof t };
-  return s?.running ? { running: {} } : undefined;
+  return s?.running ? RUNNING : undefined;
 }
 
+/** The running container's ID is not read (detection keys on the terminated state's): ~100 bytes per container. */
 function projectStatus(s: V1ContainerStatus): V1ContainerStatus {
-  const out = copy(s, ["name", "restartCount", "containerID"]) as V1ContainerStatus;
+  const out = copy(s, ["name", "restartCount"]) as V1ContainerStatus;
   const state = projectState(s.state);
   const last = projectState(s.lastState);
   if (state) out.state = state;
@@ -97,12 +109,13 @@ function projectStatus(s: V1ContainerStatus): V1ContainerStatus {
 
 /** The pod as the forwarder caches it. Idempotent: a projected pod projects to itself. */
 export function projectPod(pod: V1Pod): V1Pod {
-  const out: V1Pod = { metadata: projectMeta(pod.metadata, keepPodLabel) };
+  const intern = <T>(v: T) => shared.intern(v);
+  const out: V1Pod = { metadata: projectMeta(pod.metadata, keepPodLabel, intern) };
   const spec = pod.spec;
   if (spec) {
-    out.spec = { ...copy(spec, ["nodeName", "priority", "priorityClassName"]), containers: spec.containers?.map(projectContainer) ?? [] };
-    if (spec.initContainers?.length) out.spec.initContainers = spec.initContainers.map(projectContainer);
-    if (spec.ephemeralContainers?.length) out.spec.ephemeralContainers = spec.ephemeralContainers.map((c) => projectContainer(c as V1Container));
+    out.spec = { ...copy(spec, ["nodeName", "priority", "priorityClassName"]), containers: intern(spec.containers?.map(projectContainer) ?? []) };
+    if (spec.initContainers?.length) out.spec.initContainers = intern(spec.initContainers.map(projectContainer));
+    if (spec.ephemeralContainers?.length) out.spec.ephemeralContainers = intern(spec.ephemeralContainers.map((c) => projectContainer(c as V1Container)));
   }
   const status = pod.status;
   if (status) {

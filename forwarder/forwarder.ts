@@ -10,13 +10,14 @@
 import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import { AppsV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, type KubeConfig, Metrics } from "@kubernetes/client-node";
+import { AppsV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, type KubeConfig, Metrics, type V1Node } from "@kubernetes/client-node";
 import { DEFAULT_EARLY_WARNING_POLICY, type EarlyWarningPolicy } from "../shared/memory/early-warning.ts";
 import type { IncidentKind, Occurrence, OccurrenceInput } from "../shared/schema/occurrence.ts";
 import type { BackoffOptions } from "./backoff.ts";
 import { bareOccurrence, createAssembler } from "./assemble.ts";
 import { FORWARDER_DEFAULTS } from "./config.ts";
-import { type Detection, detectFromEvent, detectFromNode, detectFromPod } from "./detect/index.ts";
+import { type Detection, detectFromEvent, detectFromNode, detectFromPod, detectNodeGone } from "./detect/index.ts";
+import { isPressureCleared } from "../shared/domain/node-pressure.ts";
 import { detectEarlyWarnings, WarningEpisodes } from "./detect/early-warning.ts";
 import { createEvidence, type Evidence } from "./evidence.ts";
 import { createInformers, type InformerSet } from "./informers.ts";
@@ -88,7 +89,8 @@ export interface ForwarderOptions {
 export interface Forwarder {
   stop(): Promise<void>;
   stats(): ForwarderStats;
-  on(event: "observed" | "sent", fn: (o: Occurrence) => void): void;
+  /** `pressure-cleared`: a node's MemoryPressure cleared signal was delivered (not an occurrence, never `sent`). */
+  on(event: "observed" | "sent" | "pressure-cleared", fn: (o: Occurrence) => void): void;
   /** Port of the ops server, when one was started. */
   readonly metricsPort: number | undefined;
   readonly identity: string;
@@ -141,10 +143,13 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     // A replica that lost the lease hands everything over: the new leader resyncs from its caches.
     mayRetry: () => leader,
     onSent(entry) {
-      metrics.sent();
+      // A cleared signal is delivered like an occurrence but is none: it is counted apart.
+      const signal = isPressureCleared(entry.occurrence);
+      if (signal) metrics.pressureCleared();
+      else metrics.sent();
       metrics.outbox(outbox.depth);
-      logger.info("sent", { key: entry.key, kind: entry.occurrence.kind });
-      emitter.emit("sent", entry.occurrence);
+      logger.info(signal ? "sent pressure cleared" : "sent", { key: entry.key, kind: entry.occurrence.kind });
+      emitter.emit(signal ? "pressure-cleared" : "sent", entry.occurrence);
     },
     onFailed(entry, error, dropped) {
       metrics.failed(dropped);
@@ -172,16 +177,20 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
 
   async function processDetection(d: Detection, firstSeen: boolean, send: boolean): Promise<void> {
     const o = d.occurrence;
+    // A cleared signal needs no evidence (nothing is posted for it) and is not an occurrence.
+    const signal = isPressureCleared(o);
     // Before any await: a pod deletion right after an eviction drops the history this needs.
-    const memory = memoryEvidence(o, {
-      history,
-      pod: (uid) => informers.pod(uid),
-      node: (name) => informers.node(name),
-      topContainers: (node) => sampler.topContainers(node),
-    });
+    const memory = signal
+      ? {}
+      : memoryEvidence(o, {
+          history,
+          pod: (uid) => informers.pod(uid),
+          node: (name) => informers.node(name),
+          topContainers: (node) => sampler.topContainers(node),
+        });
     let input: OccurrenceInput;
     try {
-      input = await assemble(d);
+      input = signal ? bareOccurrence(d, opts.cluster) : await assemble(d);
     } catch (err) {
       logger.warn("evidence failed: sending without snapshot", { key: o.key, error: String(err) });
       input = bareOccurrence(d, opts.cluster);
@@ -195,7 +204,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
       return;
     }
     if (message.trimmed.length) logger.info("occurrence trimmed to fit SQS", { key: o.key, trimmed: message.trimmed });
-    if (firstSeen) {
+    if (firstSeen && !signal) {
       metrics.observed(o.kind as IncidentKind);
       logger.info("observed", { key: o.key, kind: o.kind, source: o.source, namespace: o.namespace, node: o.node });
       emitter.emit("observed", message.occurrence);
@@ -242,10 +251,23 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     }
   }
 
+  // Nodes this process saw under MemoryPressure: their next False is a clear, however soon after
+  // the node registered (forwarder/detect/node.ts).
+  const underPressure = new Set<string>();
+  function onNode(node: V1Node, deleted = false): void {
+    const name = node.metadata?.name ?? "";
+    const detections = deleted ? detectNodeGone(node) : detectFromNode(node, underPressure.has(name));
+    for (const d of detections) {
+      if (isPressureCleared(d.occurrence)) underPressure.delete(name);
+      else underPressure.add(name);
+    }
+    handle(detections);
+  }
+
   function resync(): void {
     for (const p of informers.pods()) handle(detectFromPod(p));
     for (const e of informers.events()) handle(detectFromEvent(e));
-    for (const n of informers.nodes()) handle(detectFromNode(n));
+    for (const n of informers.nodes()) onNode(n);
   }
 
   informers = createInformers({
@@ -262,7 +284,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
       else handle(detectFromPod(pod));
     },
     onEvent: (ev, verb) => verb !== "delete" && handle(detectFromEvent(ev)),
-    onNode: (node, verb) => verb !== "delete" && handle(detectFromNode(node)),
+    onNode: (node, verb) => onNode(node, verb === "delete"),
     onRestart: (resource, reason) => metrics.restart(resource, reason),
   });
 

@@ -8,7 +8,7 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
-import { createAwsClients, endpointsFromEnv } from "../shared/clients/aws.ts";
+import { createSqsClient, endpointsFromEnv } from "../shared/clients/aws.ts";
 import { VERSION } from "../shared/version.ts";
 import { ConfigError, FORWARDER_DEFAULTS, formatDuration, loadForwarderConfig } from "./config.ts";
 import { startForwarder } from "./forwarder.ts";
@@ -52,7 +52,7 @@ export async function runForwarder(flags: Record<string, string | boolean | unde
   const logger = createLogger(config.logLevel, config.identity);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
-  const { sqs } = createAwsClients({ endpoints: endpointsFromEnv() });
+  const sqs = createSqsClient({ endpoints: endpointsFromEnv() });
   const forwarder = await startForwarder({ kubeConfig, sqs, logger, ...config });
 
   let stopping = false;

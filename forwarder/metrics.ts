@@ -8,6 +8,8 @@ import type { IncidentKind } from "../shared/schema/occurrence.ts";
 export interface ForwarderStats {
   observed: Record<IncidentKind, number>;
   sent: number;
+  /** Node MemoryPressure cleared signals delivered (not occurrences: not in `observed` or `sent`). */
+  pressureCleared: number;
   failed: number;
   shed: number;
   outbox: number;
@@ -19,6 +21,7 @@ export class ForwarderMetrics {
   private readonly counts: ForwarderStats = {
     observed: { ContainerOOM: 0, PodEviction: 0, NodeMemoryPressure: 0, NodeOOM: 0, MemoryNearLimit: 0, NodeMemoryHigh: 0 },
     sent: 0,
+    pressureCleared: 0,
     failed: 0,
     shed: 0,
     outbox: 0,
@@ -27,6 +30,7 @@ export class ForwarderMetrics {
   private readonly observedTotal = this.counter("oomwatch_forwarder_observed_total", "Memory occurrences observed (first time per process), by kind", ["kind"]);
   private readonly ignoredTotal = this.counter("oomwatch_forwarder_ignored_total", "Look-alikes recognised as not memory incidents, or older than the lookback", ["reason"]);
   private readonly sentTotal = this.counter("oomwatch_forwarder_sent_total", "Occurrences delivered to SQS");
+  private readonly pressureClearedTotal = this.counter("oomwatch_forwarder_pressure_cleared_total", "Node MemoryPressure cleared signals delivered to SQS (not occurrences)");
   private readonly failuresTotal = this.counter("oomwatch_forwarder_send_failures_total", "Failed send attempts of an occurrence (retried unless dropped)", ["dropped"]);
   private readonly shedTotal = this.counter("oomwatch_forwarder_shed_total", "Occurrences shed because the outbox was full");
   private readonly restartsTotal = this.counter("oomwatch_forwarder_watch_restarts_total", "Watch restarts after errors and relists after 410 Gone", ["resource", "reason"]);
@@ -49,6 +53,10 @@ export class ForwarderMetrics {
   sent(): void {
     this.counts.sent++;
     this.sentTotal.inc();
+  }
+  pressureCleared(): void {
+    this.counts.pressureCleared++;
+    this.pressureClearedTotal.inc();
   }
   failed(dropped: boolean): void {
     this.counts.failed++;

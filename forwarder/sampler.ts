@@ -53,8 +53,7 @@ export interface SamplerOptions {
 export interface Sampler {
   /** One round: list, record, return what was seen (undefined when the metrics API failed). */
   round(): Promise<SamplingRound | undefined>;
-  latest(): SamplingRound | undefined;
-  /** Largest working sets on a node in the latest round. */
+  /** Largest working sets on a node in the latest round (at most TOP_CONTAINERS). */
   topContainers(node: string, n?: number): TopContainer[];
 }
 
@@ -88,10 +87,43 @@ function runningContainers(pod: V1Pod): Map<string, ContainerSpecInfo> {
   return out;
 }
 
+/** Containers an occurrence lists per node (the schema's `topContainers` maximum). */
+export const TOP_CONTAINERS = 10;
+
+/**
+ * Each node's largest working sets, largest first: all that is kept of a round between rounds
+ * (a whole round is an object per container, 20,000 at 10,000 pods).
+ */
+function topByNode(containers: readonly SampledContainer[]): Map<string, TopContainer[]> {
+  const byNode = new Map<string, SampledContainer[]>();
+  for (const c of containers) {
+    if (!c.node) continue;
+    const list = byNode.get(c.node);
+    if (list) list.push(c);
+    else byNode.set(c.node, [c]);
+  }
+  const top = new Map<string, TopContainer[]>();
+  for (const [node, list] of byNode) {
+    list.sort((a, b) => b.bytes - a.bytes);
+    top.set(
+      node,
+      list.slice(0, TOP_CONTAINERS).map((c) => ({
+        namespace: c.namespace,
+        pod: c.pod,
+        container: c.container,
+        workingSetBytes: c.bytes,
+        ...(c.limitBytes !== undefined ? { limitBytes: c.limitBytes } : {}),
+        ...(c.requestBytes !== undefined ? { requestBytes: c.requestBytes } : {}),
+      })),
+    );
+  }
+  return top;
+}
+
 export function createSampler(opts: SamplerOptions): Sampler {
   const { history, logger, counters } = opts;
   let state: "ok" | MetricsErrorReason | undefined;
-  let latest: SamplingRound | undefined;
+  let latestTop = new Map<string, TopContainer[]>();
 
   function setState(next: "ok" | MetricsErrorReason, error?: unknown): void {
     if (next === state) return;
@@ -146,23 +178,12 @@ export function createSampler(opts: SamplerOptions): Sampler {
       counters.memorySamples(recorded);
       // Safety net for deletions the informer missed (a relist drops silently): nothing sampled for a window.
       if (newest > 0) history.pruneOlderThan(newest - history.windowSeconds);
-      latest = { containers, nodes };
-      return latest;
+      latestTop = topByNode(containers);
+      return { containers, nodes };
     },
-    latest: () => latest,
-    topContainers(node, n = 10) {
-      return (latest?.containers ?? [])
-        .filter((c) => c.node === node)
-        .sort((a, b) => b.bytes - a.bytes)
-        .slice(0, n)
-        .map((c) => ({
-          namespace: c.namespace,
-          pod: c.pod,
-          container: c.container,
-          workingSetBytes: c.bytes,
-          ...(c.limitBytes !== undefined ? { limitBytes: c.limitBytes } : {}),
-          ...(c.requestBytes !== undefined ? { requestBytes: c.requestBytes } : {}),
-        }));
+    topContainers(node, n = TOP_CONTAINERS) {
+      // Copies: the caller puts them into an occurrence, which message trimming may change.
+      return (latestTop.get(node) ?? []).slice(0, n).map((c) => ({ ...c }));
     },
   };
 }

@@ -10,7 +10,7 @@ import * as eks from "aws-cdk-lib/aws-eks";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
-import { FUNCTIONS, type FunctionId } from "../shared/resources.ts";
+import { FUNCTIONS, type FunctionId, INCIDENTS_TABLE } from "../shared/resources.ts";
 import { eksClusterName, type OomwatchSettings, type OomwatchSettingsInput, parseSettings } from "./config.ts";
 import { AlarmTopic } from "./constructs/alarm-topic.ts";
 import { ForwarderRole, type ForwarderAuth } from "./constructs/forwarder-role.ts";
@@ -28,7 +28,7 @@ export const ANALYZE_KUBERNETES_GROUP = "oomwatch-analyze";
 /** Repository root: entries and package-lock.json are resolved from here. */
 /** The incidents-table operations each handler calls (its own items, by key; no handler queries an index). */
 const TABLE_ACTIONS: Readonly<Record<FunctionId, readonly string[]>> = {
-  ingest: ["GetItem", "BatchGetItem", "PutItem", "UpdateItem", "Query"],
+  ingest: ["GetItem", "BatchGetItem", "BatchWriteItem", "PutItem", "UpdateItem", "Query"],
   analyze: ["GetItem", "UpdateItem", "Query"],
   notify: ["GetItem", "UpdateItem"],
 };
@@ -162,9 +162,14 @@ export class OomwatchStack extends Stack {
     readSecret(this.secrets.slackToken.secretArn, fns.notify);
     this.severityEvents.bus.grantPutEventsTo(fns.notify.role);
     if (this.secrets.kubeconfig) readSecret(this.secrets.kubeconfig.secretArn, fns.analyze);
-    // The resolver queries the byOpen index, marks incidents resolved and hands them to notify: nothing else.
-    iam.Grant.addToPrincipal({ grantee: this.resolver.role, actions: ["dynamodb:Query"], resourceArns: [`${this.tables.incidents.tableArn}/index/byOpen`] });
-    iam.Grant.addToPrincipal({ grantee: this.resolver.role, actions: ["dynamodb:UpdateItem"], resourceArns: [this.tables.incidents.tableArn] });
+    // The opening analysis looks up the group's earlier incidents on the workload's or the node's index
+    // (functions/analyze/previous-incident.ts).
+    const index = (name: keyof typeof INCIDENTS_TABLE.indexes) => `${this.tables.incidents.tableArn}/index/${INCIDENTS_TABLE.indexes[name].name}`;
+    iam.Grant.addToPrincipal({ grantee: fns.analyze.role, actions: ["dynamodb:Query"], resourceArns: [index("byWorkload"), index("byNode")] });
+    // The resolver queries the byOpen index, reads the due node incidents' pressure states, marks
+    // incidents resolved and hands them to notify: nothing else.
+    iam.Grant.addToPrincipal({ grantee: this.resolver.role, actions: ["dynamodb:Query"], resourceArns: [index("byOpen")] });
+    iam.Grant.addToPrincipal({ grantee: this.resolver.role, actions: ["dynamodb:BatchGetItem", "dynamodb:UpdateItem"], resourceArns: [this.tables.incidents.tableArn] });
     send(q.notify.queue, this.resolver);
     if (this.settings.analyzeAccessEntry) {
       new eks.CfnAccessEntry(this, "AnalyzeAccessEntry", {

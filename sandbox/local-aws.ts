@@ -4,7 +4,7 @@
  * shared/resources.ts. Application code reaches them through the normal SDK
  * clients with an endpoint override (shared/clients/aws.ts).
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
@@ -17,7 +17,6 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { createSqsServer } from "local-aws-sqs";
-import { writeFileAtomic } from "./atomic-file.ts";
 import { createAwsClients, type AwsClients } from "../shared/clients/aws.ts";
 import { INCIDENTS_TABLE, QUEUES, resourceName, type QueueId } from "../shared/resources.ts";
 
@@ -202,25 +201,3 @@ export function localDynamoPath(dataDir: string): string {
 
 /** Default data directory of the sandbox and of `oomwatch incidents`. */
 export const DEFAULT_DATA_DIR = ".oomwatch/data";
-
-/** What the last sandbox run left in its data directory, so `oomwatch incidents` knows its cluster. */
-export interface SandboxInfo {
-  cluster: string;
-  scenario: string;
-  startedAt: string;
-}
-
-const SANDBOX_INFO = "sandbox.json";
-
-export function writeSandboxInfo(dataDir: string, info: SandboxInfo): void {
-  writeFileAtomic(`${dataDir.replace(/\/+$/, "")}/${SANDBOX_INFO}`, `${JSON.stringify(info, null, 2)}\n`);
-}
-
-export function readSandboxInfo(dataDir: string): SandboxInfo | undefined {
-  try {
-    const parsed = JSON.parse(readFileSync(`${dataDir.replace(/\/+$/, "")}/${SANDBOX_INFO}`, "utf8")) as Partial<SandboxInfo>;
-    return typeof parsed.cluster === "string" ? (parsed as SandboxInfo) : undefined;
-  } catch {
-    return undefined;
-  }
-}

@@ -19,7 +19,7 @@ import { startEventBridgeSink } from "./eventbridge-sink.ts";
 import { releaseDeadLeases } from "../functions/notify/slack-ref.ts";
 import { ANALYZE, FORWARDER, RbacPolicy, startK8sSimulator, type K8sSimulator } from "./k8s-sim/server.ts";
 import { functionFromResources, startLambdaRunner, type SqsHandler } from "./lambda-runner.ts";
-import { createQueues, createTables, localDynamoPath, startLocalAws, writeSandboxInfo } from "./local-aws.ts";
+import { createQueues, createTables, localDynamoPath, startLocalAws } from "./local-aws.ts";
 import { AwsCallLog } from "./pipeline/aws-calls.ts";
 import { waitUntilDrained } from "./pipeline/drain.ts";
 import { startPressureWatch } from "./pipeline/pressure-watch.ts";
@@ -43,7 +43,6 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     mkdirSync(dataDir, { recursive: true });
 
     const aws = await startLocalAws({ dataDir: localDynamoPath(dataDir) });
-    writeSandboxInfo(dataDir, { cluster: opts.cluster, scenario: opts.scenario ?? "", startedAt: new Date(startedAt).toISOString() });
     stack.push(() => aws.stop());
     const hooks = opts.faults ?? {};
     const queues = await createQueues(aws.clients.sqs, "", hooks.queueOverrides);

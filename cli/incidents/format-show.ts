@@ -9,6 +9,7 @@ import type { ContainerSnapshot, NodeSnapshot, PodSnapshot, Resources } from "..
 import type { Member } from "../../shared/domain/members.ts";
 import { permalinkPath } from "../../sandbox/slack-view/page.ts";
 import { clean, longTime } from "./text.ts";
+import { previousIncidentLine } from "../../shared/domain/previous-incident.ts";
 import { warningLeadSeconds } from "../../shared/memory/incident-chart.ts";
 import { formatDuration, sparkline } from "../../shared/memory/sparkline.ts";
 
@@ -48,6 +49,7 @@ function header(i: Incident, out: Lines): void {
   field(out, "Last seen", longTime(i.lastSeen));
   field(out, "Updated", longTime(i.updatedAt));
   field(out, "Group", i.groupKey);
+  field(out, "Previous", previousIncidentLine(i));
 }
 
 /** Occurrences listed in full before the rest is summarised (json output has them all). */

@@ -22,11 +22,11 @@ import { fromIncidentItem } from "../../shared/storage/incident-item.ts";
 import { type AnalysisMark, writeIncident } from "../../shared/storage/incident-writer.ts";
 import type { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 import { buildIncident } from "./build-incident.ts";
+import { withPrevious } from "./previous-incident.ts";
 import { memoryEvidence, warnedAtFor } from "./memory-evidence.ts";
 import { nodeOomNear, victimsOf } from "./correlate.ts";
 import { enrich } from "./enrich.ts";
 import { incidentNumbers } from "./incident-numbers.ts";
-import { shiftIso } from "../../shared/time.ts";
 
 export interface AnalyzeContext {
   store: PipelineStore;
@@ -137,11 +137,10 @@ async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<Once
   } else {
     ctx.evictedPods = summary.evictedPods;
     if (summary.kind === "PodEviction") {
-      ctx.clusterEvictionsInWindow = await store.countClusterEvictions(
-        o.cluster,
-        shiftIso(summary.lastSeen, -policy.massEviction.windowMinutes * 60_000),
-        summary.lastSeen,
-      );
+      // Bounded at the threshold: an unbounded count read every eviction in the window, per analysis.
+      const [evictions] = await store.clusterEvictionsNear(o.cluster, [summary.lastSeen], policy.massEviction);
+      ctx.clusterEvictionsInWindow = evictions?.count ?? 0;
+      if (evictions?.capped) ctx.clusterEvictionsCapped = true;
     }
   }
 
@@ -150,7 +149,7 @@ async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<Once
 
   const classification = classify(ctx);
   const diagnosis = diagnose(ctx);
-  const incident = buildIncident({
+  const built = buildIncident({
     id: req.incidentId,
     groupKey: groupOf(o).key,
     ctx,
@@ -163,6 +162,8 @@ async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<Once
     warnedAt,
     now: c.now(),
   });
+  // Only the opening analysis looks for the group's earlier incidents; later ones keep its answer.
+  const incident = prior ? built : await withPrevious(store.doc, store.tableName, built);
 
   // Same revision and level as the last NotifyRequest: a repeat of that analysis, so the same change.
   const change: NotifyRequest["change"] =

@@ -82,6 +82,8 @@ export function buildIncident(b: BuildInput): Incident {
     // The trace of the latest occurrence; an occurrence without one keeps the previous trace.
     memoryTrace: ctx.trace ?? prior?.memoryTrace,
     ...(b.warnedAt ? { warnedAt: b.warnedAt } : {}),
+    // Found once by the opening analysis (previous-incident.ts): every later analysis carries it on.
+    ...(prior?.previous ? { previous: prior.previous } : {}),
     updatedAt: b.now.toISOString(),
   };
   return fitIncident(incident);

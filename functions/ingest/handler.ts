@@ -14,7 +14,7 @@ import { type EscalationPolicy, type EscalationPolicyInput, parsePolicy } from "
 import { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 import { sendToDeadLetter } from "../../shared/dead-letter.ts";
 import { METRICS_NAMESPACE } from "../../shared/resources.ts";
-import { ingestOccurrence } from "./ingest-occurrence.ts";
+import { type IngestOutcome, ingestOccurrence } from "./ingest-occurrence.ts";
 import { validateOccurrence } from "./validate.ts";
 import { type SqsHandler, sqsBatchHandlerPerBatch } from "../../shared/sqs-batch.ts";
 import { type IngestBatch, ingestBatch } from "./ingest-batch.ts";
@@ -32,6 +32,15 @@ export interface IngestDeps {
   metrics?: Metrics;
   now?: () => Date;
 }
+
+/** The metric each outcome counts; a pressure-cleared signal is not an occurrence and has its own. */
+const METRIC_OF: Record<IngestOutcome["status"] | "analyzed", string> = {
+  analyzed: "OccurrenceAnalyzed",
+  grouped: "OccurrenceRepeat",
+  duplicate: "OccurrenceDuplicate",
+  ignored: "OccurrenceIgnored",
+  "pressure-cleared": "NodePressureCleared",
+};
 
 export function createIngestHandler(deps: IngestDeps): SqsHandler {
   const logger = deps.logger ?? new Logger({ serviceName: "oomwatch-ingest" });
@@ -57,7 +66,8 @@ export function createIngestHandler(deps: IngestDeps): SqsHandler {
     }
     const outcome = await ingestOccurrence(ctx, batch, v.occurrence);
     if (outcome.status === "ignored") logger.info("not a memory incident", { occurrenceKey: v.occurrence.key, reason: outcome.reason });
-    count(outcome.status === "grouped" ? (outcome.trigger ? "OccurrenceAnalyzed" : "OccurrenceRepeat") : outcome.status === "duplicate" ? "OccurrenceDuplicate" : "OccurrenceIgnored");
+    if (outcome.status === "pressure-cleared") logger.info("node memory pressure cleared", { occurrenceKey: v.occurrence.key, node: outcome.node });
+    count(METRIC_OF[outcome.status === "grouped" && outcome.trigger ? "analyzed" : outcome.status]);
   }
 
   // The records of a batch share their group and incident reads and writes (ingest-batch.ts).

@@ -2,7 +2,8 @@
  * What the records of one SQS batch share: their marker reads together with their groups' reads
  * (one BatchGet), the group update of each group (one conditional write for all its records),
  * the unconditional puts of members and window state (one BatchWrite), the level reads (one
- * BatchGet), the node OOM look-ups of each node (one Query), each incident's count update (one
+ * BatchGet), the node OOM look-ups of each node (one Query), the mass-eviction counts of each
+ * cluster (one Query, bounded at the threshold), each incident's count update (one
  * write, the highest count) and the done markers (one BatchWrite). The records are processed
  * concurrently and reach each step in about the same turn; coalesce() gathers them, so a repeat
  * occurrence costs its own claim plus a share of the batch's requests.
@@ -26,6 +27,8 @@ export interface IngestBatch {
   level(incidentId: string): Promise<number | undefined>;
   /** Whether the node had a NodeOOM within `windowMs` of `at`. */
   nodeOomNear(cluster: string, node: string, at: string, windowMs: number): Promise<boolean>;
+  /** The cluster's evictions in the mass-eviction window up to `at`, counted up to the threshold + 1. */
+  clusterEvictions(cluster: string, at: string): Promise<number>;
   advance(incidentId: string, counts: IncidentCounts): Promise<void>;
   /** The occurrence's marker -> done (`doneAt`: ingest took its last action). */
   done(marker: OccurrenceMarker, doneAt?: string): Promise<void>;
@@ -61,6 +64,9 @@ export function ingestBatch(store: PipelineStore, policy: EscalationPolicy, now:
     const times = (await store.queryNodeLog(cluster, node, from, to, true)).map((e) => Date.parse(e.occurredAt));
     return asks.map((a) => times.some((t) => Math.abs(t - Date.parse(a.at)) <= a.windowMs));
   });
+  const evictions = coalesceByKey(async (cluster, ats: string[]) =>
+    (await store.clusterEvictionsNear(cluster, ats, policy.massEviction)).map((e) => e.count),
+  );
   // Counts only move forward (the write is conditional on that): the highest of the batch covers the others.
   const advance = coalesceByKey(async (incidentId, all: IncidentCounts[]) => {
     const highest = all.reduce((a, b) => (b.occurrences > a.occurrences ? b : a));
@@ -77,6 +83,7 @@ export function ingestBatch(store: PipelineStore, policy: EscalationPolicy, now:
     put: puts,
     level: levels,
     nodeOomNear: (cluster, node, at, windowMs) => nodeOoms(`${cluster}|${node}`, { cluster, node, at, windowMs }),
+    clusterEvictions: evictions,
     advance,
     done: (marker, doneAt) => done(store.doneMarkerItem(marker, doneAt)),
   };

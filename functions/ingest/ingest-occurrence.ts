@@ -19,14 +19,15 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import { groupOf, incidentIdFor, nodeOf, notMemoryReason } from "../../shared/domain/grouping.ts";
 import { emptyTally, summaryOf } from "../../shared/domain/incident-tally.ts";
 import { memberOf } from "../../shared/domain/members.ts";
+import { isPressureCleared, pressureChangeOf } from "../../shared/domain/node-pressure.ts";
 import type { EscalationPolicy } from "../../shared/domain/policy.ts";
 import type { AnalyzeRequest } from "../../shared/schema/incident.ts";
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
 import type { PipelineStore } from "../../shared/storage/pipeline-store.ts";
+import { recordNodePressure } from "../../shared/storage/node-pressure.ts";
 import type { Assignment } from "./group-state.ts";
 import type { IngestBatch } from "./ingest-batch.ts";
 import { decideTrigger, needsWindowCounts, type Trigger } from "./trigger.ts";
-import { shiftIso } from "../../shared/time.ts";
 
 export interface IngestContext {
   store: PipelineStore;
@@ -40,10 +41,19 @@ export interface IngestContext {
 export type IngestOutcome =
   | { status: "ignored"; reason: string }
   | { status: "duplicate"; incidentId: string }
+  /** A node's MemoryPressure cleared (shared/domain/node-pressure.ts): recorded for the resolver, not an occurrence. */
+  | { status: "pressure-cleared"; node?: string }
   /** `occurrences`: the incident's count, undefined when it was not counted here (first analysis pending, or resumed). */
   | { status: "grouped"; incidentId: string; occurrences?: number; trigger?: Trigger };
 
 export async function ingestOccurrence(c: IngestContext, batch: IngestBatch, o: Occurrence): Promise<IngestOutcome> {
+  // The node's pressure state, for the resolver (node incidents stay open while it is True).
+  // Recording it again on a redelivery is a no-op, so it comes before the duplicate check.
+  const pressure = pressureChangeOf(o);
+  const pressureNode = nodeOf(o);
+  if (pressure && pressureNode) await recordNodePressure(c.store.doc, c.store.tableName, { cluster: o.cluster, node: pressureNode, ...pressure });
+  // A cleared signal is not an occurrence: nothing is counted, grouped or posted for it.
+  if (isPressureCleared(o)) return { status: "pressure-cleared", node: pressureNode };
   const ignored = notMemoryReason(o);
   if (ignored) return { status: "ignored", reason: ignored };
   const { store, policy } = c;
@@ -108,14 +118,7 @@ export async function ingestOccurrence(c: IngestContext, batch: IngestBatch, o: 
   const nodeOomNearby = windowCounts && o.kind === "ContainerOOM" && node !== undefined ? await batch.nodeOomNear(o.cluster, node, o.occurredAt, correlationMs) : false;
   // Only compared with the threshold: counting past it would read every eviction of the storm.
   const clusterEvictionsInWindow =
-    windowCounts && o.kind === "PodEviction"
-      ? await store.countClusterEvictions(
-          o.cluster,
-          shiftIso(summary.lastSeen, -policy.massEviction.windowMinutes * 60_000),
-          summary.lastSeen,
-          policy.massEviction.count + 1,
-        )
-      : undefined;
+    windowCounts && o.kind === "PodEviction" ? await batch.clusterEvictions(o.cluster, summary.lastSeen) : undefined;
 
   const trigger = decideTrigger({
     occurrence: o,

@@ -14,6 +14,7 @@ import { runbookDocPath } from "../../shared/runbooks/runbooks.ts";
 import { causeLabel } from "./cause-labels.ts";
 import { resolvedAfterMinutes } from "./severity-event.ts";
 import { memoryLines } from "./memory-lines.ts";
+import { previousIncidentLine } from "../../shared/domain/previous-incident.ts";
 import { cutMrkdwn, fitBlocks, SLACK_LIMITS } from "./limits.ts";
 import { codeBlock, codeSpan, escapeMrkdwn, escapeWithin, link, slackDate } from "./mrkdwn.ts";
 import type { Route } from "./routing.ts";
@@ -235,6 +236,8 @@ function leadBlock(i: Incident, opts: MessageOptions): KnownBlock {
     parts.push(`:arrow_double_up: Escalated from Level ${i.escalation.from}${reasons ? `: ${reasons}` : ""}`);
   }
   parts.push(whatHappened(i), ...memoryLines(i));
+  const previous = previousIncidentLine(i);
+  if (previous) parts.push(`:repeat: ${escapeMrkdwn(previous)}`);
   if (opts.partOf) parts.push(partOfLine(opts.partOf));
   if (opts.missingChannel) {
     parts.push(`_Routed to ${escapeMrkdwn(opts.missingChannel)}, which was not found: posted here instead. Check the \`oomwatch.io/slack-channel\` annotation or SLACK_CHANNEL_MAP._`);

@@ -1,5 +1,6 @@
 /**
- * Resolves the incidents that have been quiet for the group window: each is marked
+ * Resolves the incidents that have been quiet for the group window (node incidents: and whose
+ * node's MemoryPressure has cleared): each is marked
  * resolved with one conditional write and handed to notify (NotifyRequest `resolved`),
  * which updates the parent, replies once in the thread and puts
  * `oomwatch.incident.resolved`. Runs on a schedule (AWS) or a timer (sandbox).
@@ -7,7 +8,9 @@
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Incident, NotifyRequest } from "../../shared/schema/incident.ts";
+import { heldByNodePressure } from "../../shared/domain/node-pressure.ts";
 import { markResolved, openIncidentsQuietSince } from "../../shared/storage/lifecycle.ts";
+import { nodesUnderPressure, pressureKey } from "../../shared/storage/node-pressure.ts";
 
 export interface ResolveDeps {
   doc: DynamoDBDocumentClient;
@@ -26,8 +29,10 @@ export async function resolveQuietIncidents(d: ResolveDeps): Promise<Incident[]>
   const now = d.now();
   const quietSince = new Date(now.getTime() - d.windowMinutes * 60_000).toISOString();
   const due = await openIncidentsQuietSince(d.doc, d.tableName, quietSince, d.batch ?? 100);
+  const held = await heldOpen(d, due);
   const resolved: Incident[] = [];
   for (const incident of due) {
+    if (held.has(incident.id)) continue;
     // Already resolved but still in the index: notify has not closed it in Slack yet (a lost
     // request or a crash), so ask again; notify's replies are idempotent.
     let closed = incident;
@@ -41,4 +46,15 @@ export async function resolveQuietIncidents(d: ResolveDeps): Promise<Incident[]>
     resolved.push(closed);
   }
   return resolved;
+}
+
+/**
+ * The due node incidents whose node is still under MemoryPressure: quiet is not over for them
+ * (docs/design.md "Incident lifecycle"). One BatchGet of the nodes' recorded states per run.
+ * Already-resolved ones awaiting notify are never held back.
+ */
+async function heldOpen(d: ResolveDeps, due: Incident[]): Promise<Set<string>> {
+  const nodeIncidents = due.flatMap((i) => (i.status === "open" && heldByNodePressure(i) && i.node ? [{ id: i.id, cluster: i.cluster, node: i.node }] : []));
+  const pressured = await nodesUnderPressure(d.doc, d.tableName, nodeIncidents);
+  return new Set(nodeIncidents.filter((i) => pressured.has(pressureKey(i.cluster, i.node))).map((i) => i.id));
 }

@@ -41,10 +41,11 @@ function base(options: AwsClientOptions, endpoint: string | undefined) {
   };
 }
 
-/*
- * One factory per client: a function calls only those it uses, so its bundle carries only those
- * SDK packages (they are side-effect free; esbuild drops the rest). Each SDK client package adds
- * 15 to 75 KiB minified to a bundle, and the functions are held to 500 KiB.
+/**
+ * One factory per client: a process calls only those it uses, so its bundle carries only those
+ * SDK packages (they are side-effect free; esbuild drops the rest) and their code stays out of its
+ * memory. Each SDK client package adds 15 to 75 KiB minified to a bundle; the functions are held to
+ * 500 KiB, and the forwarder needs only SQS.
  */
 export function createSqsClient(options: AwsClientOptions = {}): SQSClient {
   return new SQSClient(base(options, options.endpoints?.sqs));

@@ -5,7 +5,7 @@
  */
 import type { Level } from "../schema/incident.ts";
 import type { IncidentKind } from "../schema/occurrence.ts";
-import type { AnalysisContext } from "./context.ts";
+import { type AnalysisContext, clusterEvictionsText } from "./context.ts";
 
 export const BASE_LEVEL: Record<IncidentKind, Level> = {
   ContainerOOM: 1,
@@ -57,7 +57,7 @@ function evictionRules(ctx: AnalysisContext): Rule[] {
   if (ctx.clusterEvictionsInWindow !== undefined && ctx.clusterEvictionsInWindow > massEviction.count) {
     out.push({
       to: 3,
-      reason: `mass eviction: ${ctx.clusterEvictionsInWindow} memory evictions in the cluster in ${massEviction.windowMinutes} min (policy: more than ${massEviction.count})`,
+      reason: `mass eviction: ${clusterEvictionsText(ctx)} memory evictions in the cluster in ${massEviction.windowMinutes} min (policy: more than ${massEviction.count})`,
     });
   }
   for (const p of ctx.evictedPods ?? []) {

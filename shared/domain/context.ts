@@ -33,6 +33,11 @@ export interface AnalysisContext {
   oomsInWindow?: number;
   /** Memory evictions in the whole cluster within policy.massEviction.windowMinutes. */
   clusterEvictionsInWindow?: number;
+  /**
+   * The count stopped at clusterEvictionsInWindow (there may be more): counting past the
+   * mass-eviction threshold would read every eviction of a storm, once per analysis.
+   */
+  clusterEvictionsCapped?: boolean;
   /** Node-memory incidents: the evictions in it. */
   evictedPods?: EvictedPod[];
   /** ContainerOOM: a SystemOOM/OOMKilling on the same node within the correlation window. */
@@ -44,4 +49,9 @@ export interface AnalysisContext {
   /** The trace's shape (shared/memory/shape.ts), for pod-level kinds with a trace. */
   shape?: ShapeDiagnosis;
   policy: EscalationPolicy;
+}
+
+/** The cluster's eviction count as the texts show it: "11+" when counting stopped there. */
+export function clusterEvictionsText(ctx: Pick<AnalysisContext, "clusterEvictionsInWindow" | "clusterEvictionsCapped">): string {
+  return `${ctx.clusterEvictionsInWindow ?? 0}${ctx.clusterEvictionsCapped ? "+" : ""}`;
 }

@@ -4,7 +4,7 @@
  */
 import { formatBytes } from "../quantity.ts";
 import type { CauseCode } from "./causes.ts";
-import type { AnalysisContext } from "./context.ts";
+import { type AnalysisContext, clusterEvictionsText } from "./context.ts";
 import { runtimeMemory } from "./memory-settings.ts";
 import { SHAPE_MIN_SAMPLES } from "../memory/shape.ts";
 
@@ -116,7 +116,7 @@ const frequentOom: Rule = (ctx) => {
 const massEviction: Rule = (ctx) => {
   const m = ctx.policy.massEviction;
   if (ctx.kind !== "PodEviction" || ctx.clusterEvictionsInWindow === undefined || ctx.clusterEvictionsInWindow <= m.count) return undefined;
-  return { code: "MASS_EVICTION", detail: `${ctx.clusterEvictionsInWindow} memory evictions in the cluster in ${m.windowMinutes} min` };
+  return { code: "MASS_EVICTION", detail: `${clusterEvictionsText(ctx)} memory evictions in the cluster in ${m.windowMinutes} min` };
 };
 
 const systemOomVictim: Rule = (ctx) => {

@@ -117,7 +117,11 @@ export const IncidentSchema = z.object({
   /** Lifecycle: `open` until quiet for its window (node incidents: pressure cleared), then `resolved`. */
   status: z._default(z.enum(["open", "resolved"]), "open"),
   resolvedAt: z.optional(isoTime),
-  /** The last resolved incident of the same group, when this one opened after it (and how many in 7 days). */
+  /**
+   * The most recent earlier incident of the same group first seen within 7 days (`resolvedAt` once it
+   * is resolved) and how many incidents the group had in those days, this one included. Set by the
+   * opening analysis (functions/analyze/previous-incident.ts); absent for the first of its group.
+   */
   previous: z.optional(z.object({ incidentId: z.string(), resolvedAt: z.optional(isoTime), countLast7Days: count })),
   updatedAt: isoTime,
 });

@@ -151,6 +151,9 @@ export const OccurrenceSchema = z.object({
    * ContainerOOM `oom:<podUid>:<container>:<finishedAt|containerID>`,
    * PodEviction `evict:<podUid>`, NodeOOM `nodeoom:<node>:<reason>:<pid>:<time>`,
    * NodeMemoryPressure `pressure:<node>:<transitionTime|eventTime>`.
+   * A "pressure cleared" signal (NodeMemoryPressure with `pressure.status` False, not an occurrence:
+   * shared/domain/node-pressure.ts) is `pressure-cleared:<node>:<transitionTime>`, or
+   * `pressure-cleared:<node>:deleted:<pressure transitionTime>` for a node deleted under pressure.
    */
   key: z.string().check(z.minLength(1), z.maxLength(512)),
   kind: IncidentKindSchema,

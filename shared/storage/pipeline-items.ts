@@ -11,6 +11,7 @@
  * | node log           | `NODELOG#<cluster>#<node>`      | `<occurredAt UTC>#<occKey>`        |
  * | cluster evictions  | `EVICTIONS#<cluster>`           | `<occurredAt UTC>#<occKey>`        |
  * | node OOMs          | `NODEOOMS#<cluster>#<node>`     | `<occurredAt UTC>#<occKey>`        |
+ * | node pressure      | `PRESSURE#<cluster>#<node>`     | `PRESSURE`                         |
  *
  * Members share the incident's partition: counts, pods and time windows of an
  * incident are one Query, and a Put of the same member is a no-op (idempotent).
@@ -32,6 +33,8 @@ export const pipelineKeys = {
   /** The node log's NodeOOM entries again, alone: "a node OOM nearby?" reads one item, not every container OOM on the node. */
   nodeOoms: (cluster: string, node: string) => `NODEOOMS#${cluster}#${node}`,
   timed: (occurredAt: string, key: string) => `${utc(occurredAt)}#${key}`,
+  /** The node's MemoryPressure state (shared/storage/node-pressure.ts): node incidents stay open while it is True. */
+  nodePressure: (cluster: string, node: string) => ({ pk: `PRESSURE#${cluster}#${node}`, sk: "PRESSURE" }),
 };
 
 /** Short-lived window state (node log, cluster evictions) is kept this long. */

@@ -7,7 +7,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type
 import { isConditionFailure } from "./conditions.ts";
 import { INCIDENT_SK, incidentPk, indexKeys } from "./incident-item.ts";
 import type { Member } from "../domain/members.ts";
-import { utc } from "../time.ts";
+import { shiftIso, utc } from "../time.ts";
 import { GROUP_SK, type GroupState, MEMBER_PREFIX, type NodeLogEntry, type OccurrenceMarker, pipelineKeys, WINDOW_STATE_DAYS } from "./pipeline-items.ts";
 import { expiresAt } from "./ttl.ts";
 import { batchGetItems } from "./batch-get.ts";
@@ -158,23 +158,57 @@ export class PipelineStore {
     return items.map((i) => strip<NodeLogEntry>(i));
   }
 
-  /**
-   * Evictions in the cluster within [from, to]. With `upTo`, counting stops there (the Query reads at
-   * most that many entries): enough for a threshold check, and it does not grow with the storm.
-   */
-  async countClusterEvictions(cluster: string, from: string, to: string, upTo?: number): Promise<number> {
+  /** Every eviction in the cluster within [from, to] (reads them all: for tests and tools, not the pipeline). */
+  async countClusterEvictions(cluster: string, from: string, to: string): Promise<number> {
     let count = 0;
-    await this.query(
-      pipelineKeys.clusterEvictions(cluster),
-      utc(from),
-      `${utc(to)}\uffff`,
-      "COUNT",
-      (page) => {
-        count += page.Count ?? 0;
-      },
-      upTo === undefined ? undefined : () => upTo - count,
-    );
+    await this.query(pipelineKeys.clusterEvictions(cluster), utc(from), `${utc(to)}\uffff`, "COUNT", (page) => {
+      count += page.Count ?? 0;
+    });
     return count;
+  }
+
+  /**
+   * For each time in `ats`: the cluster's evictions in the `windowMinutes` up to it, counted only as
+   * far as the threshold check needs (`count` + 1, "more than count"); `capped`: counting stopped
+   * there, there may be more. One Query, newest first from the latest time, that stops once every
+   * time has its answer: it reads the entries between the earliest and the latest time plus at most
+   * `count` + 1 more, however many evictions the window holds (an unbounded count read all of them,
+   * once per occurrence of a storm).
+   */
+  async clusterEvictionsNear(cluster: string, ats: string[], threshold: { count: number; windowMinutes: number }): Promise<Array<{ count: number; capped: boolean }>> {
+    const upTo = threshold.count + 1;
+    const asks = ats.map((at) => ({ from: utc(shiftIso(at, -threshold.windowMinutes * 60_000)), to: `${utc(at)}\uffff`, count: 0 }));
+    const from = asks.map((a) => a.from).sort()[0];
+    const to = asks.map((a) => a.to).sort().at(-1);
+    if (from === undefined || to === undefined) return [];
+    let oldest = to;
+    // Newest first: once the pages have gone below an ask's window, that ask is complete. Each page
+    // reads only as many entries as the least answered ask still needs.
+    const open = () => asks.filter((a) => a.count < upTo && oldest >= a.from);
+    let start: Record<string, unknown> | undefined;
+    let limit = upTo;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk AND sk BETWEEN :a AND :b",
+          ExpressionAttributeValues: { ":pk": pipelineKeys.clusterEvictions(cluster), ":a": from, ":b": to },
+          ProjectionExpression: "sk",
+          ScanIndexForward: false,
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+          Limit: limit,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const sk = String(item.sk);
+        for (const a of asks) if (a.count < upTo && sk >= a.from && sk <= a.to) a.count++;
+        oldest = sk;
+      }
+      start = page.LastEvaluatedKey;
+      limit = Math.max(0, ...open().map((a) => upTo - a.count));
+    } while (start && limit > 0);
+    return asks.map((a) => ({ count: a.count, capped: a.count >= upTo }));
   }
 
   /** One attribute of the stored incident item (only that attribute is read), undefined when absent. */
@@ -271,12 +305,9 @@ export class PipelineStore {
     to: string,
     select: "COUNT" | "ALL_ATTRIBUTES",
     onPage: (page: QueryCommandOutput) => void,
-    remaining?: () => number,
   ) {
     let start: Record<string, unknown> | undefined;
     do {
-      const limit = remaining?.();
-      if (limit !== undefined && limit <= 0) return;
       const page = await this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
@@ -285,7 +316,6 @@ export class PipelineStore {
           Select: select,
           ExclusiveStartKey: start,
           ConsistentRead: true,
-          Limit: limit,
         }),
       );
       onPage(page);

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { duplicateFigureIds, formatTable, median, verdict, type BenchResult } from "../../bench/results.ts";
 import { countSlackParents } from "../../bench/storm-checks.ts";
 import { STORM_QUICK, stormCounts, stormScenario } from "../../bench/storm-scenario.ts";
-import { cpuFigures, grownStorm } from "../../bench/storm.ts";
+import { cpuFigures, grownStorm, observedCheck } from "../../bench/storm.ts";
 import { cpuPartOf, splitProfile } from "../../bench/cpu-profile.ts";
 import type { SinkMessage } from "../../sandbox/slack-sink.ts";
 import { ESM_REQUIRE_SHIM, FUNCTION_BUNDLING, functionEsbuildOptions } from "../../shared/function-bundling.ts";
@@ -91,6 +91,7 @@ describe("stormScenario", () => {
     expect(counts).toEqual({
       ContainerOOM: STORM_QUICK.services * STORM_QUICK.oomsPerService,
       PodEviction: STORM_QUICK.nodes * STORM_QUICK.evictionsPerNodeStep * STORM_QUICK.evictionSteps,
+      NodeMemoryPressure: STORM_QUICK.nodes,
     });
     // One OOM a scenario second per service: every kill gets its own finishedAt (occurrence key).
     expect(oom?.every).toBe(1000);
@@ -133,12 +134,30 @@ describe("figure ids", () => {
   });
 });
 
+describe("observed = generated", () => {
+  const keys = (n: number, prefix: string) => new Set(Array.from({ length: n }, (_, i) => `${prefix}${i}`));
+  const expected = { ContainerOOM: 3, PodEviction: 2, NodeMemoryPressure: 1 };
+
+  it("holds only when every kind is observed exactly as often as generated", () => {
+    const exact = new Map([["ContainerOOM", keys(3, "o")], ["PodEviction", keys(2, "e")], ["NodeMemoryPressure", keys(1, "p")]]);
+    expect(observedCheck(expected, exact)).toMatchObject({ ok: true, detail: "6 observed, 6 generated (ContainerOOM 3/3, PodEviction 2/2, NodeMemoryPressure 1/1)" });
+    // More than generated fails too: the full storm's 4x run once observed 3,570 OOMs for 2,000 kills.
+    const extra = new Map([...exact, ["ContainerOOM", keys(4, "o")]]);
+    expect(observedCheck(expected, extra)).toMatchObject({ ok: false, detail: expect.stringContaining("ContainerOOM 4/3") });
+    const missing = new Map([...exact, ["PodEviction", keys(1, "e")]]);
+    expect(observedCheck(expected, missing).ok).toBe(false);
+    // A kind the storm does not generate (an early warning) is named and fails the check.
+    const other = new Map([...exact, ["MemoryNearLimit", keys(1, "w")]]);
+    expect(observedCheck(expected, other)).toMatchObject({ ok: false, detail: expect.stringContaining("MemoryNearLimit 1/0") });
+  });
+});
+
 describe("the storm's growth run", () => {
   it("has the same incidents with 4x the occurrences each", () => {
     const base = stormCounts(STORM_QUICK);
     const grown = grownStorm(STORM_QUICK);
     expect({ services: grown.services, nodes: grown.nodes }).toEqual({ services: STORM_QUICK.services, nodes: STORM_QUICK.nodes });
-    expect(stormCounts(grown)).toEqual({ ContainerOOM: base.ContainerOOM * 4, PodEviction: base.PodEviction * 4 });
+    expect(stormCounts(grown)).toEqual({ ContainerOOM: base.ContainerOOM * 4, PodEviction: base.PodEviction * 4, NodeMemoryPressure: base.NodeMemoryPressure });
   });
 });
 

@@ -4,7 +4,7 @@
  * report 0 DynamoDB requests per occurrence while ingest stored every occurrence.
  */
 import { expect, it } from "vitest";
-import { RequestCounter } from "../../bench/request-counter.ts";
+import { operationOf, RequestCounter } from "../../bench/request-counter.ts";
 import { createIngestHandler } from "../../functions/ingest/handler.ts";
 import { createAwsClients } from "../../shared/clients/aws.ts";
 import { containerOom } from "../domain/fixtures.ts";
@@ -37,4 +37,18 @@ it("counts an occurrence's DynamoDB requests and items read on the part that sen
   expect(counter.itemsRead).toBe(items + 2);
   expect(counter.itemsByPart.get("ingest")).toBe(counter.itemsRead);
   expect(counter.itemsByCommand.get("BatchGetItem")).toBeGreaterThanOrEqual(1);
+  // By operation too: the duplicate's two items are ingest's BatchGet of marker and group.
+  expect(counter.itemsByOperation.get("ingest BatchGetItem")).toBeGreaterThanOrEqual(2);
+  expect(counter.topReads(1, ["ingest"])).toMatch(/^ingest BatchGetItem \d+ items in \d+ requests$/);
+  // Writes are named by what they write: the group and the occurrence marker are two PutItems.
+  expect(counter.topRequests(10, ["ingest"])).toMatch(/ingest PutItem GROUP \d+/);
+  expect(counter.topRequests(10, ["ingest"])).toMatch(/ingest PutItem OCC \d+/);
+});
+
+it("names each read by command and item type, without the ids in the key", () => {
+  expect(operationOf("Query", { ExpressionAttributeValues: { ":pk": { S: "EVICTIONS#prod" }, ":a": { S: "2026" } } })).toBe("Query EVICTIONS");
+  expect(operationOf("GetItem", { Key: { pk: "GROUP#prod/shop/Deployment/api/app", sk: "GROUP" } })).toBe("GetItem GROUP");
+  expect(operationOf("Query", { IndexName: "byCluster", ExpressionAttributeValues: { ":v0": { S: "CLUSTER#prod" } } })).toBe("Query byCluster");
+  expect(operationOf("PutItem", { Item: { pk: { S: "OCC#oom:uid:app:t" }, sk: { S: "OCC" } } })).toBe("PutItem OCC");
+  expect(operationOf("BatchGetItem", { RequestItems: {} })).toBe("BatchGetItem");
 });

@@ -36,7 +36,13 @@ describe("classify", () => {
     { name: "eviction (new message format)", ctx: contextFor(eviction()), level: 2, reason: undefined },
     { name: "eviction (old message format)", ctx: contextFor(eviction({ format: "old" })), level: 2, reason: undefined },
     { name: "10 evictions in 30 min stay Level 2", ctx: contextFor(eviction(), { clusterEvictionsInWindow: 10 }), level: 2, reason: undefined },
-    { name: "11 evictions in 30 min -> Level 3", ctx: contextFor(eviction(), { clusterEvictionsInWindow: 11 }), level: 3, reason: /mass eviction: 11/ },
+    { name: "11 evictions in 30 min -> Level 3", ctx: contextFor(eviction(), { clusterEvictionsInWindow: 11 }), level: 3, reason: /mass eviction: 11 memory/ },
+    {
+      name: "counting stopped at 11 -> Level 3, at least 11",
+      ctx: contextFor(eviction(), { clusterEvictionsInWindow: 11, clusterEvictionsCapped: true }),
+      level: 3,
+      reason: /mass eviction: 11\+ memory evictions/,
+    },
     { name: "eviction of a Guaranteed pod -> Level 3", ctx: contextFor(eviction({ pod: guaranteed })), level: 3, reason: /Guaranteed pod shop\/checkout/ },
     {
       name: "eviction of a system-cluster-critical pod -> Level 3",

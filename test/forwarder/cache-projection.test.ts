@@ -101,6 +101,11 @@ describe("informer cache projection", () => {
     expect(projected.metadata?.annotations).toEqual({ "oomwatch.io/channel": "#payments" });
     expect(projected.spec).not.toHaveProperty("tolerations");
     expect(projected.status).not.toHaveProperty("podIP");
+    // Unread and ~100 bytes per pod or container: the object's age, the running container's ID.
+    expect(full.metadata?.creationTimestamp).toBeTruthy();
+    expect(projected.metadata).not.toHaveProperty("creationTimestamp");
+    expect(full.status?.containerStatuses?.[0]?.containerID).toBeTruthy();
+    expect(projected.status?.containerStatuses?.[0]).not.toHaveProperty("containerID");
     expect(JSON.stringify(projected).length).toBeLessThan(JSON.stringify(full).length / 2);
   });
 
@@ -116,5 +121,22 @@ describe("informer cache projection", () => {
       const once = projectPod(clone(full));
       expect(projectPod(clone(once))).toEqual(once);
     }
+  });
+
+  it("shares one frozen copy of what the pods of a ReplicaSet have in common, and nothing that differs", () => {
+    const [a, b] = pods().map((p) => projectPod(clone(p)));
+    expect(a!.metadata?.name).not.toBe(b!.metadata?.name);
+    expect(b!.spec?.containers).toBe(a!.spec?.containers);
+    expect(b!.spec?.initContainers).toBe(a!.spec?.initContainers);
+    expect(b!.metadata?.labels).toBe(a!.metadata?.labels);
+    expect(b!.metadata?.ownerReferences).toBe(a!.metadata?.ownerReferences);
+    expect(b!.status?.containerStatuses?.[0]?.state).toBe(a!.status?.containerStatuses?.[0]?.state);
+    expect(b!.metadata).not.toBe(a!.metadata);
+    expect(b!.status?.containerStatuses).not.toBe(a!.status?.containerStatuses);
+    // A reader writing into the shared part would change every pod: it throws instead.
+    expect(Object.isFrozen(a!.spec?.containers[0]?.resources?.limits)).toBe(true);
+    expect(() => {
+      (a!.metadata!.labels as Record<string, string>).team = "other";
+    }).toThrow(TypeError);
   });
 });

@@ -15,6 +15,7 @@ import type { IClusterRole, IPolicyRule, IRole } from "kubernetes-models/rbac.au
 import type { IServiceAccount } from "kubernetes-models/v1";
 import { buildForwarder } from "../../forwarder/build.ts";
 import { DIST } from "../../scripts/build.ts";
+import { parseBytes } from "../../shared/quantity.ts";
 import { VERSION } from "../../shared/version.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -96,6 +97,18 @@ describe("forwarder deployment files", () => {
     expect(find<IPodDisruptionBudget>("PodDisruptionBudget").spec?.minAvailable).toBe(1);
   });
 
+  it("Deployment: the V8 heap limit is at most 75 % of the container's memory limit, and the request fits under it", () => {
+    const c = find<IDeployment>("Deployment").spec!.template.spec!.containers[0]!;
+    const nodeOptions = c.env?.find((e) => e.name === "NODE_OPTIONS")?.value ?? "";
+    const heapMiB = Number(/--max-old-space-size=(\d+)/.exec(nodeOptions)?.[1]);
+    const limit = parseBytes(String(c.resources?.limits?.memory));
+    const request = parseBytes(String(c.resources?.requests?.memory));
+    expect(heapMiB).toBeGreaterThan(0);
+    expect(limit).toBeGreaterThan(0);
+    expect(heapMiB * 2 ** 20).toBeLessThanOrEqual(limit! * 0.75);
+    expect(request).toBeLessThanOrEqual(limit!);
+  });
+
   it("Dockerfile: distroless Node.js 22, numeric non-root user, only the bundle, node runs it directly", () => {
     const text = readFileSync(join(DIR, "Dockerfile"), "utf8");
     expect(text.match(/^FROM .*/gm)).toEqual(["FROM gcr.io/distroless/nodejs22-debian12:nonroot"]);
@@ -103,7 +116,8 @@ describe("forwarder deployment files", () => {
     const runAsUser = find<IDeployment>("Deployment").spec!.template.spec!.securityContext!.runAsUser;
     expect(text).toMatch(new RegExp(`^USER ${runAsUser}:${runAsUser}$`, "m"));
     expect(copies(text)).toEqual([{ from: `dist/${DIST.forwarder}`, to: "/app/forwarder.mjs" }]);
-    expect(text).toMatch(/^ENTRYPOINT \["\/nodejs\/bin\/node", "\/app\/forwarder.mjs"\]$/m);
+    // node's own flags (memory tuning) may come between node and the bundle.
+    expect(text).toMatch(/^ENTRYPOINT \["\/nodejs\/bin\/node", ("--[\w-]+(=[\w.-]+)?", )*"\/app\/forwarder.mjs"\]$/m);
     expect(text).not.toMatch(/^RUN /m); // nothing executes at build time: the same file serves every architecture
   });
 

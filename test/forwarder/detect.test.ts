@@ -1,6 +1,7 @@
 import type { CoreV1Event, V1Node, V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { detectFromEvent, detectFromNode, detectFromPod, parseEvictionMessage } from "../../forwarder/detect/index.ts";
+import { detectFromEvent, detectFromNode, detectFromPod, detectNodeGone, parseEvictionMessage } from "../../forwarder/detect/index.ts";
+import { isPressureCleared } from "../../shared/domain/node-pressure.ts";
 
 const T1 = "2026-01-10T10:00:00Z";
 const T1ISO = "2026-01-10T10:00:00.000Z";
@@ -225,12 +226,35 @@ describe("event detection", () => {
 });
 
 describe("node condition detection", () => {
-  const node = (status: string): V1Node => ({
-    metadata: { name: "node-a" },
+  const node = (status: string, created?: string): V1Node => ({
+    metadata: { name: "node-a", ...(created ? { creationTimestamp: created as never } : {}) },
     status: { conditions: [{ type: "MemoryPressure", status, reason: "KubeletHasInsufficientMemory", lastTransitionTime: T1 as never }] },
   });
+  const minutesBefore = (iso: string, m: number) => new Date(Date.parse(iso) - m * 60_000).toISOString();
+
   it("detects MemoryPressure True keyed by transition time", () => {
     expect(detectFromNode(node("True"))[0]!.occurrence).toMatchObject({ key: `pressure:node-a:${T1ISO}`, source: "node-condition" });
+  });
+
+  it("a False long after the node registered is a cleared signal: same kind, status False, its own key", () => {
+    const [d, ...rest] = detectFromNode(node("False", minutesBefore(T1, 60)));
+    expect(rest).toEqual([]);
+    expect(isPressureCleared(d!.occurrence)).toBe(true);
+    expect(d!.occurrence).toMatchObject({ key: `pressure-cleared:node-a:${T1ISO}`, kind: "NodeMemoryPressure", occurredAt: T1ISO, pressure: { status: "False" }, source: "node-condition" });
+  });
+
+  it("the False a node registered with is not a clear, unless the forwarder saw it under pressure", () => {
+    expect(detectFromNode(node("False", minutesBefore(T1, 1)))).toEqual([]);
     expect(detectFromNode(node("False"))).toEqual([]);
+    expect(detectFromNode(node("False", minutesBefore(T1, 1)), true).map((d) => d.occurrence.key)).toEqual([`pressure-cleared:node-a:${T1ISO}`]);
+    expect(detectFromNode(node("Unknown", minutesBefore(T1, 60)))).toEqual([]);
+  });
+
+  it("a node deleted under pressure clears it; a healthy node's deletion says nothing", () => {
+    const gone = { ...node("True"), metadata: { name: "node-a", deletionTimestamp: "2026-01-10T11:00:00Z" as never } };
+    expect(detectNodeGone(gone).map((d) => [d.occurrence.key, d.occurrence.occurredAt, isPressureCleared(d.occurrence)])).toEqual([
+      [`pressure-cleared:node-a:deleted:${T1ISO}`, "2026-01-10T11:00:00.000Z", true],
+    ]);
+    expect(detectNodeGone(node("False", minutesBefore(T1, 60)))).toEqual([]);
   });
 });

@@ -1,18 +1,16 @@
 /**
  * The image's entry, run as the Deployment runs it: the bundle the Dockerfile copies (built as
- * `npm run build` builds it), started with node and the Deployment's NODE_OPTIONS, pointed at the
+ * `npm run build` builds it), started with the image's node flags and env and the Deployment's NODE_OPTIONS, pointed at the
  * Kubernetes API simulator and local SQS. It must get ready, forward an OOM kill, and stop cleanly on
  * SIGTERM, printing no runtime warning.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
-import type { IDeployment } from "kubernetes-models/apps/v1";
-import { freePort } from "../../bench/forwarder.ts";
+import { forwarderLaunch, freePort } from "../../bench/forwarder.ts";
 import { buildForwarder } from "../../forwarder/build.ts";
 import * as f from "../../sandbox/k8s-sim/factories.ts";
 import { type K8sSimulator, startK8sSimulator } from "../../sandbox/k8s-sim/index.ts";
@@ -20,8 +18,6 @@ import { createQueues, type LocalAws, startLocalAws } from "../../sandbox/local-
 import { DIST } from "../../scripts/build.ts";
 import { receiveAtLeast } from "../support/sqs.ts";
 import { waitFor } from "../support/wait.ts";
-
-const DEPLOY = join(import.meta.dirname, "../../forwarder/deploy");
 
 let aws: LocalAws;
 let sim: K8sSimulator;
@@ -43,15 +39,14 @@ beforeAll(async () => {
   sim.writeKubeconfig(kubeconfig);
   port = await freePort();
 
-  const deployment = parse(readFileSync(join(DEPLOY, "deployment.yaml"), "utf8")) as IDeployment;
-  const nodeOptions = deployment.spec!.template.spec!.containers[0]!.env?.find((e) => e.name === "NODE_OPTIONS")?.value ?? "";
-  child = spawn(process.execPath, [bundle], {
+  // The Dockerfile's node flags and ENV (NODE_ENV, MALLOC_ARENA_MAX), the Deployment's NODE_OPTIONS.
+  const launch = forwarderLaunch();
+  child = spawn(process.execPath, [...launch.nodeArgs, bundle], {
     cwd: work,
     stdio: ["ignore", "ignore", "pipe"],
     env: {
       PATH: process.env.PATH,
-      NODE_ENV: "production", // as the Dockerfile sets it
-      NODE_OPTIONS: nodeOptions,
+      ...launch.env,
       KUBECONFIG: kubeconfig,
       AWS_REGION: "us-east-1",
       AWS_ENDPOINT_URL_SQS: aws.endpoints.sqs,

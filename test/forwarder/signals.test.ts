@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as f from "../../sandbox/k8s-sim/factories.ts";
+import type { Forwarder } from "../../forwarder/forwarder.ts";
 import type { Occurrence } from "../../shared/schema/occurrence.ts";
 import { createHarness, type Harness, keyCounts } from "./support.ts";
 import { waitFor } from "../support/wait.ts";
@@ -12,6 +13,7 @@ import { waitFor } from "../support/wait.ts";
 const iso = (s: string) => new Date(s).toISOString();
 
 let h: Harness;
+let fw: Forwarder;
 const observed: Occurrence[] = [];
 const sent: Occurrence[] = [];
 
@@ -19,7 +21,7 @@ beforeAll(async () => {
   h = await createHarness("fwd-signals");
   h.sim.apply(f.namespace("shop", { annotations: { "oomwatch.io/slack-channel": "#shop-oncall" } }));
   h.sim.apply(f.node("node-a", { memory: "8Gi" }));
-  const fw = await h.start();
+  fw = await h.start();
   fw.on("observed", (o) => observed.push(o));
   fw.on("sent", (o) => sent.push(o));
 });
@@ -146,6 +148,25 @@ describe("forwarder signals", () => {
     expect(sys.nodeOOM).toEqual({ reason: "SystemOOM", process: "java", pid: 4321 });
     expect(sys.snapshot.node?.capacity.memory).toBe(8 * 2 ** 30);
     expect(sys.snapshot.node?.topPods.length).toBeGreaterThan(0);
+  });
+
+  it("MemoryPressure clearing is a cleared signal: delivered once, not observed, not counted as sent", async () => {
+    const n = h.sim.get<ReturnType<typeof f.node>>("Node", undefined, "node-a")!;
+    expect(n.status?.conditions?.find((c) => c.type === "MemoryPressure")?.status).toBe("True"); // from the test above
+    const before = fw.stats();
+    const at = new Date(Date.now() - 5_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    h.sim.apply(f.nodeMemoryPressure(n, false, { at }));
+    const key = `pressure-cleared:node-a:${iso(at)}`;
+    await waitFor("the cleared signal", () => fw.stats().pressureCleared > before.pressureCleared, 10_000);
+    await h.drain(300);
+    const signal = h.received.filter((o) => o.key === key);
+    expect(signal).toHaveLength(1);
+    expect(signal[0]).toMatchObject({ kind: "NodeMemoryPressure", node: "node-a", pressure: { status: "False" }, source: "node-condition" });
+    const after = fw.stats();
+    expect(after.pressureCleared).toBe(before.pressureCleared + 1);
+    expect(after.observed.NodeMemoryPressure).toBe(before.observed.NodeMemoryPressure);
+    expect(after.sent).toBe(before.sent);
+    expect(observed.some((o) => o.key === key) || sent.some((o) => o.key === key)).toBe(false);
   });
 
   it("look-alikes are not reported as memory incidents", async () => {

@@ -153,7 +153,8 @@ describe("ingest: crash and retry", () => {
     const { clients, state } = crashingClients({ sqs: aws.clients.sqs, doc: aws.clients.doc }, Number.POSITIVE_INFINITY);
     await createIngestHandler(depsFor(aws, { sqs: clients.sqs, doc: clients.doc }))(sqsEvent([...pair("probe")]), lambdaContext);
     const cleanCalls = state.calls;
-    expect(cleanCalls).toBeGreaterThan(10);
+    // Every call of the batch path (claims, the batch read, the batched writes, the sends) is a crash point below.
+    expect(cleanCalls).toBeGreaterThan(5);
     await analyzeRequests(aws);
 
     const store = new PipelineStore(aws.clients.doc, aws.tables.incidents);

@@ -26,6 +26,18 @@ describe("parent message", () => {
     }
   });
 
+  it("names the previous incident of the group, within the 2,000-character budget", () => {
+    const previous = { incidentId: "prev-0001", resolvedAt: "2026-02-27T14:02:00Z", countLast7Days: 21 };
+    const pods = Array.from({ length: 1000 }, (_, n) => `checkout-7d9f-${String(n).padStart(5, "0")}`);
+    const big = podEviction({ pods, previous, lastMessage: "x".repeat(10_000), diagnosis: { summary: "y".repeat(5_000), causes: ["A", "B"] } });
+    for (const i of [containerOom({ previous }), big]) {
+      const text = visible(parentMessage(i, { route }));
+      expect(text).toContain(`21st incident for this ${i.kind === "ContainerOOM" ? "container" : "node"} in 7 days (previous: prev-0001, resolved 2026-02-27 14:02 UTC)`);
+      expect(text.length).toBeLessThanOrEqual(2000);
+    }
+    expect(visible(parentMessage(containerOom(), { route }))).not.toContain("incident for this");
+  });
+
   it("shows three runbook steps; the runbook reply has them all with the evidence", () => {
     const i = containerOom({ snapshot: { ...containerOom().snapshot, pod: { ...containerOom().snapshot.pod!, logTail: ["Exception <!here> & boom"] } } });
     const parent = visible(parentMessage(i, { route }));

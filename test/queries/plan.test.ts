@@ -205,6 +205,12 @@ describe("text output", () => {
     expect(formatIncident(node, [])).toContain("victim        payments/api-7d9f-abcde [server] (incident v1)");
   });
 
+  it("show names the previous incident of the group", () => {
+    const i = makeIncident({ id: "c3", firstSeen: "2026-11-29T10:00:00.000Z", previous: { incidentId: "c2", resolvedAt: "2026-11-28T14:02:00.000Z", countLast7Days: 3 } });
+    expect(formatIncident(i, [])).toContain("Previous      3rd incident for this container in 7 days (previous: c2, resolved 2026-11-28 14:02 UTC)");
+    expect(formatIncident(makeIncident({ id: "c1", firstSeen: "2026-11-29T10:00:00.000Z" }), [])).not.toContain("Previous");
+  });
+
   it("draws bars in eighths", () => {
     expect(bar(0, 10, 10)).toBe("");
     expect(bar(10, 10, 4)).toBe("████");

@@ -102,12 +102,17 @@ describe("sandbox end to end", { timeout: 240_000 }, () => {
     expect(slackLines("post").some((l) => /^post +L2 {2}#oom-alerts {2}/.test(l))).toBe(true);
     expect(slackLines("reply").every((l) => l.includes("↳ reply in thread of "))).toBe(true);
     expect(slackLines("reply").some((l) => l.includes("Escalated to Level 2"))).toBe(true);
+    // The full runbook is the first reply in the thread of every paging parent (Levels 1-3; Level 0 heads-ups have none).
+    expect(slackLines("reply").filter((l) => /Runbook for Level [1-3] /.test(l)).length).toBeGreaterThanOrEqual(report.incidents["1"] + report.incidents["2"] + report.incidents["3"] - 1);
     expect(slackLines("update").some((l) => / {2}\(edit \d+\) {2}/.test(l))).toBe(true);
     // node-b's pressure ends in the scenario.
     expect(lines).toContainEqual(expect.stringMatching(/^pressure {2}node-b {2}MemoryPressure cleared/));
     // No whole message bodies without --verbose: no rendered message header, no indented body lines.
     expect(lines.filter((l) => /^#[\w-]+ (thread \S+ )?@ \d+\.\d+/.test(l) || l.startsWith("  == "))).toEqual([]);
     expect(output).not.toContain("First steps");
+    // node-b's pressure (with its eviction) resolves: the scenario clears the pressure, and the
+    // resolver holds node incidents open until the forwarder's cleared signal has been recorded.
+    expect(output).toMatch(/resolved {2}L2 {2}(Pod eviction|Node memory pressure) {2}\w+: Resolved after \d+ min, \d+ occurrences?/);
   });
 
   it("quiet: a healthy cluster with look-alikes reports nothing", async () => {

@@ -121,6 +121,25 @@ function allowlist(caller: Caller): Allowed[] {
       reason: "correlation re-queues an incident for another analysis when a node OOM is analysed after its victims (functions/analyze/analyze-incident.ts); a run's arrival order decides whether that happens",
     });
   }
+  if (caller === "ingest") {
+    list.push({
+      action: "dynamodb:GetItem",
+      resource: `arn:${synth.logicalId(synth.stack.tables.incidents)}`,
+      reason: "ingest re-reads a group after losing its conditional write to a concurrent batch (functions/ingest/group-state.ts); the first read of a batch is a BatchGetItem, so only contention needs it",
+    });
+    // A repeat that needs no new analysis advances the stored counts (UpdateItem) and may look for a
+    // node OOM nearby (Query); whether a repeat arrives before or after analyze stored its incident is timing.
+    list.push({
+      action: "dynamodb:UpdateItem",
+      resource: `arn:${synth.logicalId(synth.stack.tables.incidents)}`,
+      reason: "a repeat that asks for no analysis advances the stored incident's counts (functions/ingest/ingest-batch.ts); a run where every repeat beats analyze's first write asks for analyses instead",
+    });
+    list.push({
+      action: "dynamodb:Query",
+      resource: `arn:${synth.logicalId(synth.stack.tables.incidents)}`,
+      reason: "a repeat of a stored incident looks for a node OOM on its node within the correlation window (functions/ingest/ingest-batch.ts); only repeats after analyze's first write need it",
+    });
+  }
   if (caller === "analyze" && synth.stack.secrets.kubeconfig) {
     list.push({ action: "secretsmanager:GetSecretValue", resource: `arn:${synth.logicalId(synth.stack.secrets.kubeconfig)}`, reason: "in AWS analyze reads its kubeconfig from KUBECONFIG_SECRET_ARN; the sandbox writes a kubeconfig file" });
   }
