@@ -4,6 +4,8 @@
  * the identical bundle without CDK (bench/cold-start.ts) read this one definition.
  * No aws-cdk-lib import here, so reading it stays cheap.
  */
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BuildOptions } from "esbuild";
 
@@ -19,14 +21,19 @@ export const ESM_REQUIRE_SHIM =
 export const BUNDLE_ALIAS: Readonly<Record<string, string>> = { punycode: "punycode/" };
 
 /**
- * Module aliases for the Lambda functions only. The SDK's default credential chain becomes the
- * environment variables Lambda sets from the execution role (shared/clients/lambda-credentials.ts
- * says why): about 90 KiB less per function. Not for the CLI (profiles, SSO) nor the forwarder
- * (IRSA, Pod Identity), which need the whole chain. An absolute path: CDK runs esbuild in the
- * project root, the benchmark wherever it is started.
+ * Module aliases for the Lambda functions only (absolute paths: CDK runs esbuild in the project root,
+ * the benchmark wherever it is started):
+ * - the SDK's default credential chain becomes the environment variables Lambda sets from the
+ *   execution role (shared/clients/lambda-credentials.ts says why): about 90 KiB less per function.
+ *   Not for the CLI (profiles, SSO) nor the forwarder (IRSA, Pod Identity), which need the whole chain;
+ * - `yaml` (analyze's YAML kubeconfigs) is its ES module build, the package's export for other
+ *   platforms than Node: the same parser, which esbuild bundles 9 KiB smaller than the CommonJS build
+ *   Node's condition selects (analyze's room under 500 KiB). It finds `Buffer` by a feature check,
+ *   and writes YAML warnings with console.warn instead of process.emitWarning.
  */
 export const FUNCTION_ALIAS: Readonly<Record<string, string>> = {
   "@aws-sdk/credential-provider-node": fileURLToPath(new URL("./clients/lambda-credentials.ts", import.meta.url)),
+  yaml: join(dirname(createRequire(import.meta.url).resolve("yaml/package.json")), "browser/dist/index.js"),
 };
 
 /** The Node release every bundle targets: the Lambda runtime (nodejs22.x), the forwarder image, the CLI. */
