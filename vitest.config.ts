@@ -28,6 +28,7 @@ const UNIT = [
   "test/forwarder/sampler-top.test.ts",
   "test/forwarder/message.test.ts",
   "test/forwarder/units.test.ts",
+  "test/functions/lambda-credentials.test.ts",
   "test/infra/config.test.ts",
   "test/infra/k8s-access.test.ts",
   "test/analyze/kubeconfig.test.ts",

@@ -21,9 +21,14 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const HARNESS = fileURLToPath(new URL("./cold-start-harness.mjs", import.meta.url));
 const FUNCTIONS: FunctionId[] = ["ingest", "analyze", "notify"];
 
+/** Issue 13's targets per function; test/functions/bundles.test.ts holds every function bundle to the size. */
+export const COLD_START_TARGETS = { bundleKiB: 500, initMs: 150 } as const;
+
 interface ColdStart {
   wallMs: number;
   bootMs: number;
+  /** node:http on top of node:https, for the emulators' plain-HTTP endpoints: before the clock (cold-start-harness.mjs). */
+  httpLoadMs: number;
   initMs: number;
   invokeMs: number;
   failures: number;
@@ -124,14 +129,14 @@ export function coldStartBench(opts: BenchOptions): Promise<BenchResult> {
         const cold = median(samples.map((s) => s.initMs + s.invokeMs));
         const wall = median(samples.map((s) => s.wallMs));
         out.figures.push(
-          { id: `coldStart.${fn}.bundleKiB`, name: `${fn}: bundle size`, value: kib, unit: "KiB", target: { op: "<=", value: 500 }, note: `+ ${mapKib.toFixed(0)} KiB map; largest: ${largestPackages(metafile, 3)}` },
+          { id: `coldStart.${fn}.bundleKiB`, name: `${fn}: bundle size`, value: kib, unit: "KiB", target: { op: "<=", value: COLD_START_TARGETS.bundleKiB }, note: `+ ${mapKib.toFixed(0)} KiB map; largest: ${largestPackages(metafile, 3)}` },
           {
             id: `coldStart.${fn}.initMs`,
             name: `${fn}: init + first invocation`,
             value: cold,
             unit: "ms",
-            target: { op: "<=", value: 150 },
-            note: `init ${median(samples.map((s) => s.initMs)).toFixed(0)} + invoke ${median(samples.map((s) => s.invokeMs)).toFixed(0)} ms`,
+            target: { op: "<=", value: COLD_START_TARGETS.initMs },
+            note: `init ${median(samples.map((s) => s.initMs)).toFixed(0)} + invoke ${median(samples.map((s) => s.invokeMs)).toFixed(0)} ms; not counted: node:http for the emulators ${median(samples.map((s) => s.httpLoadMs)).toFixed(0)} ms`,
           },
           { id: `coldStart.${fn}.processMs`, name: `${fn}: fresh process to exit`, value: wall, unit: "ms", note: `${(wall / bareMs).toFixed(1)}× bare node` },
         );

@@ -3,11 +3,11 @@
  * (not JSON, or not the schema) apart with a short reason: such records go to their
  * queue's DLQ at once (shared/dead-letter.ts) instead of being retried to the redrive limit.
  */
-import type { z } from "zod";
+import type * as z from "./schema/zod.ts";
 
 export type BodyParse<T> = { ok: true; value: T } | { ok: false; code: "INVALID_JSON" | "SCHEMA"; reason: string };
 
-export function parseRecordBody<S extends z.ZodType>(body: string, schema: S): BodyParse<z.infer<S>> {
+export function parseRecordBody<S extends z.ZodMiniType>(body: string, schema: S): BodyParse<z.infer<S>> {
   let raw: unknown;
   try {
     raw = JSON.parse(body);

@@ -8,7 +8,7 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { SQSRecord } from "aws-lambda";
-import { type AwsClients, createAwsClients, endpointsFromEnv } from "../../shared/clients/aws.ts";
+import { type AwsClients, createDynamoDbClients, createSecretsClient, createSqsClient, endpointsFromEnv } from "../../shared/clients/aws.ts";
 import { createKubernetesAccess, type KubernetesAccess, kubeConfigLoader } from "../../shared/clients/kubernetes.ts";
 import { type FunctionEnv, loadFunctionEnv } from "../../shared/config.ts";
 import { type EscalationPolicy, type EscalationPolicyInput, parsePolicy } from "../../shared/domain/policy.ts";
@@ -106,8 +106,9 @@ export function analyzeDepsFromEnv(env: FunctionEnv, aws: Pick<AwsClients, "sqs"
 
 /** The handler as Lambda builds it at cold start: clients, logger and metrics from the environment (metrics go to stdout as EMF). */
 export function analyzeHandlerFromEnv(processEnv: NodeJS.ProcessEnv = process.env): SqsHandler {
+  const aws = { endpoints: endpointsFromEnv(processEnv) };
   return createAnalyzeHandler({
-    ...analyzeDepsFromEnv(loadFunctionEnv(processEnv), createAwsClients({ endpoints: endpointsFromEnv(processEnv) })),
+    ...analyzeDepsFromEnv(loadFunctionEnv(processEnv), { sqs: createSqsClient(aws), ...createDynamoDbClients(aws), secrets: createSecretsClient(aws) }),
     logger: new Logger({ serviceName: "oomwatch-analyze" }),
     metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: "analyze" }),
   });

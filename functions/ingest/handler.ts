@@ -8,7 +8,7 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { SQSRecord } from "aws-lambda";
-import { type AwsClients, createAwsClients, endpointsFromEnv } from "../../shared/clients/aws.ts";
+import { type AwsClients, createDynamoDbClients, createSqsClient, endpointsFromEnv } from "../../shared/clients/aws.ts";
 import { type FunctionEnv, loadFunctionEnv } from "../../shared/config.ts";
 import { type EscalationPolicy, type EscalationPolicyInput, parsePolicy } from "../../shared/domain/policy.ts";
 import { PipelineStore } from "../../shared/storage/pipeline-store.ts";
@@ -98,8 +98,9 @@ export function ingestDepsFromEnv(env: FunctionEnv, aws: Pick<AwsClients, "sqs" 
 
 /** The handler as Lambda builds it at cold start: clients, logger and metrics from the environment (metrics go to stdout as EMF). */
 export function ingestHandlerFromEnv(processEnv: NodeJS.ProcessEnv = process.env): SqsHandler {
+  const aws = { endpoints: endpointsFromEnv(processEnv) };
   return createIngestHandler({
-    ...ingestDepsFromEnv(loadFunctionEnv(processEnv), createAwsClients({ endpoints: endpointsFromEnv(processEnv) })),
+    ...ingestDepsFromEnv(loadFunctionEnv(processEnv), { sqs: createSqsClient(aws), ...createDynamoDbClients(aws) }),
     logger: new Logger({ serviceName: "oomwatch-ingest" }),
     metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: "ingest" }),
   });

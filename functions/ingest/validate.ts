@@ -2,7 +2,7 @@
  * Classifies an events-queue record body: a valid occurrence, or a poison message
  * that can never succeed (and goes to the events DLQ at once instead of retrying).
  */
-import * as z from "zod";
+import * as z from "../../shared/schema/zod.ts";
 import { OCCURRENCE_VERSION, type Occurrence, OccurrenceSchema } from "../../shared/schema/occurrence.ts";
 
 export type PoisonCode = "INVALID_JSON" | "SCHEMA" | "UNSUPPORTED_VERSION";

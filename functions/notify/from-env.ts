@@ -1,14 +1,9 @@
-/** Builds the notify handler from the environment (shared/config.ts): Lambda and the sandbox. */
-import { Logger } from "@aws-lambda-powertools/logger";
-import { Metrics } from "@aws-lambda-powertools/metrics";
+/** Notify's dependencies from the environment (shared/config.ts): the Slack token and the clients, for Lambda (handler.ts `notifyHandlerFromEnv`) and the sandbox. */
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import type { WebClient } from "@slack/web-api";
-import { type AwsClients, createAwsClients, endpointsFromEnv } from "../../shared/clients/aws.ts";
-import { loadFunctionEnv, type FunctionEnv } from "../../shared/config.ts";
-import { METRICS_NAMESPACE } from "../../shared/resources.ts";
-import type { SqsHandler } from "../../shared/sqs-batch.ts";
-import { createNotifyHandler, type NotifyDeps } from "./handler.ts";
-import { createSlackClient } from "./slack-poster.ts";
+import type { AwsClients } from "../../shared/clients/aws.ts";
+import type { FunctionEnv } from "../../shared/config.ts";
+import type { NotifyDeps } from "./handler.ts";
 
 /** A secret holds the bare token or JSON with `token` / `SLACK_TOKEN` / `bot_token`. */
 export function tokenFromSecret(value: unknown): string | undefined {
@@ -53,14 +48,4 @@ export function notifyDepsFromEnv(env: FunctionEnv, aws: Pick<AwsClients, "sqs" 
     sqs: aws.sqs,
     ...(env.NOTIFY_DLQ_URL ? { dlq: { sqs: aws.sqs, url: env.NOTIFY_DLQ_URL } } : {}),
   };
-}
-
-export async function notifyHandlerFromEnv(processEnv: NodeJS.ProcessEnv = process.env): Promise<SqsHandler> {
-  const env = loadFunctionEnv(processEnv);
-  const aws = createAwsClients({ endpoints: endpointsFromEnv(processEnv) });
-  return createNotifyHandler({
-    ...notifyDepsFromEnv(env, aws, createSlackClient(await slackToken(env), env.SLACK_API_URL)),
-    logger: new Logger({ serviceName: "oomwatch-notify" }),
-    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: "notify" }),
-  });
 }

@@ -9,7 +9,8 @@
  * `slackLease` = { by, until }: who is posting right now (epoch ms).
  */
 import { GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
+import * as z from "../../shared/schema/zod.ts";
+import { integer } from "../../shared/schema/zod.ts";
 import { type Incident, LevelSchema } from "../../shared/schema/incident.ts";
 import { isConditionFailure } from "../../shared/storage/conditions.ts";
 import { fromIncidentItem, INCIDENT_SK, incidentPk } from "../../shared/storage/incident-item.ts";
@@ -18,26 +19,26 @@ import { removeFromOpen } from "../../shared/storage/lifecycle.ts";
 export const MessageRefSchema = z.object({ channel: z.string(), ts: z.string() });
 export type MessageRef = z.infer<typeof MessageRefSchema>;
 
-export const SlackRefSchema = MessageRefSchema.extend({
-  permalink: z.string().optional(),
+export const SlackRefSchema = z.extend(MessageRefSchema, {
+  permalink: z.optional(z.string()),
   /** Newest NotifyRequest.revision shown in Slack. */
-  revision: z.number().int().default(0),
+  revision: z._default(integer, 0),
   /** Level the messages show (an escalation is a level above it). */
-  level: LevelSchema.default(1),
+  level: z._default(LevelSchema, 1),
   /** Routed channel that did not work, when the parent went to the default channel. */
-  missingChannel: z.string().optional(),
+  missingChannel: z.optional(z.string()),
   /** Level 3 copy in the ops channel. */
-  ops: MessageRefSchema.optional(),
+  ops: z.optional(MessageRefSchema),
   /** NodeOOM: number of victims the parent lists. */
-  victims: z.number().int().optional(),
+  victims: z.optional(integer),
   /** The first thread reply: full runbook and evidence (posted once). */
-  runbook: MessageRefSchema.optional(),
+  runbook: z.optional(MessageRefSchema),
   /** The thread reply that says the incident is resolved (posted once). */
-  resolved: MessageRefSchema.optional(),
+  resolved: z.optional(MessageRefSchema),
   /** Node-OOM victim: its reply in the node OOM incident's thread (posted once). */
-  partOf: z.object({ incidentId: z.string(), thread: MessageRefSchema, reply: MessageRefSchema, permalink: z.string().optional() }).optional(),
+  partOf: z.optional(z.object({ incidentId: z.string(), thread: MessageRefSchema, reply: MessageRefSchema, permalink: z.optional(z.string()) })),
   /** Revision whose memory chart was uploaded into the thread (or skipped for good): at most one per revision. */
-  chartRevision: z.number().int().optional(),
+  chartRevision: z.optional(integer),
 });
 export type SlackRef = z.infer<typeof SlackRefSchema>;
 export type PartOfRef = NonNullable<SlackRef["partOf"]>;

@@ -6,7 +6,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { createAwsClients, endpointsFromEnv } from "../../shared/clients/aws.ts";
+import { createDynamoDbClients, createSqsClient, endpointsFromEnv } from "../../shared/clients/aws.ts";
 import { loadFunctionEnv } from "../../shared/config.ts";
 import { type EscalationPolicy, type EscalationPolicyInput, parsePolicy } from "../../shared/domain/policy.ts";
 import type { Incident } from "../../shared/schema/incident.ts";
@@ -42,7 +42,8 @@ export const handler = async (): Promise<{ resolved: number }> => {
   if (!cold) {
     const env = loadFunctionEnv();
     if (!env.NOTIFY_QUEUE_URL) throw new Error("resolve needs NOTIFY_QUEUE_URL");
-    const aws = createAwsClients({ endpoints: endpointsFromEnv() });
+    const options = { endpoints: endpointsFromEnv() };
+    const aws = { sqs: createSqsClient(options), ...createDynamoDbClients(options) };
     cold = createResolveHandler({ sqs: aws.sqs, doc: aws.doc, tableName: env.INCIDENTS_TABLE, notifyQueueUrl: env.NOTIFY_QUEUE_URL, policy: env.ESCALATION_POLICY });
   }
   return { resolved: (await cold()).resolved.length };

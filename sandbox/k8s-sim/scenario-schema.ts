@@ -267,8 +267,8 @@ export type Expect = z.output<typeof ExpectSchema>;
  * on the scenario clock (the forwarder's METRICS_INTERVAL).
  */
 export const ScenarioPolicySchema = z.strictObject({
-  earlyWarning: EarlyWarningPolicySchema.optional(),
-  escalation: EscalationPolicySchema.optional(),
+  earlyWarning: z.optional(EarlyWarningPolicySchema),
+  escalation: z.optional(EscalationPolicySchema),
   metricsInterval: DurationSchema.optional(),
 });
 export type ScenarioPolicy = z.output<typeof ScenarioPolicySchema>;

@@ -42,22 +42,36 @@ function base(options: AwsClientOptions, endpoint: string | undefined) {
 }
 
 /**
- * The SQS client alone, for a process that needs nothing else (the forwarder): a bundle that calls
- * only this leaves the other SDK clients out, and their code out of its memory.
+ * One factory per client: a process calls only those it uses, so its bundle carries only those
+ * SDK packages (they are side-effect free; esbuild drops the rest) and their code stays out of its
+ * memory. Each SDK client package adds 15 to 75 KiB minified to a bundle; the functions are held to
+ * 500 KiB, and the forwarder needs only SQS.
  */
 export function createSqsClient(options: AwsClientOptions = {}): SQSClient {
   return new SQSClient(base(options, options.endpoints?.sqs));
 }
 
+/** The low-level client and the document client on top of it (the pipeline's storage uses the latter). */
+export function createDynamoDbClients(options: AwsClientOptions = {}): Pick<AwsClients, "dynamodb" | "doc"> {
+  const dynamodb = new DynamoDBClient(base(options, options.endpoints?.dynamodb));
+  return { dynamodb, doc: DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }) };
+}
+
+export function createEventBridgeClient(options: AwsClientOptions = {}): EventBridgeClient {
+  return new EventBridgeClient(base(options, options.endpoints?.eventbridge));
+}
+
+export function createSecretsClient(options: AwsClientOptions = {}): SecretsManagerClient {
+  return new SecretsManagerClient(base(options, options.endpoints?.secretsmanager));
+}
+
+/** Every client: the sandbox, the CLI and tests, which use several parts' clients at once. */
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
-  const e = options.endpoints ?? {};
-  const dynamodb = new DynamoDBClient(base(options, e.dynamodb));
   return {
     sqs: createSqsClient(options),
-    dynamodb,
-    doc: DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
-    eventbridge: new EventBridgeClient(base(options, e.eventbridge)),
-    secrets: new SecretsManagerClient(base(options, e.secretsmanager)),
+    ...createDynamoDbClients(options),
+    eventbridge: createEventBridgeClient(options),
+    secrets: createSecretsClient(options),
   };
 }
 

@@ -8,11 +8,9 @@
  * snapshot rather than wait. Node's built-in fetch cannot take a per-request CA without
  * the undici package, so node:https it is.
  */
-import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { V1Node, V1Pod, V1PodList } from "@kubernetes/client-node";
-import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
-import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { Sha256 } from "@smithy/core/checksum";
 import { SignatureV4 } from "@smithy/signature-v4";
@@ -93,11 +91,12 @@ function eksAccess(auth: EksAuth, token: string): ClusterAccess {
 export function kubeConfigLoader(source: KubeConfigSource): () => Promise<ClusterAccess> {
   if (source.secretArn) {
     const arn = source.secretArn;
-    const provider = new SecretsProvider(source.secrets ? { awsSdkV3Client: source.secrets } : {});
+    // Read once with the SDK client (no Powertools parameters: their cache would hold what `loaded` holds).
+    const secrets = source.secrets ?? new SecretsManagerClient({});
     let loaded: Promise<ClusterAccess> | undefined;
     return () => {
-      loaded ??= provider.get(arn).then((text) => {
-        if (typeof text !== "string") throw new Error("kubeconfig secret is not a string");
+      loaded ??= secrets.send(new GetSecretValueCommand({ SecretId: arn })).then(({ SecretString: text }) => {
+        if (typeof text !== "string") throw new Error(`kubeconfig secret ${arn} holds no text (binary secrets are not read)`);
         return parseKubeconfig(text, `secret ${arn}`);
       });
       return loaded.catch((err) => {
@@ -141,7 +140,9 @@ export async function getJson<T>(access: ClusterAccess, path: string, timeoutMs:
   const url = new URL(access.server + path);
   const what = `GET ${path}`;
   const secure = url.protocol === "https:";
-  const send = secure ? httpsRequest : httpRequest;
+  // node:http only for a plain-HTTP server (the sandbox's simulator): importing it as an ES module
+  // loads Node's bundled undici for its WebSocket exports, about 10 ms of every analyze cold start.
+  const send = secure ? httpsRequest : (await import("node:http")).request;
   return new Promise<T | undefined>((resolve, reject) => {
     const req = send(
       url,

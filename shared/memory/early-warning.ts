@@ -7,40 +7,43 @@
  * run spans at least D (newest minus oldest sample of the run). A gap longer than `maxGapSeconds`
  * between two samples breaks the run: nobody saw what happened in between.
  */
-import * as z from "zod";
+import * as z from "../schema/zod.ts";
+import { positiveOr as positive } from "../schema/zod.ts";
 import { formatBytes } from "../quantity.ts";
 import { formatDuration } from "./sparkline.ts";
 import type { MemorySample, MemoryTrace } from "./trace.ts";
 
 const thresholdRule = (percent: number, forSeconds: number) =>
-  z.object({ percent: z.number().positive().default(percent), forSeconds: z.number().nonnegative().default(forSeconds) }).prefault({});
+  z.prefault(z.object({ percent: positive(percent), forSeconds: z._default(z.number().check(z.nonnegative()), forSeconds) }), {});
 
-const targetRules = z
-  .object({
+const targetRules = z.prefault(
+  z.object({
     warning: thresholdRule(85, 300),
     critical: thresholdRule(95, 120),
-  })
-  .prefault({});
+  }),
+  {},
+);
 
 export const EarlyWarningPolicySchema = z.object({
-  enabled: z.boolean().default(true),
+  enabled: z._default(z.boolean(), true),
   container: targetRules,
   node: targetRules,
   /** Longest spacing between two samples that still counts as "continuously above". */
-  maxGapSeconds: z.number().positive().default(120),
-  trend: z
-    .object({
-      enabled: z.boolean().default(true),
+  maxGapSeconds: positive(120),
+  trend: z.prefault(
+    z.object({
+      enabled: z._default(z.boolean(), true),
       /** Least-squares fit over the samples of the last windowSeconds (predict_linear's range). */
-      windowSeconds: z.number().positive().default(600),
+      windowSeconds: positive(600),
       /** Warn when the fitted line reaches the limit within this many seconds. */
-      horizonSeconds: z.number().positive().default(1800),
+      horizonSeconds: positive(1800),
       /** Fewer samples than this in the window: no trend verdict (5 min at the 30 s interval). */
-      minSamples: z.number().int().min(2).default(10),
+      minSamples: z._default(z.number().check(z.int(), z.gte(2)), 10),
       /** The line must explain this share of the variance, so GC sawtooth and noise do not warn. */
-      minRSquared: z.number().min(0).max(1).default(0.5),
-    })
-    .prefault({}),
+      minRSquared: z._default(z.number().check(z.gte(0), z.lte(1)), 0.5),
+    }),
+    {},
+  ),
 });
 export type EarlyWarningPolicy = z.infer<typeof EarlyWarningPolicySchema>;
 export type EarlyWarningPolicyInput = z.input<typeof EarlyWarningPolicySchema>;

@@ -2,20 +2,20 @@
  * The `memoryTrace` carried by occurrences and incidents: working-set bytes from metrics-server,
  * newest last, each sample with the metrics API's own timestamp (gaps stay visible as gaps).
  */
-import * as z from "zod";
+import * as z from "../schema/zod.ts";
 
-export const MemorySampleSchema = z.tuple([z.number(), z.number().nonnegative()]);
+export const MemorySampleSchema = z.tuple([z.number(), z.number().check(z.nonnegative())]);
 /** [epochSeconds, bytes] */
 export type MemorySample = z.infer<typeof MemorySampleSchema>;
 
 export const MemoryTraceSchema = z.object({
   source: z.literal("metrics-server"),
   /** Typical spacing of the samples (seconds); after trimming, the width of a merged sample. */
-  stepSeconds: z.number().positive(),
+  stepSeconds: z.number().check(z.positive()),
   /** [epochSeconds, bytes], oldest first, newest last. */
   samples: z.array(MemorySampleSchema),
-  limitBytes: z.number().positive().optional(),
-  requestBytes: z.number().positive().optional(),
+  limitBytes: z.optional(z.number().check(z.positive())),
+  requestBytes: z.optional(z.number().check(z.positive())),
 });
 export type MemoryTrace = z.infer<typeof MemoryTraceSchema>;
 

@@ -4,7 +4,7 @@
  * Level 0 early warning. Kept apart from occurrence.ts so the trace contract has one owner
  * (shared/memory/trace.ts) and the occurrence schema only composes it.
  */
-import * as z from "zod";
+import * as z from "./zod.ts";
 
 export { type MemoryTrace, MemoryTraceSchema } from "../memory/trace.ts";
 
@@ -13,9 +13,9 @@ export const TopContainerSchema = z.object({
   namespace: z.string(),
   pod: z.string(),
   container: z.string(),
-  workingSetBytes: z.number().nonnegative(),
-  limitBytes: z.number().nonnegative().optional(),
-  requestBytes: z.number().nonnegative().optional(),
+  workingSetBytes: z.number().check(z.nonnegative()),
+  limitBytes: z.optional(z.number().check(z.nonnegative())),
+  requestBytes: z.optional(z.number().check(z.nonnegative())),
 });
 export type TopContainer = z.infer<typeof TopContainerSchema>;
 
@@ -34,13 +34,13 @@ export const EarlyWarningDetailSchema = z.object({
   ]),
   severity: z.enum(["warning", "critical"]),
   /** Newest sample as % of the container's limit or the node's allocatable. */
-  currentPercent: z.number().nonnegative(),
-  currentBytes: z.number().nonnegative(),
-  limitBytes: z.number().positive(),
+  currentPercent: z.number().check(z.nonnegative()),
+  currentBytes: z.number().check(z.nonnegative()),
+  limitBytes: z.number().check(z.positive()),
   /** When the rule started to hold (the value incidents keep as `warnedAt`). */
   firingSince: z.iso.datetime({ offset: true }),
-  slopeBytesPerSecond: z.number().optional(),
+  slopeBytesPerSecond: z.optional(z.number()),
   /** At the current slope, seconds until the limit is reached (0 when already there). */
-  secondsToLimit: z.number().nonnegative().optional(),
+  secondsToLimit: z.optional(z.number().check(z.nonnegative())),
 });
 export type EarlyWarningDetail = z.infer<typeof EarlyWarningDetailSchema>;

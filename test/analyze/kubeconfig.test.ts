@@ -1,6 +1,8 @@
 /** analyze's kubeconfig reader: the current context's server, CA and credentials, and errors that name the kubeconfig. */
 import { describe, expect, it } from "vitest";
+import type { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { parseKubeconfig } from "../../shared/clients/kubeconfig.ts";
+import { kubeConfigLoader } from "../../shared/clients/kubernetes.ts";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
@@ -56,5 +58,33 @@ users:
       users: [{ name: "u", user: { exec: { command: "aws" } } }],
     });
     await expect(parseKubeconfig(exec, "secret s")).rejects.toThrow(/kubeconfig secret s: user "u" authenticates with an exec or auth-provider plugin/);
+  });
+});
+
+describe("kubeConfigLoader with KUBECONFIG_SECRET_ARN", () => {
+  const arn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:kubeconfig";
+  /** A Secrets Manager client that answers GetSecretValue with `answer` and counts the calls. */
+  const secretsAnswering = (answer: { SecretString?: string }) => {
+    const sent: unknown[] = [];
+    const send = async (command: GetSecretValueCommand) => {
+      sent.push(command.input);
+      return answer;
+    };
+    const client = { send } as unknown as SecretsManagerClient;
+    return { client, sent };
+  };
+
+  it("reads a YAML kubeconfig from the secret once", async () => {
+    const yaml = "current-context: c\ncontexts:\n  - name: c\n    context: { cluster: k, user: u }\nclusters:\n  - name: k\n    cluster: { server: https://k.example }\nusers:\n  - name: u\n    user: { token: t0ken }\n";
+    const { client, sent } = secretsAnswering({ SecretString: yaml });
+    const load = kubeConfigLoader({ secretArn: arn, secrets: client });
+    expect(await load()).toEqual({ server: "https://k.example", token: "t0ken" });
+    await load();
+    expect(sent).toEqual([{ SecretId: arn }]);
+  });
+
+  it("refuses a binary secret, naming it", async () => {
+    const { client } = secretsAnswering({});
+    await expect(kubeConfigLoader({ secretArn: arn, secrets: client })()).rejects.toThrow(`kubeconfig secret ${arn} holds no text`);
   });
 });

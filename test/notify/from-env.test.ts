@@ -6,7 +6,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { notifyHandlerFromEnv } from "../../functions/notify/from-env.ts";
+import { notifyHandlerFromEnv } from "../../functions/notify/handler.ts";
 import { lambdaContext, sqsRecord } from "../support/lambda.ts";
 import { containerOom, notifyRequest } from "./fixtures.ts";
 import { incidentIdOf, startBench, type Bench } from "./harness.ts";

@@ -1,0 +1,25 @@
+/**
+ * The AWS credential provider the function bundles get in place of the SDK's default chain
+ * (`@aws-sdk/credential-provider-node`, replaced by FUNCTION_ALIAS in shared/function-bundling.ts).
+ *
+ * Lambda puts the execution role's credentials in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+ * AWS_SESSION_TOKEN before the handler loads, and the default chain would take them from there
+ * first. The rest of that chain (profiles, SSO, web identity, container and instance metadata,
+ * with the STS, SSO and sign-in clients it needs) never runs in Lambda but was about 90 KiB of each
+ * bundle. The sandbox, CLI and forwarder run with the SDK's own chain. Should the functions ever run
+ * where Lambda hands out credentials another way (SnapStart's container credentials endpoint, for
+ * one), drop FUNCTION_ALIAS rather than extend this.
+ */
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+
+export function defaultProvider(): AwsCredentialIdentityProvider {
+  return async (): Promise<AwsCredentialIdentity> => {
+    const accessKeyId = process.env.AWS_ACCESS_KEY_ID;
+    const secretAccessKey = process.env.AWS_SECRET_ACCESS_KEY;
+    const sessionToken = process.env.AWS_SESSION_TOKEN;
+    if (!accessKeyId || !secretAccessKey) {
+      throw new Error("no AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set (Lambda sets them from the execution role; the function bundles read no other source)");
+    }
+    return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+  };
+}
