@@ -10,16 +10,20 @@
  * where Lambda hands out credentials another way (SnapStart's container credentials endpoint, for
  * one), drop FUNCTION_ALIAS rather than extend this.
  */
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+import { fromEnv } from "@aws-sdk/credential-provider-env";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
 
+/** The SDK's own environment provider; its failure names what Lambda should have set. */
 export function defaultProvider(): AwsCredentialIdentityProvider {
-  return async (): Promise<AwsCredentialIdentity> => {
-    const accessKeyId = process.env.AWS_ACCESS_KEY_ID;
-    const secretAccessKey = process.env.AWS_SECRET_ACCESS_KEY;
-    const sessionToken = process.env.AWS_SESSION_TOKEN;
-    if (!accessKeyId || !secretAccessKey) {
-      throw new Error("no AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set (Lambda sets them from the execution role; the function bundles read no other source)");
+  const fromLambdaEnv = fromEnv();
+  return async (identityProperties) => {
+    try {
+      return await fromLambdaEnv(identityProperties);
+    } catch (err) {
+      throw new Error(
+        "no AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set (Lambda sets them from the execution role; the function bundles read no other source)",
+        { cause: err },
+      );
     }
-    return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
   };
 }

@@ -80,7 +80,8 @@ describe.each(FUNCTIONS)("the %s bundle", (fn) => {
   it("carries the SDK clients the function uses and no credential chain but Lambda's environment", () => {
     const clients = new Set(of(fn).inputs.flatMap((i) => /^@aws-sdk\/(client-[a-z-]+)\//.exec(i)?.[1] ?? []));
     expect([...clients].sort()).toEqual(SDK_CLIENTS[fn]);
-    const chain = of(fn).inputs.filter((i) => /^@aws-sdk\/(credential-provider-|nested-clients\/|token-providers\/)/.test(i));
+    // Only the environment provider: no profiles, SSO, web identity, container or instance metadata.
+    const chain = of(fn).inputs.filter((i) => /^@aws-sdk\/(credential-provider-(?!env\/)|nested-clients\/|token-providers\/)/.test(i));
     expect(chain).toEqual([]);
     expect(of(fn).inputs).toContain("shared/clients/lambda-credentials.ts");
   });

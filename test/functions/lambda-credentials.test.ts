@@ -9,7 +9,7 @@ describe("Lambda's environment credentials", () => {
     vi.stubEnv("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE");
     vi.stubEnv("AWS_SECRET_ACCESS_KEY", "secret");
     vi.stubEnv("AWS_SESSION_TOKEN", "token");
-    expect(await defaultProvider()()).toEqual({ accessKeyId: "ASIAEXAMPLE", secretAccessKey: "secret", sessionToken: "token" });
+    expect(await defaultProvider()()).toMatchObject({ accessKeyId: "ASIAEXAMPLE", secretAccessKey: "secret", sessionToken: "token" });
   });
 
   it("without the keys, fail naming the variables", async () => {
