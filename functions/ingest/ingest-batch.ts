@@ -15,6 +15,7 @@ import type { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 import { shiftIso } from "../../shared/time.ts";
 import { coalesce, coalesceByKey } from "./coalesce.ts";
 import { type Assignment, assignIncidents } from "./group-state.ts";
+import { LevelFloors } from "./level-floors.ts";
 
 export type IncidentCounts = Parameters<PipelineStore["advanceIncidentCounts"]>[1];
 
@@ -24,7 +25,13 @@ export interface IngestBatch {
   assign(groupKey: string, o: Occurrence): Promise<Assignment>;
   /** Unconditional, idempotent puts (PipelineStore's *Item builders). */
   put(items: Record<string, unknown>[]): Promise<void>;
+  /** The incident's stored level as read by this batch (one read per incident and batch); undefined: not analysed yet. */
   level(incidentId: string): Promise<number | undefined>;
+  /**
+   * A lower bound of the stored level: a level read by an earlier batch of this handler
+   * (level-floors.ts) without a read, else level(). Undefined: not analysed yet.
+   */
+  levelAtLeast(incidentId: string): Promise<number | undefined>;
   /** Whether the node had a NodeOOM within `windowMs` of `at`. */
   nodeOomNear(cluster: string, node: string, at: string, windowMs: number): Promise<boolean>;
   /** The cluster's evictions in the mass-eviction window up to `at`, counted up to the threshold + 1. */
@@ -34,7 +41,8 @@ export interface IngestBatch {
   done(marker: OccurrenceMarker, doneAt?: string): Promise<void>;
 }
 
-export function ingestBatch(store: PipelineStore, policy: EscalationPolicy, now: () => Date): IngestBatch {
+/** `floors`: the handler's levels read by earlier batches (a new one: this batch reads every level it needs). */
+export function ingestBatch(store: PipelineStore, policy: EscalationPolicy, now: () => Date, floors = new LevelFloors()): IngestBatch {
   const groups = new Map<string, GroupState | undefined>();
   const markers = coalesce(async (requests: Array<{ key: string; groupKey: string }>) => {
     const groupKeys = [...new Set(requests.map((r) => r.groupKey))];
@@ -42,10 +50,21 @@ export function ingestBatch(store: PipelineStore, policy: EscalationPolicy, now:
     for (const g of groupKeys) groups.set(g, found.groups.get(g));
     return requests.map((r) => found.markers.get(r.key));
   });
-  const levels = coalesce(async (ids: string[]) => {
+  const readLevels = coalesce(async (ids: string[]) => {
     const found = await store.getIncidentLevels([...new Set(ids)]);
+    for (const [id, level] of found) floors.raise(id, level);
     return ids.map((id) => found.get(id));
   });
+  // Once per incident and batch: a trigger confirmed after a floor reuses the batch's read.
+  const levelReads = new Map<string, Promise<number | undefined>>();
+  const level = (incidentId: string) => {
+    let read = levelReads.get(incidentId);
+    if (!read) {
+      read = readLevels(incidentId);
+      levelReads.set(incidentId, read);
+    }
+    return read;
+  };
   const puts = coalesce(async (lists: Record<string, unknown>[][]) => {
     await store.putItems(lists.flat());
     return lists.map(() => undefined);
@@ -81,7 +100,8 @@ export function ingestBatch(store: PipelineStore, policy: EscalationPolicy, now:
     marker: (key, groupKey) => markers({ key, groupKey }),
     assign,
     put: puts,
-    level: levels,
+    level,
+    levelAtLeast: async (incidentId) => floors.get(incidentId) ?? level(incidentId),
     nodeOomNear: (cluster, node, at, windowMs) => nodeOoms(`${cluster}|${node}`, { cluster, node, at, windowMs }),
     clusterEvictions: evictions,
     advance,

@@ -101,9 +101,11 @@ export async function ingestOccurrence(c: IngestContext, batch: IngestBatch, o: 
     ...(o.kind === "PodEviction" ? [store.clusterEvictionItem(o.cluster, o.key, o.occurredAt)] : []),
   ]);
 
-  const storedLevel = await batch.level(incidentId);
   const opened = incidentId === incidentIdFor(group.key, o.key);
-  if (!opened && !resumed && storedLevel === undefined) {
+  // Opening and resumed occurrences trigger whatever the level: no read. The others start from a
+  // lower bound of the stored level (a level read by an earlier batch, level-floors.ts).
+  const floor = opened || resumed ? undefined : await batch.levelAtLeast(incidentId);
+  if (!opened && !resumed && floor === undefined) {
     // Not analysed yet: no trigger and no stored counts to move (decideTrigger); the pending first
     // analysis counts this member (docs/pipeline.md).
     await batch.done(marker, c.now().toISOString());
@@ -114,24 +116,22 @@ export async function ingestOccurrence(c: IngestContext, batch: IngestBatch, o: 
   const before = tally?.before ?? emptyTally();
   const summary = summaryOf(tally?.after ?? emptyTally(), o.kind);
   const correlationMs = policy.correlationWindowSeconds * 1000;
-  const windowCounts = needsWindowCounts({ opened, resumed, storedLevel });
-  const nodeOomNearby = windowCounts && o.kind === "ContainerOOM" && node !== undefined ? await batch.nodeOomNear(o.cluster, node, o.occurredAt, correlationMs) : false;
-  // Only compared with the threshold: counting past it would read every eviction of the storm.
-  const clusterEvictionsInWindow =
-    windowCounts && o.kind === "PodEviction" ? await batch.clusterEvictions(o.cluster, summary.lastSeen) : undefined;
-
-  const trigger = decideTrigger({
-    occurrence: o,
-    member,
-    before,
-    summary,
-    opened,
-    resumed,
-    storedLevel,
-    clusterEvictionsInWindow,
-    nodeOomNearby,
-    policy,
-  });
+  const triggerAt = async (storedLevel: number | undefined): Promise<Trigger | undefined> => {
+    const windowCounts = needsWindowCounts({ opened, resumed, storedLevel });
+    const nodeOomNearby = windowCounts && o.kind === "ContainerOOM" && node !== undefined ? await batch.nodeOomNear(o.cluster, node, o.occurredAt, correlationMs) : false;
+    // Only compared with the threshold: counting past it would read every eviction of the storm.
+    const clusterEvictionsInWindow =
+      windowCounts && o.kind === "PodEviction" ? await batch.clusterEvictions(o.cluster, summary.lastSeen) : undefined;
+    return decideTrigger({ occurrence: o, member, before, summary, opened, resumed, storedLevel, clusterEvictionsInWindow, nodeOomNearby, policy });
+  };
+  let trigger = await triggerAt(floor);
+  // No trigger at the floor means none at the stored level (at least as high; decideTrigger only
+  // triggers on a level below the numbers, or not at all at the top). A trigger is confirmed with
+  // the level stored now, which analyze may have raised since the floor was read.
+  if (trigger && !opened && !resumed) {
+    const stored = await batch.level(incidentId);
+    if (stored !== floor) trigger = await triggerAt(stored);
+  }
   if (trigger) {
     const request: AnalyzeRequest = { version: 1, incidentId, trigger, occurrence: o };
     await c.sqs.send(new SendMessageCommand({ QueueUrl: c.analyzeQueueUrl, MessageBody: JSON.stringify(request) }));
