@@ -25,13 +25,16 @@ export interface IngestBatch {
   assign(groupKey: string, o: Occurrence): Promise<Assignment>;
   /** Unconditional, idempotent puts (PipelineStore's *Item builders). */
   put(items: Record<string, unknown>[]): Promise<void>;
-  /** The incident's stored level as read by this batch (one read per incident and batch); undefined: not analysed yet. */
-  level(incidentId: string): Promise<number | undefined>;
   /**
-   * A lower bound of the stored level: a level read by an earlier batch of this handler
-   * (level-floors.ts) without a read, else level(). Undefined: not analysed yet.
+   * The incident's stored level as read by this batch (one read per incident and batch), raised to
+   * an escalation this handler requested and analyze has not stored yet (level-floors.ts).
+   * Undefined: not analysed yet.
    */
+  level(incidentId: string): Promise<number | undefined>;
+  /** The same from a level read by an earlier batch of this handler (a lower bound) when there is one: no read. */
   levelAtLeast(incidentId: string): Promise<number | undefined>;
+  /** This handler sent analyze a re-analysis of the incident, whose numbers classified at `level`. */
+  requested(incidentId: string, level: number): void;
   /** Whether the node had a NodeOOM within `windowMs` of `at`. */
   nodeOomNear(cluster: string, node: string, at: string, windowMs: number): Promise<boolean>;
   /** The cluster's evictions in the mass-eviction window up to `at`, counted up to the threshold + 1. */
@@ -57,7 +60,7 @@ export function ingestBatch(store: PipelineStore, policy: EscalationPolicy, now:
   });
   // Once per incident and batch: a trigger confirmed after a floor reuses the batch's read.
   const levelReads = new Map<string, Promise<number | undefined>>();
-  const level = (incidentId: string) => {
+  const stored = (incidentId: string) => {
     let read = levelReads.get(incidentId);
     if (!read) {
       read = readLevels(incidentId);
@@ -65,6 +68,7 @@ export function ingestBatch(store: PipelineStore, policy: EscalationPolicy, now:
     }
     return read;
   };
+  const expected = (incidentId: string, level: number | undefined) => floors.expected(incidentId, level, now().getTime());
   const puts = coalesce(async (lists: Record<string, unknown>[][]) => {
     await store.putItems(lists.flat());
     return lists.map(() => undefined);
@@ -100,8 +104,9 @@ export function ingestBatch(store: PipelineStore, policy: EscalationPolicy, now:
     marker: (key, groupKey) => markers({ key, groupKey }),
     assign,
     put: puts,
-    level,
-    levelAtLeast: async (incidentId) => floors.get(incidentId) ?? level(incidentId),
+    level: async (incidentId) => expected(incidentId, await stored(incidentId)),
+    levelAtLeast: async (incidentId) => expected(incidentId, floors.get(incidentId) ?? (await stored(incidentId))),
+    requested: (incidentId, level) => floors.requested(incidentId, level, now().getTime()),
     nodeOomNear: (cluster, node, at, windowMs) => nodeOoms(`${cluster}|${node}`, { cluster, node, at, windowMs }),
     clusterEvictions: evictions,
     advance,

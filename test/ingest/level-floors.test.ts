@@ -2,13 +2,14 @@
  * Ingest reads an incident's stored level once per handler and escalation, not once per batch:
  * a level read by an earlier batch is a floor (analyze never lowers a level), a repeat that does
  * not classify above it needs no read, and a trigger decided on the floor is confirmed with the
- * level stored now (functions/ingest/level-floors.ts).
+ * level stored now. An escalation requested and not stored yet is not requested again until
+ * ESCALATION_PENDING_MS have passed (functions/ingest/level-floors.ts).
  */
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { expect, it } from "vitest";
 import { RequestCounter } from "../../bench/request-counter.ts";
 import { createIngestHandler } from "../../functions/ingest/handler.ts";
-import { LevelFloors } from "../../functions/ingest/level-floors.ts";
+import { ESCALATION_PENDING_MS, LevelFloors } from "../../functions/ingest/level-floors.ts";
 import { groupOf, incidentIdFor } from "../../shared/domain/grouping.ts";
 import type { AnalyzeRequest } from "../../shared/schema/incident.ts";
 import { INCIDENT_SK, incidentPk } from "../../shared/storage/incident-item.ts";
@@ -27,7 +28,8 @@ async function setup(name: string) {
   const aws = await createTestAws(name);
   const counter = new RequestCounter();
   counter.attach(aws.clients);
-  const handler = createIngestHandler(ingestDeps(aws));
+  const clock = { ms: Date.now() };
+  const handler = createIngestHandler(ingestDeps(aws, { now: () => new Date(clock.ms) }));
   const store = new PipelineStore(aws.clients.doc, aws.tables.incidents);
   const oom = (i: number) => containerOom({ finishedAt: at(3 * i) });
   const incidentId = incidentIdFor(groupOf(oom(0)).key, oom(0).key);
@@ -46,7 +48,7 @@ async function setup(name: string) {
       doneAt: (await store.getOccurrence(oom(i).key))?.doneAt,
     };
   };
-  return { ingest, storeLevel, oom };
+  return { ingest, storeLevel, oom, clock };
 }
 
 it("reads the stored level once: later repeats at or below it read no level", async () => {
@@ -85,6 +87,22 @@ it("confirms a trigger decided on the floor: analyze has stored Level 2 since, s
   expect(frequent.doneAt).toMatch(/^\d{4}-/);
 });
 
+it("asks for an escalation once while analyze has not stored it, and again after ESCALATION_PENDING_MS", async () => {
+  const { ingest, storeLevel, oom, clock } = await setup("level-floor-pending");
+  await ingest(0);
+  await storeLevel(1);
+  for (const i of [1, 2]) await ingest(i);
+  expect((await ingest(3)).triggers).toEqual([`${oom(3).key} repeat`]);
+  // Analyze has not stored Level 2 yet: the next frequent OOM is counted (a plain repeat), not sent.
+  clock.ms += ESCALATION_PENDING_MS - 1000;
+  const waiting = await ingest(4);
+  expect(waiting.triggers).toEqual([]);
+  expect(waiting.doneAt).toMatch(/^\d{4}-/);
+  // Still not stored after ESCALATION_PENDING_MS: asked again.
+  clock.ms += 1000;
+  expect((await ingest(5)).triggers).toEqual([`${oom(5).key} repeat`]);
+});
+
 it("keeps the highest level read and forgets the least recently raised past its capacity", () => {
   const floors = new LevelFloors(2);
   floors.raise("a", 2);
@@ -94,4 +112,14 @@ it("keeps the highest level read and forgets the least recently raised past its 
   floors.raise("a", 3);
   floors.raise("c", 0);
   expect([floors.get("a"), floors.get("b"), floors.get("c")]).toEqual([3, undefined, 0]);
+});
+
+it("raises a level to an escalation requested within ESCALATION_PENDING_MS, never an incident not analysed yet", () => {
+  const floors = new LevelFloors();
+  floors.requested("a", 3, 1000);
+  floors.requested("a", 2, 2000); // lower: the pending request to 3 stands
+  expect(floors.expected("a", 1, 1000 + ESCALATION_PENDING_MS - 1)).toBe(3);
+  expect(floors.expected("a", 1, 1000 + ESCALATION_PENDING_MS)).toBe(1);
+  expect(floors.expected("a", undefined, 1000)).toBeUndefined();
+  expect(floors.expected("b", 2, 1000)).toBe(2);
 });
