@@ -18,6 +18,7 @@ import { type IngestOutcome, ingestOccurrence } from "./ingest-occurrence.ts";
 import { validateOccurrence } from "./validate.ts";
 import { type SqsHandler, sqsBatchHandlerPerBatch } from "../../shared/sqs-batch.ts";
 import { type IngestBatch, ingestBatch } from "./ingest-batch.ts";
+import { LevelFloors } from "./level-floors.ts";
 
 export interface IngestDeps {
   sqs: SQSClient;
@@ -54,6 +55,8 @@ export function createIngestHandler(deps: IngestDeps): SqsHandler {
     logger,
   };
   const count = (name: string) => deps.metrics?.addMetric(name, MetricUnit.Count, 1);
+  // Levels read by earlier batches, kept as long as this handler (a warm Lambda container).
+  const floors = new LevelFloors();
 
   async function processRecord(batch: IngestBatch, record: SQSRecord): Promise<void> {
     const v = validateOccurrence(record.body);
@@ -73,7 +76,7 @@ export function createIngestHandler(deps: IngestDeps): SqsHandler {
   // The records of a batch share their group and incident reads and writes (ingest-batch.ts).
   return sqsBatchHandlerPerBatch(
     () => {
-      const batch = ingestBatch(ctx.store, policy, ctx.now);
+      const batch = ingestBatch(ctx.store, policy, ctx.now, floors);
       return (record) => processRecord(batch, record);
     },
     logger,

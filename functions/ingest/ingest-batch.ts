@@ -15,6 +15,7 @@ import type { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 import { shiftIso } from "../../shared/time.ts";
 import { coalesce, coalesceByKey } from "./coalesce.ts";
 import { type Assignment, assignIncidents } from "./group-state.ts";
+import { LevelFloors } from "./level-floors.ts";
 
 export type IncidentCounts = Parameters<PipelineStore["advanceIncidentCounts"]>[1];
 
@@ -24,7 +25,16 @@ export interface IngestBatch {
   assign(groupKey: string, o: Occurrence): Promise<Assignment>;
   /** Unconditional, idempotent puts (PipelineStore's *Item builders). */
   put(items: Record<string, unknown>[]): Promise<void>;
+  /**
+   * The incident's stored level as read by this batch (one read per incident and batch), raised to
+   * an escalation this handler requested and analyze has not stored yet (level-floors.ts).
+   * Undefined: not analysed yet.
+   */
   level(incidentId: string): Promise<number | undefined>;
+  /** The same from a level read by an earlier batch of this handler (a lower bound) when there is one: no read. */
+  levelAtLeast(incidentId: string): Promise<number | undefined>;
+  /** This handler sent analyze a re-analysis of the incident, whose numbers classified at `level`. */
+  requested(incidentId: string, level: number): void;
   /** Whether the node had a NodeOOM within `windowMs` of `at`. */
   nodeOomNear(cluster: string, node: string, at: string, windowMs: number): Promise<boolean>;
   /** The cluster's evictions in the mass-eviction window up to `at`, counted up to the threshold + 1. */
@@ -34,7 +44,8 @@ export interface IngestBatch {
   done(marker: OccurrenceMarker, doneAt?: string): Promise<void>;
 }
 
-export function ingestBatch(store: PipelineStore, policy: EscalationPolicy, now: () => Date): IngestBatch {
+/** `floors`: the handler's levels read by earlier batches (a new one: this batch reads every level it needs). */
+export function ingestBatch(store: PipelineStore, policy: EscalationPolicy, now: () => Date, floors = new LevelFloors()): IngestBatch {
   const groups = new Map<string, GroupState | undefined>();
   const markers = coalesce(async (requests: Array<{ key: string; groupKey: string }>) => {
     const groupKeys = [...new Set(requests.map((r) => r.groupKey))];
@@ -42,10 +53,22 @@ export function ingestBatch(store: PipelineStore, policy: EscalationPolicy, now:
     for (const g of groupKeys) groups.set(g, found.groups.get(g));
     return requests.map((r) => found.markers.get(r.key));
   });
-  const levels = coalesce(async (ids: string[]) => {
+  const readLevels = coalesce(async (ids: string[]) => {
     const found = await store.getIncidentLevels([...new Set(ids)]);
+    for (const [id, level] of found) floors.raise(id, level);
     return ids.map((id) => found.get(id));
   });
+  // Once per incident and batch: a trigger confirmed after a floor reuses the batch's read.
+  const levelReads = new Map<string, Promise<number | undefined>>();
+  const stored = (incidentId: string) => {
+    let read = levelReads.get(incidentId);
+    if (!read) {
+      read = readLevels(incidentId);
+      levelReads.set(incidentId, read);
+    }
+    return read;
+  };
+  const expected = (incidentId: string, level: number | undefined) => floors.expected(incidentId, level, now().getTime());
   const puts = coalesce(async (lists: Record<string, unknown>[][]) => {
     await store.putItems(lists.flat());
     return lists.map(() => undefined);
@@ -81,7 +104,9 @@ export function ingestBatch(store: PipelineStore, policy: EscalationPolicy, now:
     marker: (key, groupKey) => markers({ key, groupKey }),
     assign,
     put: puts,
-    level: levels,
+    level: async (incidentId) => expected(incidentId, await stored(incidentId)),
+    levelAtLeast: async (incidentId) => expected(incidentId, floors.get(incidentId) ?? (await stored(incidentId))),
+    requested: (incidentId, level) => floors.requested(incidentId, level, now().getTime()),
     nodeOomNear: (cluster, node, at, windowMs) => nodeOoms(`${cluster}|${node}`, { cluster, node, at, windowMs }),
     clusterEvictions: evictions,
     advance,

@@ -27,7 +27,7 @@ import type { PipelineStore } from "../../shared/storage/pipeline-store.ts";
 import { recordNodePressure } from "../../shared/storage/node-pressure.ts";
 import type { Assignment } from "./group-state.ts";
 import type { IngestBatch } from "./ingest-batch.ts";
-import { decideTrigger, needsWindowCounts, type Trigger } from "./trigger.ts";
+import { classifiedLevel, decideTrigger, needsWindowCounts, type Trigger, type TriggerInput } from "./trigger.ts";
 
 export interface IngestContext {
   store: PipelineStore;
@@ -101,9 +101,11 @@ export async function ingestOccurrence(c: IngestContext, batch: IngestBatch, o: 
     ...(o.kind === "PodEviction" ? [store.clusterEvictionItem(o.cluster, o.key, o.occurredAt)] : []),
   ]);
 
-  const storedLevel = await batch.level(incidentId);
   const opened = incidentId === incidentIdFor(group.key, o.key);
-  if (!opened && !resumed && storedLevel === undefined) {
+  // Opening and resumed occurrences trigger whatever the level: no read. The others start from a
+  // lower bound of the stored level (a level read by an earlier batch, level-floors.ts).
+  const floor = opened || resumed ? undefined : await batch.levelAtLeast(incidentId);
+  if (!opened && !resumed && floor === undefined) {
     // Not analysed yet: no trigger and no stored counts to move (decideTrigger); the pending first
     // analysis counts this member (docs/pipeline.md).
     await batch.done(marker, c.now().toISOString());
@@ -114,27 +116,30 @@ export async function ingestOccurrence(c: IngestContext, batch: IngestBatch, o: 
   const before = tally?.before ?? emptyTally();
   const summary = summaryOf(tally?.after ?? emptyTally(), o.kind);
   const correlationMs = policy.correlationWindowSeconds * 1000;
-  const windowCounts = needsWindowCounts({ opened, resumed, storedLevel });
-  const nodeOomNearby = windowCounts && o.kind === "ContainerOOM" && node !== undefined ? await batch.nodeOomNear(o.cluster, node, o.occurredAt, correlationMs) : false;
-  // Only compared with the threshold: counting past it would read every eviction of the storm.
-  const clusterEvictionsInWindow =
-    windowCounts && o.kind === "PodEviction" ? await batch.clusterEvictions(o.cluster, summary.lastSeen) : undefined;
-
-  const trigger = decideTrigger({
-    occurrence: o,
-    member,
-    before,
-    summary,
-    opened,
-    resumed,
-    storedLevel,
-    clusterEvictionsInWindow,
-    nodeOomNearby,
-    policy,
-  });
+  const decideAt = async (storedLevel: number | undefined) => {
+    const windowCounts = needsWindowCounts({ opened, resumed, storedLevel });
+    const nodeOomNearby = windowCounts && o.kind === "ContainerOOM" && node !== undefined ? await batch.nodeOomNear(o.cluster, node, o.occurredAt, correlationMs) : false;
+    // Only compared with the threshold: counting past it would read every eviction of the storm.
+    const clusterEvictionsInWindow =
+      windowCounts && o.kind === "PodEviction" ? await batch.clusterEvictions(o.cluster, summary.lastSeen) : undefined;
+    const input: TriggerInput = { occurrence: o, member, before, summary, opened, resumed, storedLevel, clusterEvictionsInWindow, nodeOomNearby, policy };
+    return { input, trigger: decideTrigger(input) };
+  };
+  let decision = await decideAt(floor);
+  // No trigger at the floor means none at the stored level (at least as high; decideTrigger only
+  // triggers on a level below the numbers, or not at all at the top). A trigger is confirmed with
+  // the level stored now, which analyze may have raised since the floor was read (undefined: the
+  // item is gone, and the count update below finds nothing to update).
+  if (decision.trigger && !opened && !resumed) {
+    const stored = await batch.level(incidentId);
+    if (stored !== floor) decision = await decideAt(stored);
+  }
+  const { trigger } = decision;
   if (trigger) {
     const request: AnalyzeRequest = { version: 1, incidentId, trigger, occurrence: o };
     await c.sqs.send(new SendMessageCommand({ QueueUrl: c.analyzeQueueUrl, MessageBody: JSON.stringify(request) }));
+    // Later occurrences at the same level wait for this analysis instead of asking again (level-floors.ts).
+    if (!opened && !resumed) batch.requested(incidentId, classifiedLevel(decision.input));
   } else {
     const { occurrences, lastSeen, pods, containers, evictedPods } = summary;
     await batch.advance(incidentId, { occurrences, lastSeen, pods, containers, evictions: evictedPods.length });

@@ -66,16 +66,20 @@ export function decideTrigger(t: TriggerInput): Trigger | undefined {
   const b = t.before;
   if (!b.kinds.includes(o.kind)) return "repeat";
   if (o.kind === "ContainerOOM" && (!seen(t.member.pod, b.pods) || !seen(t.member.container, b.containers) || !seen(t.member.node, b.nodes))) return "repeat";
-  const { level } = classify({
+  return classifiedLevel(t) > t.storedLevel ? "repeat" : undefined;
+}
+
+/** The level the incident's numbers with this occurrence classify at (what a re-analysis would find, given the same window counts). */
+export function classifiedLevel(t: TriggerInput): number {
+  return classify({
     kind: t.summary.kind,
-    occurrence: o,
-    pod: o.snapshot.pod,
-    node: o.snapshot.node,
+    occurrence: t.occurrence,
+    pod: t.occurrence.snapshot.pod,
+    node: t.occurrence.snapshot.node,
     occurrences: t.summary.occurrences,
     oomsInWindow: t.summary.oomsInWindow,
     clusterEvictionsInWindow: t.clusterEvictionsInWindow,
     evictedPods: t.summary.evictedPods,
     policy: t.policy,
-  });
-  return level > t.storedLevel ? "repeat" : undefined;
+  }).level;
 }

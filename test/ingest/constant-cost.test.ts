@@ -50,6 +50,7 @@ it("the 200th occurrence of an incident reads no more items and makes no more re
   expect((await store.getOccurrence(oom(199).key))?.doneAt).toMatch(/^\d{4}-/);
   expect((await store.getOccurrence(oom(0).key))?.doneAt).toBeUndefined();
   expect(second.items).toBeGreaterThan(0);
-  expect(last.items).toBe(second.items);
-  expect(last.requests).toBe(second.requests);
+  // Fewer, not equal: the 2nd read the stored level, which later batches of the handler keep as a floor (level-floors.test.ts).
+  expect(last.items).toBeLessThanOrEqual(second.items);
+  expect(last.requests).toBeLessThanOrEqual(second.requests);
 });
