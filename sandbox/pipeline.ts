@@ -22,7 +22,6 @@ import { functionFromResources, startLambdaRunner, type SqsHandler } from "./lam
 import { createQueues, createTables, localDynamoPath, startLocalAws } from "./local-aws.ts";
 import { AwsCallLog } from "./pipeline/aws-calls.ts";
 import { waitUntilDrained } from "./pipeline/drain.ts";
-import { startPressureWatch } from "./pipeline/pressure-watch.ts";
 import { StatusQueries } from "./pipeline/status-queries.ts";
 import type { PartClients, Pipeline, PipelineClientUser, PipelineOptions } from "./pipeline/types.ts";
 import { createSandboxHandlers, sandboxFunctionEnv, sandboxSlackClient } from "./pipeline/wiring.ts";
@@ -170,6 +169,13 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
         ...hooks.forwarder,
       });
       started.on("observed", (o) => queries.recordObserved(o));
+      // The display shows pressure ending when the pipeline learns it: the forwarder's cleared signal.
+      const { onActivity } = opts;
+      if (onActivity) {
+        started.on("pressure-cleared", (o) => {
+          if (o.node) onActivity({ type: "pressureCleared", node: o.node, at: o.occurredAt, ...(o.pressure?.reason ? { reason: o.pressure.reason } : {}) });
+        });
+      }
       return started;
     };
     forwarder = await launchForwarder();
@@ -188,15 +194,6 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
         const parent = message.thread_ts ? slackSink.messages().find((m) => m.channel === message.channel && m.ts === message.thread_ts) : undefined;
         onActivity({ type: "slack", change, message, ...(parent ? { parent } : {}) });
       });
-    }
-    if (opts.onActivity) {
-      const onActivity = opts.onActivity;
-      const pressure = await startPressureWatch({
-        kubeConfig,
-        logger: createForwarderLogger("ERROR"),
-        onCleared: (c) => onActivity({ type: "pressureCleared", ...c }),
-      });
-      stack.push(() => pressure.stop());
     }
 
     return {

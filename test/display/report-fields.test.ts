@@ -1,11 +1,7 @@
 /**
- * The sandbox report's `expectations` (the scenario's `expect:` check) and `incidentIds`, and the
- * node watch that tells the display when MemoryPressure cleared.
+ * The sandbox report's `expectations` (the scenario's `expect:` check) and `incidentIds`.
  */
-import type { V1Node } from "@kubernetes/client-node";
 import { describe, expect, test } from "vitest";
-import * as f from "../../sandbox/k8s-sim/factories.ts";
-import { PressureTracker } from "../../sandbox/pipeline/pressure-watch.ts";
 import { type PipelineReport, SandboxReportSchema } from "../../sandbox/report.ts";
 import { parseScenario } from "../../sandbox/k8s-sim/scenario.ts";
 import { type Input, loadInput, withExpectations } from "../../sandbox/run.ts";
@@ -73,30 +69,5 @@ describe("report expectations", () => {
     expect(SandboxReportSchema.safeParse(withoutExpectations).success).toBe(false);
     const { incidentIds: __, ...withoutIds } = withExpectations(pipelineReport(), demo);
     expect(SandboxReportSchema.safeParse(withoutIds).success).toBe(false);
-  });
-});
-
-describe("MemoryPressure cleared", () => {
-  // The simulator's objects are the wire JSON (times as strings), as the watch delivers them.
-  const node = f.node("node-b", { at: "2026-03-01T03:00:00Z" });
-  const pressedNode = f.nodeMemoryPressure(node, true, { at: "2026-03-01T03:01:00Z" });
-  const clearedNode = f.nodeMemoryPressure(pressedNode, false, { at: "2026-03-01T03:04:00Z" });
-  const [calm, pressed, cleared] = [node, pressedNode, clearedNode] as unknown as [V1Node, V1Node, V1Node];
-
-  test("True then False is reported once, with when and why", () => {
-    const t = new PressureTracker();
-    expect(t.apply(calm, "add")).toBeUndefined();
-    expect(t.apply(pressed, "update")).toBeUndefined();
-    expect(t.apply(cleared, "update")).toEqual({ node: "node-b", at: "2026-03-01T03:04:00.000Z", reason: "KubeletHasSufficientMemory" });
-    // A later update (heartbeat) of the calm node is not a second clearing.
-    expect(t.apply(cleared, "update")).toBeUndefined();
-  });
-
-  test("a node first seen without pressure, or after it was deleted, reports nothing", () => {
-    const t = new PressureTracker();
-    expect(t.apply(cleared, "add")).toBeUndefined();
-    t.apply(pressed, "update");
-    t.apply(pressed, "delete");
-    expect(t.apply(cleared, "add")).toBeUndefined();
   });
 });
