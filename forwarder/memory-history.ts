@@ -18,10 +18,17 @@ const SLOTS_PER_CHUNK = 512;
 const KiB = 1024;
 const U32_MAX = 0xffffffff;
 
-/** History key of a container: survives restarts (container IDs change, pod UID + name do not). */
-export const containerKey = (podUid: string, container: string): string => `${podUid}/${container}`;
-/** History key of a node (no "/" in it, unlike container keys). */
-export const nodeKey = (node: string): string => `node:${node}`;
+/**
+ * Which series: a container (pod UID + name, which survive restarts; container IDs do not) or a node.
+ * A pair, not a "uid/container" string: the history keeps the caller's pod UID (the pod cache's own
+ * string) and one shared copy per container name, instead of a 40-character key per container.
+ */
+export type HistoryKey = { readonly podUid: string; readonly container: string } | { readonly node: string };
+
+export const containerKey = (podUid: string, container: string): HistoryKey => ({ podUid, container });
+export const nodeKey = (node: string): HistoryKey => ({ node });
+/** The key as one string, for maps outside the history (e.g. warning episodes) and messages. */
+export const keyText = (key: HistoryKey): string => ("node" in key ? `node:${key.node}` : `${key.podUid}/${key.container}`);
 
 export interface MemoryHistoryOptions {
   windowSeconds?: number;
@@ -51,10 +58,11 @@ export class MemoryHistory {
   /** Samples per slot: the window at the nominal interval, plus the sample at its start. */
   readonly capacity: number;
 
-  private readonly slotOf = new Map<string, number>();
   /** Pod UID -> first slot of its containers; slots of one pod are chained through `nextOfPod`. */
   private readonly podHead = new Map<string, number>();
-  private keyOfSlot: (string | undefined)[] = [];
+  private readonly nodeSlot = new Map<string, number>();
+  /** Container names, one copy each (most pods share a handful: "app", "istio-proxy"). */
+  private readonly names = new NameTable();
   private readonly free: number[] = [];
   private slotCount = 0;
   private timeChunks: Uint16Array[] = [];
@@ -63,6 +71,8 @@ export class MemoryHistory {
   private head = new Uint16Array(0);
   private count = new Uint16Array(0);
   private nextOfPod = new Int32Array(0);
+  /** Container name id of a slot (NameTable), -1 for a node. */
+  private nameOfSlot = new Int32Array(0);
 
   constructor(options: MemoryHistoryOptions = {}) {
     this.windowSeconds = options.windowSeconds ?? DEFAULT_HISTORY_WINDOW_SECONDS;
@@ -77,10 +87,10 @@ export class MemoryHistory {
    * (metrics-server repeats a sample until its next scrape; a late answer must not rewrite history)
    * or for a value that is not a byte count.
    */
-  record(key: string, epochSeconds: number, bytes: number): boolean {
+  record(key: HistoryKey, epochSeconds: number, bytes: number): boolean {
     if (!Number.isFinite(epochSeconds) || !Number.isFinite(bytes) || bytes < 0) return false;
     const t = Math.floor(epochSeconds);
-    let slot = this.slotOf.get(key);
+    let slot = this.find(key);
     if (slot === undefined) slot = this.allocate(key);
     else if (this.count[slot]! > 0) {
       if (t <= this.newest[slot]!) return false;
@@ -111,8 +121,8 @@ export class MemoryHistory {
   }
 
   /** The key's samples, oldest first (a copy). */
-  samples(key: string, until?: number): MemorySample[] {
-    const slot = this.slotOf.get(key);
+  samples(key: HistoryKey, until?: number): MemorySample[] {
+    const slot = this.find(key);
     if (slot === undefined) return [];
     const cap = this.capacity;
     const base = (slot % SLOTS_PER_CHUNK) * cap;
@@ -130,7 +140,7 @@ export class MemoryHistory {
   }
 
   /** The `memoryTrace` of a key, or undefined when it has no samples. */
-  trace(key: string, options: TraceOptions = {}): MemoryTrace | undefined {
+  trace(key: HistoryKey, options: TraceOptions = {}): MemoryTrace | undefined {
     const samples = this.samples(key, options.until);
     if (samples.length === 0) return undefined;
     const trace: MemoryTrace = { source: "metrics-server", stepSeconds: medianStep(samples, this.intervalSeconds), samples };
@@ -139,12 +149,13 @@ export class MemoryHistory {
     return trace;
   }
 
-  has(key: string): boolean {
-    return this.slotOf.has(key);
+  has(key: HistoryKey): boolean {
+    return this.find(key) !== undefined;
   }
 
+  /** Keys held (containers and nodes). */
   get size(): number {
-    return this.slotOf.size;
+    return this.slotCount - this.free.length;
   }
 
   /** Forgets every container of a deleted pod. */
@@ -159,45 +170,78 @@ export class MemoryHistory {
   }
 
   /** Forgets one key (a deleted node; a container of a pod that stays is left to drop()). */
-  dropKey(key: string): void {
-    const slot = this.slotOf.get(key);
-    if (slot === undefined) return;
-    const pod = podOf(key);
-    if (pod !== undefined) {
-      // Unlink from the pod's chain.
-      let cur = this.podHead.get(pod) ?? -1;
-      let prev = -1;
-      while (cur >= 0 && cur !== slot) {
-        prev = cur;
-        cur = this.nextOfPod[cur]!;
-      }
-      if (prev < 0) {
-        const next = this.nextOfPod[slot]!;
-        if (next >= 0) this.podHead.set(pod, next);
-        else this.podHead.delete(pod);
-      } else this.nextOfPod[prev] = this.nextOfPod[slot]!;
+  dropKey(key: HistoryKey): void {
+    if ("node" in key) {
+      const slot = this.nodeSlot.get(key.node);
+      if (slot === undefined) return;
+      this.nodeSlot.delete(key.node);
+      this.release(slot);
+      return;
     }
-    this.release(slot);
+    const id = this.names.idOf(key.container);
+    if (id === undefined) return;
+    this.unlinkWhere(key.podUid, (slot) => this.nameOfSlot[slot] === id);
   }
 
   /** Safety net for missed deletions: forgets keys whose newest sample is older than `cutoff`. */
   pruneOlderThan(cutoffEpochSeconds: number): number {
-    const stale: string[] = [];
-    for (const [key, slot] of this.slotOf) if (this.count[slot] === 0 || this.newest[slot]! < cutoffEpochSeconds) stale.push(key);
-    for (const key of stale) this.dropKey(key);
-    return stale.length;
+    const stale = (slot: number) => this.count[slot] === 0 || this.newest[slot]! < cutoffEpochSeconds;
+    let dropped = 0;
+    // Deleting the entry being visited is safe while iterating a Map.
+    for (const [node, slot] of this.nodeSlot) {
+      if (!stale(slot)) continue;
+      this.nodeSlot.delete(node);
+      this.release(slot);
+      dropped++;
+    }
+    for (const pod of this.podHead.keys()) dropped += this.unlinkWhere(pod, stale);
+    return dropped;
   }
 
   /** Bytes held, for the forwarder benchmark. */
   memoryUsage(): HistoryMemoryUsage {
     const chunks = this.timeChunks.length;
     const typedArrayBytes =
-      chunks * SLOTS_PER_CHUNK * this.capacity * (2 + 4) + this.newest.byteLength + this.head.byteLength + this.count.byteLength + this.nextOfPod.byteLength;
-    let keyChars = 0;
-    for (const key of this.slotOf.keys()) keyChars += key.length;
-    // ~40 bytes per Map entry, a string header of ~16 bytes, one pointer in keyOfSlot; pod map alike.
-    const indexBytesEstimate = keyChars + this.slotOf.size * (40 + 16 + 8) + this.podHead.size * (40 + 16 + 36) + this.free.length * 8;
-    return { keys: this.slotOf.size, slots: this.slotCount, typedArrayBytes, indexBytesEstimate, totalBytes: typedArrayBytes + indexBytesEstimate };
+      chunks * SLOTS_PER_CHUNK * this.capacity * (2 + 4) +
+      this.newest.byteLength +
+      this.head.byteLength +
+      this.count.byteLength +
+      this.nextOfPod.byteLength +
+      this.nameOfSlot.byteLength;
+    // ~32 bytes per Map entry (key, value, chain, bucket). Pod UIDs are the pod cache's strings, not
+    // copies; node names and container names (one copy each) are counted with a ~16-byte header.
+    let nodeChars = 0;
+    for (const node of this.nodeSlot.keys()) nodeChars += 16 + node.length;
+    const indexBytesEstimate = (this.podHead.size + this.nodeSlot.size) * 32 + nodeChars + this.names.bytesEstimate() + this.free.length * 8;
+    return { keys: this.size, slots: this.slotCount, typedArrayBytes, indexBytesEstimate, totalBytes: typedArrayBytes + indexBytesEstimate };
+  }
+
+  private find(key: HistoryKey): number | undefined {
+    if ("node" in key) return this.nodeSlot.get(key.node);
+    const id = this.names.idOf(key.container);
+    if (id === undefined) return undefined;
+    for (let slot = this.podHead.get(key.podUid) ?? -1; slot >= 0; slot = this.nextOfPod[slot]!) if (this.nameOfSlot[slot] === id) return slot;
+    return undefined;
+  }
+
+  /** Releases the pod's slots that match, keeping the rest of its chain; returns how many. */
+  private unlinkWhere(podUid: string, matches: (slot: number) => boolean): number {
+    let released = 0;
+    let prev = -1;
+    let slot = this.podHead.get(podUid) ?? -1;
+    while (slot >= 0) {
+      const next = this.nextOfPod[slot]!;
+      if (matches(slot)) {
+        if (prev < 0) {
+          if (next >= 0) this.podHead.set(podUid, next);
+          else this.podHead.delete(podUid);
+        } else this.nextOfPod[prev] = next;
+        this.release(slot);
+        released++;
+      } else prev = slot;
+      slot = next;
+    }
+    return released;
   }
 
   private timeAt(slot: number, times: Uint16Array, base: number, idx: number): number {
@@ -205,7 +249,7 @@ export class MemoryHistory {
     return newest - ((((newest & 0xffff) - times[base + idx]!) % 0x10000) + 0x10000) % 0x10000;
   }
 
-  private allocate(key: string): number {
+  private allocate(key: HistoryKey): number {
     let slot = this.free.pop();
     if (slot === undefined) {
       slot = this.slotCount++;
@@ -215,24 +259,26 @@ export class MemoryHistory {
       }
       if (slot >= this.newest.length) this.grow(Math.max(SLOTS_PER_CHUNK, this.newest.length * 2));
     }
-    this.slotOf.set(key, slot);
-    this.keyOfSlot[slot] = key;
     this.head[slot] = 0;
     this.count[slot] = 0;
     this.newest[slot] = 0;
-    this.nextOfPod[slot] = -1;
-    const pod = podOf(key);
-    if (pod !== undefined) {
-      this.nextOfPod[slot] = this.podHead.get(pod) ?? -1;
-      this.podHead.set(pod, slot);
+    if ("node" in key) {
+      this.nodeSlot.set(key.node, slot);
+      this.nameOfSlot[slot] = -1;
+      this.nextOfPod[slot] = -1;
+    } else {
+      this.nameOfSlot[slot] = this.names.acquire(key.container);
+      this.nextOfPod[slot] = this.podHead.get(key.podUid) ?? -1;
+      this.podHead.set(key.podUid, slot);
     }
     return slot;
   }
 
+  /** Returns a slot to the free list; the caller has already removed it from its map or chain. */
   private release(slot: number): void {
-    const key = this.keyOfSlot[slot];
-    if (key !== undefined) this.slotOf.delete(key);
-    this.keyOfSlot[slot] = undefined;
+    const name = this.nameOfSlot[slot]!;
+    if (name >= 0) this.names.release(name);
+    this.nameOfSlot[slot] = -1;
     this.count[slot] = 0;
     this.nextOfPod[slot] = -1;
     this.free.push(slot);
@@ -251,13 +297,48 @@ export class MemoryHistory {
     const next = new Int32Array(size).fill(-1);
     next.set(this.nextOfPod);
     this.nextOfPod = next;
+    const name = new Int32Array(size).fill(-1);
+    name.set(this.nameOfSlot);
+    this.nameOfSlot = name;
   }
 }
 
-/** Pod UID of a container key; undefined for node keys. */
-function podOf(key: string): string | undefined {
-  const slash = key.indexOf("/");
-  return slash < 0 ? undefined : key.slice(0, slash);
+/** Container names by small id, counted so a name no container uses any more is forgotten. */
+class NameTable {
+  private readonly ids = new Map<string, number>();
+  private readonly names: (string | undefined)[] = [];
+  private readonly refs: number[] = [];
+  private readonly free: number[] = [];
+
+  idOf(name: string): number | undefined {
+    return this.ids.get(name);
+  }
+
+  acquire(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.free.pop() ?? this.names.length;
+      this.ids.set(name, id);
+      this.names[id] = name;
+      this.refs[id] = 0;
+    }
+    this.refs[id]! += 1;
+    return id;
+  }
+
+  release(id: number): void {
+    this.refs[id]! -= 1;
+    if (this.refs[id]! > 0) return;
+    this.ids.delete(this.names[id]!);
+    this.names[id] = undefined;
+    this.free.push(id);
+  }
+
+  bytesEstimate(): number {
+    let chars = 0;
+    for (const name of this.ids.keys()) chars += 16 + name.length;
+    return chars + this.ids.size * 32 + this.names.length * 16;
+  }
 }
 
 /** Median spacing of the samples: what metrics-server really delivered (15-60 s), not what was asked. */

@@ -11,7 +11,7 @@
 import { describeEarlyWarning, type EarlyWarning, type EarlyWarningPolicy, evaluateEarlyWarning } from "../../shared/memory/early-warning.ts";
 import type { MemoryTrace } from "../../shared/memory/trace.ts";
 import type { EarlyWarningDetail } from "../../shared/schema/memory.ts";
-import { containerKey, type MemoryHistory, nodeKey } from "../memory-history.ts";
+import { containerKey, keyText, type MemoryHistory, nodeKey } from "../memory-history.ts";
 import type { SamplingRound } from "../sampler.ts";
 import type { Detection } from "./types.ts";
 
@@ -80,10 +80,11 @@ export function detectEarlyWarnings(input: EarlyWarningInput): Detection[] {
   for (const c of round.containers) {
     // Containers without a limit: only the node rules apply.
     if (c.limitBytes === undefined || !(c.limitBytes > 0)) continue;
-    const trace = history.trace(containerKey(c.podUid, c.container), { limitBytes: c.limitBytes, requestBytes: c.requestBytes });
+    const key = containerKey(c.podUid, c.container);
+    const trace = history.trace(key, { limitBytes: c.limitBytes, requestBytes: c.requestBytes });
     if (!trace) continue;
     const verdict = evaluateEarlyWarning("container", trace, policy);
-    const since = episodes.track(containerKey(c.podUid, c.container), verdict);
+    const since = episodes.track(keyText(key), verdict);
     if (!verdict || since === undefined) continue;
     out.push({
       occurrence: {
@@ -104,10 +105,11 @@ export function detectEarlyWarnings(input: EarlyWarningInput): Detection[] {
   for (const n of round.nodes) {
     const limitBytes = input.allocatable(n.node);
     if (limitBytes === undefined || !(limitBytes > 0)) continue;
-    const trace: MemoryTrace | undefined = history.trace(nodeKey(n.node), { limitBytes });
+    const key = nodeKey(n.node);
+    const trace: MemoryTrace | undefined = history.trace(key, { limitBytes });
     if (!trace) continue;
     const verdict = evaluateEarlyWarning("node", trace, policy);
-    const since = episodes.track(nodeKey(n.node), verdict);
+    const since = episodes.track(keyText(key), verdict);
     if (!verdict || since === undefined) continue;
     out.push({
       occurrence: {

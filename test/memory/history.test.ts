@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { containerKey, MemoryHistory, nodeKey } from "../../forwarder/memory-history.ts";
+import { containerKey, keyText, MemoryHistory, nodeKey } from "../../forwarder/memory-history.ts";
 import { MemoryTraceSchema } from "../../shared/memory/trace.ts";
 import { Mi, T0 } from "./synthetic.ts";
 
@@ -112,6 +112,36 @@ describe("MemoryHistory", () => {
     expect(h.pruneOlderThan(T0 + 1800)).toBe(1);
     expect(h.has(containerKey("old", "a"))).toBe(false);
     expect(h.has(containerKey("new", "a"))).toBe(true);
+  });
+
+  it("prunes one stale container of a pod and keeps its live sibling and the pod's chain", () => {
+    const h = new MemoryHistory();
+    h.record(containerKey("uid-1", "a"), T0, Mi);
+    h.record(containerKey("uid-1", "b"), T0 + 3600, 2 * Mi);
+    h.record(containerKey("uid-1", "c"), T0, 3 * Mi);
+    h.record(nodeKey("gone"), T0, Mi);
+    expect(h.pruneOlderThan(T0 + 1800)).toBe(3);
+    expect(h.samples(containerKey("uid-1", "b"))).toEqual([[T0 + 3600, 2 * Mi]]);
+    expect(h.has(containerKey("uid-1", "a"))).toBe(false);
+    expect(h.has(nodeKey("gone"))).toBe(false);
+    h.drop("uid-1");
+    expect(h.size).toBe(0);
+  });
+
+  it("tells containers and nodes of the same name apart, and a name freed by every pod is reusable", () => {
+    const h = new MemoryHistory();
+    h.record(containerKey("uid-1", "x"), T0, Mi);
+    h.record(nodeKey("x"), T0, 2 * Mi);
+    expect(h.samples(containerKey("uid-1", "x"))).toEqual([[T0, Mi]]);
+    expect(h.samples(nodeKey("x"))).toEqual([[T0, 2 * Mi]]);
+    expect(h.has(containerKey("uid-2", "x"))).toBe(false);
+    h.drop("uid-1");
+    h.record(containerKey("uid-2", "y"), T0 + 30, 3 * Mi);
+    h.record(containerKey("uid-2", "x"), T0 + 30, 4 * Mi);
+    expect(h.samples(containerKey("uid-2", "x"))).toEqual([[T0 + 30, 4 * Mi]]);
+    expect(h.samples(containerKey("uid-2", "y"))).toEqual([[T0 + 30, 3 * Mi]]);
+    expect(keyText(containerKey("uid-2", "x"))).toBe("uid-2/x");
+    expect(keyText(nodeKey("x"))).toBe("node:x");
   });
 
   it("accounts its memory: 20,000 containers with 30 min of history stay within 12 MiB", () => {
