@@ -103,7 +103,7 @@ export class IncidentNotifier {
   }
 
   /** No parent stored yet: take the lease, recover or post, put the event, store. */
-  private async ensureParent(req: NotifyRequest, owner: Route, attemptId: string): Promise<{ ref: SlackRef; outcome?: NotifyOutcome }> {
+  private async ensureParent(req: NotifyRequest, owner: Route, ops: Route | undefined, attemptId: string): Promise<{ ref: SlackRef; outcome?: NotifyOutcome }> {
     const i = req.incident;
     const { poster, refs } = this.deps;
     const lease = await this.waitForLease(i.id, attemptId);
@@ -123,14 +123,19 @@ export class IncidentNotifier {
     };
     const permalink = await poster.permalink(posted.ref);
     if (permalink) ref.permalink = permalink;
+    // The messages posted once per incident go out while the lease is held and are stored with the
+    // parent: a delivery that waited for the lease then finds them, instead of racing to post its own.
+    if (!found) await this.firstMessages(i, ref, ops, req.revision);
     await this.putEvent(i, "new", ref);
     const stored = await refs.storeParent(i.id, ref);
     if (!stored.stored) {
-      // Someone stored a parent after our lease expired: keep theirs, remove our copy.
+      // Someone stored a parent after our lease expired: keep theirs, remove our copies.
       if (!stored.existing) throw retry("store_conflict", `incident ${i.id}: parent reference vanished`);
       if (!found && stored.existing.ts !== ref.ts) {
         this.deps.count("DuplicateParentRemoved");
-        await poster.delete(posted.ref).catch(() => this.deps.warn("could not delete duplicate parent", { incidentId: i.id, ts: ref.ts }));
+        for (const copy of [ref.runbook, ref.ops, posted.ref]) {
+          if (copy) await poster.delete(copy).catch(() => this.deps.warn("could not delete duplicate parent", { incidentId: i.id, ts: copy.ts }));
+        }
       }
       return { ref: stored.existing };
     }
@@ -140,6 +145,33 @@ export class IncidentNotifier {
       return { ref, outcome: "recovered" };
     }
     return { ref, outcome: "posted" };
+  }
+
+  /** A new parent's runbook reply (Levels 1-3) and Level 3 ops copy, set on `ref` before it is stored. */
+  private async firstMessages(i: Incident, ref: SlackRef, ops: Route | undefined, revision: number): Promise<void> {
+    const { poster } = this.deps;
+    if (i.level > 0) {
+      const msg = runbookReply(i, { runbookBaseUrl: this.deps.runbookBaseUrl });
+      ref.runbook = await slackCall("chat.postMessage (runbook)", () => poster.post(ref.channel, msg, incidentMetadata(i, "runbook", revision), ref.ts));
+      this.deps.count("NotifyReplied");
+    }
+    if (ops) {
+      const opsRef = await this.postOps(i, ops, revision);
+      if (opsRef) ref.ops = opsRef;
+    }
+  }
+
+  /** The Level 3 copy in the ops channel; undefined when that channel is unusable (said in the log). */
+  private async postOps(i: Incident, ops: Route, revision: number): Promise<MessageRef | undefined> {
+    try {
+      return await this.deps.poster.post(ops.channel, parentMessage(i, this.options(ops, "ops")), incidentMetadata(i, "ops", revision));
+    } catch (e) {
+      const failure = classifySlackError(e);
+      if (failure.action !== "fallback") throw asNotifyError(e, "chat.postMessage (ops)");
+      this.deps.warn("ops channel unusable; Level 3 copy not posted", { channel: ops.channel, error: failure.code, incidentId: i.id });
+      this.deps.count("SlackChannelFallback");
+      return undefined;
+    }
   }
 
   /**
@@ -168,18 +200,8 @@ export class IncidentNotifier {
   private async ensureOps(i: Incident, ref: SlackRef, ops: Route, revision: number): Promise<void> {
     const { poster, refs } = this.deps;
     const found = await slackCall("conversations.history", () => poster.findPosted([ops.channel], i.id, "ops", i.firstSeen));
-    let opsRef = found;
-    if (!opsRef) {
-      try {
-        opsRef = await poster.post(ops.channel, parentMessage(i, this.options(ops, "ops")), incidentMetadata(i, "ops", revision));
-      } catch (e) {
-        const failure = classifySlackError(e);
-        if (failure.action !== "fallback") throw asNotifyError(e, "chat.postMessage (ops)");
-        this.deps.warn("ops channel unusable; Level 3 copy not posted", { channel: ops.channel, error: failure.code, incidentId: i.id });
-        this.deps.count("SlackChannelFallback");
-        return;
-      }
-    }
+    const opsRef = found ?? (await this.postOps(i, ops, revision));
+    if (!opsRef) return;
     if (!(await refs.storeOps(i.id, ref.ts, opsRef)) && !found) {
       await poster.delete(opsRef).catch(() => undefined);
     }
@@ -273,7 +295,7 @@ export class IncidentNotifier {
         return "deferred"; // the node's notify links it once its parent is stored (node-victims.ts)
       }
     }
-    if (ref === null) ({ ref, outcome } = await this.ensureParent(req, owner, attemptId));
+    if (ref === null) ({ ref, outcome } = await this.ensureParent(req, owner, ops, attemptId));
     if (isReplyOnly(ref)) return (await this.updateReply(req, ref)) ?? outcome ?? "stale";
 
     const shownVictims = ref.victims ?? 0;

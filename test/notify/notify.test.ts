@@ -35,7 +35,7 @@ const allText = (m: SinkMessage) => blockTexts(m).join("\n");
 
 async function storedSlack(doc: DynamoDBDocumentClient, table: string, id: string) {
   const { Item } = await doc.send(new GetCommand({ TableName: table, Key: { pk: incidentPk(id), sk: INCIDENT_SK }, ConsistentRead: true }));
-  return Item?.slack as { channel: string; ts: string; revision: number; level: number; missingChannel?: string; ops?: { channel: string; ts: string }; permalink?: string } | undefined;
+  return Item?.slack as { channel: string; ts: string; revision: number; level: number; missingChannel?: string; ops?: { channel: string; ts: string }; runbook?: { channel: string; ts: string }; permalink?: string } | undefined;
 }
 const eventsFor = (id: string) => bench.events.events().filter((e) => (e.detail as { incidentId?: string }).incidentId === id);
 
@@ -293,6 +293,45 @@ describe("exactly one post per incident", () => {
     const noWait = await Promise.all([1, 2].map(() => bench.run([notifyRequest(other)], { deps: { leaseWaitMs: 0 } })));
     expect(noWait.flat()).toHaveLength(1);
     expect(parents(other.id)).toHaveLength(1);
+  });
+
+  it("the runbook reply and the ops copy are stored with the parent, so a delivery waiting for the lease never posts its own", async () => {
+    const inc = fresh(nodeOom);
+    await bench.store(inc);
+    // The function stops right after storing the parent reference (which ends the lease): what a
+    // delivery waiting for the lease reads then must already name every once-per-incident message.
+    const doc = bench.aws.clients.doc;
+    let stored = false;
+    const stopsAfterStore = new Proxy(doc, {
+      get(target, prop, receiver) {
+        if (prop !== "send") return Reflect.get(target, prop, receiver);
+        return async (cmd: { input?: { UpdateExpression?: string } }) => {
+          if (stored) throw new Error("stopped after storing the parent");
+          const out = await target.send(cmd as never);
+          if (cmd.input?.UpdateExpression?.startsWith("SET slack = ")) stored = true;
+          return out;
+        };
+      },
+    });
+    await bench.run([notifyRequest(inc)], { deps: { doc: stopsAfterStore } });
+    expect(stored).toBe(true);
+    const ref = await storedSlack(doc, bench.aws.tables.incidents, inc.id);
+    expect(ref?.runbook?.ts).toBeDefined();
+    expect(ref?.ops?.channel).toBeDefined();
+
+    // Two deliveries at once: each message once, nothing deleted.
+    const other = fresh(nodeOom);
+    await bench.store(other);
+    const posted: string[] = [];
+    const unsubscribe = bench.slackSink.subscribe((m, change) => {
+      if (incidentIdOf(m) === other.id && change === "posted") posted.push(m.thread_ts ? "reply" : "parent");
+    });
+    const deletedBefore = bench.slackSink.counters.deleted;
+    const runs = await Promise.all([1, 2].map(() => bench.run([notifyRequest(other)], { deps: { leaseWaitMs: 5000 } })));
+    unsubscribe();
+    expect(runs.flat()).toEqual([]);
+    expect(posted.sort()).toEqual(["parent", "parent", "reply"]);
+    expect(bench.slackSink.counters.deleted).toBe(deletedBefore);
   });
 
   it("a crash between posting and storing is recovered from the message metadata", async () => {
