@@ -4,8 +4,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { parseScenario } from "../../sandbox/k8s-sim/scenario.ts";
-import { SourceError, SourceProblems } from "../../sandbox/k8s-sim/source-error.ts";
+import { SourceProblems } from "../../sandbox/k8s-sim/source-error.ts";
 import { parseQuantity, quantityProblem } from "../../shared/quantity.ts";
+import { scenarioError } from "../support/scenario-error.ts";
 
 /** A valid scenario whose first container's limits, node capacity and a metrics step take the values given. */
 function scenario(q: { limitMemory?: string; limitCpu?: string; nodeMemory?: string; metricsMemory?: string } = {}): string {
@@ -25,15 +26,7 @@ steps:
 `;
 }
 
-function errorOf(text: string, file = "bad.yaml"): SourceError {
-  try {
-    parseScenario(text, file);
-  } catch (err) {
-    if (err instanceof SourceError) return err;
-    throw err;
-  }
-  throw new Error("expected the scenario to be rejected");
-}
+const errorOf = (text: string, file = "bad.yaml") => scenarioError(text, file);
 
 describe("quantities", () => {
   it("accepts the Kubernetes grammar: binary and decimal suffixes, plain numbers, millicores, exponents", () => {

@@ -6,8 +6,8 @@ import { Metrics } from "@kubernetes/client-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkExpect, loadScenario, parseScenario, playScenario, type StepInfo } from "../../sandbox/k8s-sim/scenario.ts";
 import { startK8sSimulator, type K8sSimulator } from "../../sandbox/k8s-sim/server.ts";
-import { SourceError } from "../../sandbox/k8s-sim/source-error.ts";
 import type { Event, Node, Pod } from "../../sandbox/k8s-sim/types.ts";
+import { scenarioError } from "../support/scenario-error.ts";
 
 const MINIMAL = `name: t
 nodes:
@@ -22,15 +22,7 @@ steps:
     oomKill: { pod: shop/web }
 `;
 
-function errorOf(text: string, file = "my.yaml"): SourceError {
-  try {
-    parseScenario(text, file);
-  } catch (err) {
-    if (err instanceof SourceError) return err;
-    throw err;
-  }
-  throw new Error("expected the scenario to be rejected");
-}
+const errorOf = (text: string, file = "my.yaml") => scenarioError(text, file);
 
 describe("loading", () => {
   it("accepts a minimal scenario and computes its duration", () => {
