@@ -179,8 +179,10 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     const o = d.occurrence;
     // A cleared signal needs no evidence (nothing is posted for it) and is not an occurrence.
     const signal = isPressureCleared(o);
+    // Not sent (a follower only counts what it observes): the API lookups behind evidence would be wasted.
+    const bare = signal || !send;
     // Before any await: a pod deletion right after an eviction drops the history this needs.
-    const memory = signal
+    const memory = bare
       ? {}
       : memoryEvidence(o, {
           history,
@@ -190,7 +192,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
         });
     let input: OccurrenceInput;
     try {
-      input = signal ? bareOccurrence(d, opts.cluster) : await assemble(d);
+      input = bare ? bareOccurrence(d, opts.cluster) : await assemble(d);
     } catch (err) {
       logger.warn("evidence failed: sending without snapshot", { key: o.key, error: String(err) });
       input = bareOccurrence(d, opts.cluster);

@@ -185,5 +185,7 @@ describe("Level 0 early warnings", () => {
     }
     await waitFor("the standby observed it", () => seen.some((o) => o.kind === "MemoryNearLimit"));
     expect(standby.stats()).toMatchObject({ leader: false, sent: 0, outbox: 0 });
+    // Counted from the bare occurrence: a standby makes no evidence lookups for what it does not send.
+    expect(seen.find((o) => o.kind === "MemoryNearLimit")!.snapshot).toEqual({});
   });
 });
