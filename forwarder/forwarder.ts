@@ -25,7 +25,7 @@ import { KeyMemory } from "./key-memory.ts";
 import { startLeaderElection, type LeaderElector } from "./leader.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { allocatableBytes, memoryEvidence } from "./memory-evidence.ts";
-import { MemoryHistory } from "./memory-history.ts";
+import { MemoryHistory, nodeKey } from "./memory-history.ts";
 import { toMessage, validationProblems } from "./message.ts";
 import { ForwarderMetrics, type ForwarderStats } from "./metrics.ts";
 import { Outbox } from "./outbox.ts";
@@ -258,6 +258,9 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
   const underPressure = new Set<string>();
   function onNode(node: V1Node, deleted = false): void {
     const name = node.metadata?.name ?? "";
+    // A deleted node's working sets will not come back under its name: forget them (its only
+    // detection, a cleared signal, reads no history).
+    if (deleted) history.dropKey(nodeKey(name));
     const detections = deleted ? detectNodeGone(node) : detectFromNode(node, underPressure.has(name));
     for (const d of detections) {
       if (isPressureCleared(d.occurrence)) underPressure.delete(name);

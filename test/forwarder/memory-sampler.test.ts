@@ -126,6 +126,17 @@ describe("memory sampler", () => {
     h.sim.remove("v1", "Pod", "shop", "api-0");
     await waitFor("history dropped", () => !fw.history.has(containerKey(uid, "app")));
   });
+
+  it("drops the history of a deleted node", async () => {
+    h.sim.apply(f.node("node-z", { memory: "8Gi" }));
+    await waitFor("node-z sampled", async () => {
+      h.sim.setMetrics({ node: "node-z", usage: { memory: "1Gi" }, timestamp: iso(T0 + 150) });
+      await fw.sampleNow();
+      return fw.history.has(nodeKey("node-z"));
+    });
+    h.sim.remove("v1", "Node", undefined, "node-z");
+    await waitFor("node history dropped", () => !fw.history.has(nodeKey("node-z")));
+  });
 });
 
 describe("Level 0 early warnings", () => {
