@@ -94,7 +94,7 @@ export interface Forwarder {
   /** Port of the ops server, when one was started. */
   readonly metricsPort: number | undefined;
   readonly identity: string;
-  /** Every informer has listed once (what /readyz reports). */
+  /** Every informer has listed once (/readyz also reports a forbidden resource: informers.notReadyReason()). */
   synced(): boolean;
   /** Runs one sampling round (and, on the leader, Level 0 detection) now; the timer runs them too. */
   sampleNow(): Promise<void>;
