@@ -1,6 +1,7 @@
 /**
  * What the forwarder's memory history costs at scale, measured in this process with the
- * class itself (forwarder/memory-history.ts) and the one metrics parser (shared/k8s/metrics.ts):
+ * class itself (forwarder/memory-history.ts) and the sampler's metrics parser (`containerReadings`
+ * in shared/k8s/metrics.ts):
  * the heap it holds for N containers over a full window, and the CPU of one sampling round
  * (parse a metrics-API pod list of N containers, record every working set). The sampler loop
  * around them adds HTTP and scheduling, not per-container work.
@@ -8,7 +9,7 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { containerKey, DEFAULT_HISTORY_INTERVAL_SECONDS, DEFAULT_HISTORY_WINDOW_SECONDS, MemoryHistory } from "../forwarder/memory-history.ts";
-import { memoryUsageOf } from "../shared/k8s/metrics.ts";
+import { containerReadings } from "../shared/k8s/metrics.ts";
 import { median } from "./results.ts";
 
 const MiB = 2 ** 20;
@@ -21,7 +22,7 @@ export interface HistoryCost {
   heapMiB: number;
   /** The class's own accounting (typed arrays exact, maps estimated). */
   accountedMiB: number;
-  /** Median CPU (user + system) of one round: JSON.parse + memoryUsageOf + record for every container. */
+  /** Median CPU (user + system) of one round: JSON.parse + containerReadings + record for every container. */
   roundCpuMs: number;
   rounds: number;
 }
@@ -56,13 +57,11 @@ function podMetricsText(pods: number, round: number): string {
  * reachable from a stale interpreter register after the loop and was counted as history.
  */
 function recordRound(history: MemoryHistory, text: string, uids: readonly string[], at: number): void {
-  const list = JSON.parse(text) as { items: { metadata: { name: string; namespace: string } }[] };
-  const usage = memoryUsageOf("", { items: [] }, list);
-  list.items.forEach((p, i) => {
-    for (const c of ["app", "proxy"]) {
-      const bytes = usage.containerMemory.get(`${p.metadata.namespace}/${p.metadata.name}/${c}`);
-      if (bytes !== undefined) history.record(containerKey(uids[i]!, c), at, bytes);
-    }
+  const readings = containerReadings(JSON.parse(text));
+  // The sampler maps each reading to its pod's UID through the informer cache; here the pods come
+  // in list order, CONTAINERS_PER_POD readings each.
+  readings.forEach((r, i) => {
+    history.record(containerKey(uids[Math.floor(i / CONTAINERS_PER_POD)]!, r.container), at, r.bytes);
   });
 }
 

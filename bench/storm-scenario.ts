@@ -36,6 +36,20 @@ export function stormSeconds(s: StormSize): number {
   return Math.max(s.oomsPerService, 2 * s.evictionSteps) + 2;
 }
 
+/** Offered load while the scenario plays: well above the 500/s target, so the pipeline is what limits. */
+export const OFFERED_PER_SECOND = 1000;
+
+/** Occurrences that become incidents: every OOM kill and every eviction (the pressure episodes are few). */
+export function stormOccurrences(s: StormSize): number {
+  const counts = stormCounts(s);
+  return counts.ContainerOOM + counts.PodEviction;
+}
+
+/** Playback speed that offers OFFERED_PER_SECOND occurrences per wall second (never slower than 1x). */
+export function stormSpeed(s: StormSize): number {
+  return Math.max(1, (stormSeconds(s) * OFFERED_PER_SECOND) / stormOccurrences(s));
+}
+
 export function stormScenario(s: StormSize): Scenario {
   const nodes = Array.from({ length: s.nodes }, (_, i) => ({ name: `node-${i + 1}`, memory: "32Gi", cpu: "8" }));
   // Enough BestEffort workers that every node always has victims left after replacements

@@ -15,10 +15,8 @@ import { HandlerTiming } from "./handler-timing.ts";
 import { RequestCounter } from "./request-counter.ts";
 import { type Check, measured, type BenchOptions, type BenchResult } from "./results.ts";
 import { countSlackParents, countStored } from "./storm-checks.ts";
-import { STORM_FULL, STORM_QUICK, type StormCounts, type StormSize, stormCounts, stormScenario, stormSeconds } from "./storm-scenario.ts";
+import { STORM_FULL, STORM_QUICK, type StormCounts, type StormSize, stormCounts, stormOccurrences, stormScenario, stormSpeed } from "./storm-scenario.ts";
 
-/** Offered load while the scenario plays: well above the 500/s target, so the pipeline is what limits. */
-const OFFERED_PER_SECOND = 1000;
 /** The pipeline counts as drained after this long with nothing pending (subtracted from its end time). */
 const QUIET_MS = 500;
 /** A record handed back for a retry must be processed again within this (issue: no visibility-timeout waits). */
@@ -67,8 +65,8 @@ interface StormRun {
 
 async function runStorm(size: StormSize, dataDir: string, quick: boolean, profile = false): Promise<StormRun> {
   const expected = stormCounts(size);
-  const total = expected.ContainerOOM + expected.PodEviction;
-  const speed = Math.max(1, (stormSeconds(size) * OFFERED_PER_SECOND) / total);
+  const total = stormOccurrences(size);
+  const speed = stormSpeed(size);
   // Bounded by the size: the 4× growth run needs longer on a loaded machine.
   const drainTimeoutMs = quick ? Math.max(60_000, total * 1000) : Math.max(300_000, total * 250);
   const scenario = stormScenario(size);
@@ -179,14 +177,11 @@ async function runStorm(size: StormSize, dataDir: string, quick: boolean, profil
 
 export function stormBench(opts: BenchOptions): Promise<BenchResult> {
   const size = opts.quick ? STORM_QUICK : STORM_FULL;
-  const expected = stormCounts(size);
-  const total = expected.ContainerOOM + expected.PodEviction;
-  const grown = stormCounts(grownStorm(size));
   const params = {
     ...size,
-    expectedOccurrences: total,
-    growthRunOccurrences: grown.ContainerOOM + grown.PodEviction,
-    speed: Math.round(Math.max(1, (stormSeconds(size) * OFFERED_PER_SECOND) / total)),
+    expectedOccurrences: stormOccurrences(size),
+    growthRunOccurrences: stormOccurrences(grownStorm(size)),
+    speed: Math.round(stormSpeed(size)),
   };
 
   return measured("storm", "Pipeline storm", params, async (out) => {

@@ -3,11 +3,12 @@
  * optional: a failed lookup costs evidence, never the occurrence.
  * - top owner: Deployment through its ReplicaSet, CronJob through its Job (a GET each, cached);
  *   an unreadable ReplicaSet named `<deployment>-<pod-template-hash>` still names its Deployment
- * - metrics API: node and pod working sets (cached for a few seconds)
+ * - metrics API: node and pod working sets, both cluster-wide lists fetched once per few seconds
+ *   for every node (a storm over many nodes must not relist 10,000 pods per occurrence)
  * - previous container log tail (opt-in), redacted
  */
 import type { AppsV1Api, BatchV1Api, CoreV1Api, Metrics, V1Pod } from "@kubernetes/client-node";
-import { memoryUsageOf } from "../shared/k8s/metrics.ts";
+import { type MemoryUsage, type MetricsItem, memoryUsageOf } from "../shared/k8s/metrics.ts";
 import type { OwnerRef } from "../shared/schema/occurrence.ts";
 import type { Logger } from "./log.ts";
 import { redact } from "../shared/redact.ts";
@@ -50,6 +51,13 @@ class TtlCache<V> {
   }
 }
 
+/** Both metrics lists of one fetch: the node list as served, the pods already summed. */
+interface ClusterMetrics {
+  nodes: { items?: MetricsItem[] };
+  pods: MemoryUsage;
+}
+const CLUSTER = "cluster";
+
 export interface Evidence {
   owners(pod: V1Pod): Promise<{ owner?: OwnerRef; workload: OwnerRef }>;
   nodeMetrics(node: string): Promise<NodeMetricsInput>;
@@ -60,7 +68,8 @@ export function createEvidence(opts: EvidenceOptions): Evidence {
   const { apis, logger } = opts;
   const timeoutMs = opts.timeoutMs ?? 3000;
   const owners = new TtlCache<OwnerRef | undefined>(opts.ownerCacheMs ?? 10 * 60_000);
-  const metrics = new TtlCache<NodeMetricsInput>(opts.metricsCacheMs ?? 5_000, 10, true);
+  // One entry: the lists are cluster-wide, so every node's snapshot reads the same fetch.
+  const metrics = new TtlCache<ClusterMetrics>(opts.metricsCacheMs ?? 5_000, 1, true);
 
   /** Controller of a ReplicaSet or Job, or undefined when it has none. */
   async function parentOf(namespace: string, ref: OwnerRef, templateHash: string | undefined): Promise<OwnerRef | undefined> {
@@ -90,13 +99,15 @@ export function createEvidence(opts: EvidenceOptions): Evidence {
 
     nodeMetrics(node) {
       return metrics
-        .get(node, async () => {
+        .get(CLUSTER, async () => {
           const [nodes, pods] = await Promise.all([
             withTimeout(apis.metrics.getNodeMetrics(), timeoutMs, "node metrics"),
             withTimeout(apis.metrics.getPodMetrics(), timeoutMs, "pod metrics"),
           ]);
-          return memoryUsageOf(node, nodes, pods);
+          // The pod maps are built once per fetch; only the node's own value is looked up per call.
+          return { nodes, pods: memoryUsageOf("", { items: [] }, pods) };
         })
+        .then(({ nodes, pods }): NodeMetricsInput => ({ nodeMemory: memoryUsageOf(node, nodes, {}).nodeMemory, podMemory: pods.podMemory }))
         .catch((err) => {
           logger.debug("metrics API unavailable", { error: String(err) });
           return {};

@@ -25,7 +25,7 @@ import { KeyMemory } from "./key-memory.ts";
 import { startLeaderElection, type LeaderElector } from "./leader.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { allocatableBytes, memoryEvidence } from "./memory-evidence.ts";
-import { MemoryHistory } from "./memory-history.ts";
+import { MemoryHistory, nodeKey } from "./memory-history.ts";
 import { toMessage, validationProblems } from "./message.ts";
 import { ForwarderMetrics, type ForwarderStats } from "./metrics.ts";
 import { Outbox } from "./outbox.ts";
@@ -94,7 +94,7 @@ export interface Forwarder {
   /** Port of the ops server, when one was started. */
   readonly metricsPort: number | undefined;
   readonly identity: string;
-  /** Every informer has listed once (what /readyz reports). */
+  /** Every informer has listed once (/readyz also reports a forbidden resource: informers.notReadyReason()). */
   synced(): boolean;
   /** Runs one sampling round (and, on the leader, Level 0 detection) now; the timer runs them too. */
   sampleNow(): Promise<void>;
@@ -179,8 +179,10 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     const o = d.occurrence;
     // A cleared signal needs no evidence (nothing is posted for it) and is not an occurrence.
     const signal = isPressureCleared(o);
+    // Not sent (a follower only counts what it observes): the API lookups behind evidence would be wasted.
+    const bare = signal || !send;
     // Before any await: a pod deletion right after an eviction drops the history this needs.
-    const memory = signal
+    const memory = bare
       ? {}
       : memoryEvidence(o, {
           history,
@@ -190,7 +192,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
         });
     let input: OccurrenceInput;
     try {
-      input = signal ? bareOccurrence(d, opts.cluster) : await assemble(d);
+      input = bare ? bareOccurrence(d, opts.cluster) : await assemble(d);
     } catch (err) {
       logger.warn("evidence failed: sending without snapshot", { key: o.key, error: String(err) });
       input = bareOccurrence(d, opts.cluster);
@@ -256,6 +258,9 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
   const underPressure = new Set<string>();
   function onNode(node: V1Node, deleted = false): void {
     const name = node.metadata?.name ?? "";
+    // A deleted node's working sets will not come back under its name: forget them (its only
+    // detection, a cleared signal, reads no history).
+    if (deleted) history.dropKey(nodeKey(name));
     const detections = deleted ? detectNodeGone(node) : detectFromNode(node, underPressure.has(name));
     for (const d of detections) {
       if (isPressureCleared(d.occurrence)) underPressure.delete(name);

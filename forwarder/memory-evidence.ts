@@ -5,6 +5,7 @@
  * can drop the history it needs.
  */
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import { epochOf } from "../shared/k8s/metrics.ts";
 import { resources } from "../shared/k8s/snapshot.ts";
 import type { MemoryTrace, TopContainer } from "../shared/schema/memory.ts";
 import type { DetectedOccurrence } from "./detect/index.ts";
@@ -21,11 +22,6 @@ export interface MemoryEvidence {
   memoryTrace?: MemoryTrace;
   topContainers?: TopContainer[];
 }
-
-const epochOf = (iso: string | undefined) => {
-  const ms = iso ? Date.parse(iso) : Number.NaN;
-  return Number.isFinite(ms) ? Math.floor(ms / 1000) : undefined;
-};
 
 /** Allocatable memory of a node in bytes: the node rules' "limit" and the node trace's limitBytes. */
 export function allocatableBytes(node: V1Node | undefined): number | undefined {

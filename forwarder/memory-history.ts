@@ -10,9 +10,11 @@
  * the run-up to its kill. Samples carry the metrics API's timestamps; a missed round leaves a gap.
  */
 import type { MemorySample, MemoryTrace } from "../shared/memory/trace.ts";
+import { FORWARDER_DEFAULTS } from "./config.ts";
 
 export const DEFAULT_HISTORY_WINDOW_SECONDS = 30 * 60;
-export const DEFAULT_HISTORY_INTERVAL_SECONDS = 30;
+/** One sample per sampling round: the forwarder's default metrics interval. */
+export const DEFAULT_HISTORY_INTERVAL_SECONDS = FORWARDER_DEFAULTS.metricsIntervalMs / 1000;
 const MAX_WINDOW_SECONDS = 12 * 3600; // keeps the mod-65536 time encoding unambiguous
 const SLOTS_PER_CHUNK = 512;
 const KiB = 1024;

@@ -13,7 +13,7 @@ import { containerReadings, type NodeReading, nodeReadings } from "../shared/k8s
 import { resources } from "../shared/k8s/snapshot.ts";
 import { containerTypes } from "../shared/k8s/containers.ts";
 import type { TopContainer } from "../shared/schema/memory.ts";
-import type { ContainerType } from "../shared/schema/occurrence.ts";
+import { type ContainerType, MAX_TOP_CONTAINERS } from "../shared/schema/occurrence.ts";
 import type { Logger } from "./log.ts";
 import { containerKey, type MemoryHistory, nodeKey } from "./memory-history.ts";
 import type { ForwarderMetrics } from "./metrics.ts";
@@ -53,7 +53,7 @@ export interface SamplerOptions {
 export interface Sampler {
   /** One round: list, record, return what was seen (undefined when the metrics API failed). */
   round(): Promise<SamplingRound | undefined>;
-  /** Largest working sets on a node in the latest round (at most TOP_CONTAINERS). */
+  /** Largest working sets on a node in the latest round (at most MAX_TOP_CONTAINERS). */
   topContainers(node: string, n?: number): TopContainer[];
 }
 
@@ -87,9 +87,6 @@ function runningContainers(pod: V1Pod): Map<string, ContainerSpecInfo> {
   return out;
 }
 
-/** Containers an occurrence lists per node (the schema's `topContainers` maximum). */
-export const TOP_CONTAINERS = 10;
-
 /**
  * Each node's largest working sets, largest first: all that is kept of a round between rounds
  * (a whole round is an object per container, 20,000 at 10,000 pods).
@@ -107,7 +104,7 @@ function topByNode(containers: readonly SampledContainer[]): Map<string, TopCont
     list.sort((a, b) => b.bytes - a.bytes);
     top.set(
       node,
-      list.slice(0, TOP_CONTAINERS).map((c) => ({
+      list.slice(0, MAX_TOP_CONTAINERS).map((c) => ({
         namespace: c.namespace,
         pod: c.pod,
         container: c.container,
@@ -181,7 +178,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
       latestTop = topByNode(containers);
       return { containers, nodes };
     },
-    topContainers(node, n = TOP_CONTAINERS) {
+    topContainers(node, n = MAX_TOP_CONTAINERS) {
       // Copies: the caller puts them into an occurrence, which message trimming may change.
       return (latestTop.get(node) ?? []).slice(0, n).map((c) => ({ ...c }));
     },

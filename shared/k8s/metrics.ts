@@ -56,7 +56,8 @@ export interface NodeReading {
   epochSeconds: number;
 }
 
-const epochOf = (t: string | Date | undefined): number | undefined => {
+/** Epoch seconds of an RFC 3339 time (or Date); undefined when absent or unparsable. */
+export const epochOf = (t: string | Date | undefined): number | undefined => {
   const ms = t instanceof Date ? t.getTime() : t ? Date.parse(t) : Number.NaN;
   return Number.isFinite(ms) ? Math.floor(ms / 1000) : undefined;
 };

@@ -11,6 +11,8 @@ import { integer, nonNegativeInt as count } from "./zod.ts";
 import { EarlyWarningDetailSchema, MemoryTraceSchema, TopContainerSchema } from "./memory.ts";
 
 export const OCCURRENCE_VERSION = 1;
+/** Largest containers a node-level occurrence lists (`topContainers`). */
+export const MAX_TOP_CONTAINERS = 10;
 
 /**
  * MemoryNearLimit (container) and NodeMemoryHigh (node) are Level 0 early warnings from the
@@ -194,7 +196,7 @@ export const OccurrenceSchema = z.object({
    */
   memoryTrace: z.optional(MemoryTraceSchema),
   /** Node-level occurrences: the largest containers on the node by working set at that time. */
-  topContainers: z.optional(z.array(TopContainerSchema).check(z.maxLength(10))),
+  topContainers: z.optional(z.array(TopContainerSchema).check(z.maxLength(MAX_TOP_CONTAINERS))),
   /** Level 0 early warnings: the rule that fired and its numbers. */
   warning: z.optional(EarlyWarningDetailSchema),
 });

@@ -126,6 +126,17 @@ describe("memory sampler", () => {
     h.sim.remove("v1", "Pod", "shop", "api-0");
     await waitFor("history dropped", () => !fw.history.has(containerKey(uid, "app")));
   });
+
+  it("drops the history of a deleted node", async () => {
+    h.sim.apply(f.node("node-z", { memory: "8Gi" }));
+    await waitFor("node-z sampled", async () => {
+      h.sim.setMetrics({ node: "node-z", usage: { memory: "1Gi" }, timestamp: iso(T0 + 150) });
+      await fw.sampleNow();
+      return fw.history.has(nodeKey("node-z"));
+    });
+    h.sim.remove("v1", "Node", undefined, "node-z");
+    await waitFor("node history dropped", () => !fw.history.has(nodeKey("node-z")));
+  });
 });
 
 describe("Level 0 early warnings", () => {
@@ -185,5 +196,7 @@ describe("Level 0 early warnings", () => {
     }
     await waitFor("the standby observed it", () => seen.some((o) => o.kind === "MemoryNearLimit"));
     expect(standby.stats()).toMatchObject({ leader: false, sent: 0, outbox: 0 });
+    // Counted from the bare occurrence: a standby makes no evidence lookups for what it does not send.
+    expect(seen.find((o) => o.kind === "MemoryNearLimit")!.snapshot).toEqual({});
   });
 });

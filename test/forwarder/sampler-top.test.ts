@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { createLogger } from "../../forwarder/log.ts";
 import { MemoryHistory } from "../../forwarder/memory-history.ts";
 import { ForwarderMetrics } from "../../forwarder/metrics.ts";
-import { createSampler, TOP_CONTAINERS } from "../../forwarder/sampler.ts";
+import { createSampler } from "../../forwarder/sampler.ts";
+import { MAX_TOP_CONTAINERS } from "../../shared/schema/occurrence.ts";
 
 const Mi = 2 ** 20;
 const AT = "2026-03-01T08:00:00Z";
@@ -16,7 +17,7 @@ const pod = (name: string, node: string): V1Pod => ({
 });
 
 describe("sampler top containers", () => {
-  it("keeps each node's largest working sets, largest first, at most TOP_CONTAINERS", async () => {
+  it("keeps each node's largest working sets, largest first, at most MAX_TOP_CONTAINERS", async () => {
     // 13 pods on node-a with working sets 10..130 Mi in shuffled order, one on node-b.
     const sizes = [70, 10, 130, 40, 100, 20, 120, 60, 90, 30, 110, 50, 80];
     const pods = [...sizes.map((_, i) => pod(`a-${i}`, "node-a")), pod("b-0", "node-b")];
@@ -44,7 +45,7 @@ describe("sampler top containers", () => {
     expect(round?.containers).toHaveLength(14);
 
     const top = sampler.topContainers("node-a");
-    expect(top).toHaveLength(TOP_CONTAINERS);
+    expect(top).toHaveLength(MAX_TOP_CONTAINERS);
     expect(top.map((c) => c.workingSetBytes / Mi)).toEqual([130, 120, 110, 100, 90, 80, 70, 60, 50, 40]);
     expect(top[0]).toEqual({ namespace: "shop", pod: "a-2", container: "app", workingSetBytes: 130 * Mi, limitBytes: 1000 * Mi });
     expect(sampler.topContainers("node-a", 3).map((c) => c.pod)).toEqual(["a-2", "a-6", "a-10"]);

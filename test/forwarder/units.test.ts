@@ -1,6 +1,8 @@
 /** Pure pieces of the forwarder: memory settings, redaction, message trimming, key memory, outbox, config. */
 import { describe, expect, it } from "vitest";
 import { fullJitter } from "../../forwarder/backoff.ts";
+import { createEvidence, type EvidenceApis } from "../../forwarder/evidence.ts";
+import { silentLogger } from "../../forwarder/log.ts";
 import { ConfigError, loadForwarderConfig, parseDuration } from "../../forwarder/config.ts";
 import { KeyMemory } from "../../forwarder/key-memory.ts";
 import { memorySettings } from "../../shared/k8s/memory-settings.ts";
@@ -179,5 +181,29 @@ describe("pod index", () => {
     idx.apply(pod("n1"), "delete");
     expect(idx.get("u1")).toBeUndefined();
     expect(idx.onNode("n1")).toEqual([]);
+  });
+});
+
+describe("evidence metrics", () => {
+  it("fetches the cluster-wide metrics lists once for every node within the cache time", async () => {
+    const calls = { nodes: 0, pods: 0 };
+    const metrics = {
+      getNodeMetrics: async () => {
+        calls.nodes++;
+        return { items: [{ metadata: { name: "a" }, usage: { memory: "1Gi" } }, { metadata: { name: "b" }, usage: { memory: "2Gi" } }] };
+      },
+      getPodMetrics: async () => {
+        calls.pods++;
+        return { items: [{ metadata: { namespace: "ns", name: "p" }, containers: [{ name: "c", usage: { memory: "1Mi" } }] }] };
+      },
+    };
+    const evidence = createEvidence({ apis: { metrics } as unknown as EvidenceApis, logger: silentLogger, metricsCacheMs: 60_000 });
+    const [a, b] = await Promise.all([evidence.nodeMetrics("a"), evidence.nodeMetrics("b")]);
+    const c = await evidence.nodeMetrics("c");
+    expect(calls).toEqual({ nodes: 1, pods: 1 });
+    expect(a.nodeMemory).toBe(1024 ** 3);
+    expect(b.nodeMemory).toBe(2 * 1024 ** 3);
+    expect(c.nodeMemory).toBeUndefined();
+    expect(b.podMemory?.get("ns/p")).toBe(1024 ** 2);
   });
 });
