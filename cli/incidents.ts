@@ -187,7 +187,7 @@ export function registerIncidentsCommand(program: Command, overrides: Partial<In
     .action(
       action(deps, async (open, flags: ListFlags, cmd: Command) => {
         const format = choice<ListFormat>(flags.format, LIST_FORMATS, "--format");
-        const { cluster: _, ...q } = buildQuery(flags, deps.env, deps.now());
+        const q = buildQuery(flags, deps.now());
         const limit = parseLimit(flags.limit);
         const store = await open();
         const scope = await resolveClusters(flags.cluster, deps.env, store);
@@ -238,7 +238,7 @@ export function registerIncidentsCommand(program: Command, overrides: Partial<In
         const by = choice<RankBy>(flags.by, ["incidents", "occurrences"], "--by");
         const top = parseLimit(flags.top, "--top");
         const now = deps.now();
-        const { cluster: _, ...q } = buildQuery(flags, deps.env, now);
+        const q = buildQuery(flags, now);
         const store = await open();
         const scope = await resolveClusters(flags.cluster, deps.env, store);
         const invalid: InvalidItem[] = [];
