@@ -7,7 +7,6 @@
  */
 import type { Command } from "commander";
 import { DEFAULT_DATA_DIR } from "../sandbox/local-aws.ts";
-import { DEFAULT_VIEW_PORT } from "../sandbox/slack-view/server.ts";
 import type { InvalidItem } from "../shared/storage/queries.ts";
 import {
   QueryInputError,
@@ -188,7 +187,7 @@ export function registerIncidentsCommand(program: Command, overrides: Partial<In
     .action(
       action(deps, async (open, flags: ListFlags, cmd: Command) => {
         const format = choice<ListFormat>(flags.format, LIST_FORMATS, "--format");
-        const { cluster: _, ...q } = buildQuery(flags, deps.env, deps.now());
+        const q = buildQuery(flags, deps.now());
         const limit = parseLimit(flags.limit);
         const store = await open();
         const scope = await resolveClusters(flags.cluster, deps.env, store);
@@ -216,11 +215,9 @@ export function registerIncidentsCommand(program: Command, overrides: Partial<In
         const store = await open();
         const incident = (await getIncident(store.doc, store.table, id)) ?? (await byPrefix(store, id, flags, deps.env));
         const members = await listOccurrences(store.doc, store.table, incident.id);
-        // Sandbox data: the link opens the local Slack view (the sandbox serves it; `slack-view` once it has stopped).
-        const dataDir = flags.dataDir || DEFAULT_DATA_DIR;
-        const slackView =
-          chooseBackend(flags, deps.env) === "local" ? { base: `http://127.0.0.1:${DEFAULT_VIEW_PORT}/`, hint: `after the sandbox: oomwatch slack-view --data-dir ${dataDir}` } : undefined;
-        deps.stdout(format === "json" ? JSON.stringify({ incident, members }, null, 2) : formatIncident(incident, members, slackView ? { slackView } : {}));
+        // Sandbox data: the link opens the local Slack view the sandbox served; `slack-view` serves it once the sandbox has stopped.
+        const slackViewHint = chooseBackend(flags, deps.env) === "local" ? `after the sandbox: oomwatch slack-view --data-dir ${flags.dataDir || DEFAULT_DATA_DIR}` : undefined;
+        deps.stdout(format === "json" ? JSON.stringify({ incident, members }, null, 2) : formatIncident(incident, members, slackViewHint ? { slackViewHint } : {}));
         if (flags.chart) {
           const png = incidentChart(incident);
           if (!png) throw new UsageError(`incident ${incident.id} has no memory trace to chart (fewer than 2 samples)`);
@@ -241,7 +238,7 @@ export function registerIncidentsCommand(program: Command, overrides: Partial<In
         const by = choice<RankBy>(flags.by, ["incidents", "occurrences"], "--by");
         const top = parseLimit(flags.top, "--top");
         const now = deps.now();
-        const { cluster: _, ...q } = buildQuery(flags, deps.env, now);
+        const q = buildQuery(flags, now);
         const store = await open();
         const scope = await resolveClusters(flags.cluster, deps.env, store);
         const invalid: InvalidItem[] = [];

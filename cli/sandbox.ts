@@ -3,9 +3,10 @@ import { DEFAULT_DATA_DIR } from "../sandbox/local-aws.ts";
 import { runSandbox, type SandboxRunOptions } from "../sandbox/run.ts";
 import { SandboxUsageError } from "../sandbox/usage.ts";
 import { DEFAULT_VIEW_PORT } from "../sandbox/slack-view/server.ts";
+import { parsePort, parsePositiveNumber } from "./option-values.ts";
 
-/** commander's option values: the run options, with --speed still text. */
-type SandboxFlags = Omit<SandboxRunOptions, "speed" | "drainTimeoutMs" | "viewPort"> & { speed: string; scenario: string; viewPort?: string };
+/** commander's option values: the run options, --scenario always set (it has a default). */
+type SandboxFlags = Omit<SandboxRunOptions, "drainTimeoutMs"> & { speed: number; scenario: string };
 
 /** The terminal the sandbox draws on; `columns` is read at each draw, so a resized window is followed. */
 const stdoutDisplay = {
@@ -29,21 +30,15 @@ export function registerSandboxCommand(program: Command): void {
     .option("--until-idle", "exit once the scenario or replay is over and every queue is drained")
     .option("--report <file>", "write a JSON report of the run (the path is checked before anything starts)")
     .option("--verbose", "print whole Slack messages, edits included (default: one line per post, update or reply)")
-    .option("--speed <factor>", "time multiplier for scenarios and replays", "1")
+    .option("--speed <factor>", "time multiplier for scenarios and replays", parsePositiveNumber, 1)
     .option("--cluster <name>", "cluster name in incidents (default: the scenario's)")
     .option("--no-view", "do not serve the local Slack view")
-    .option("--view-port <port>", `port of the local Slack view (default ${DEFAULT_VIEW_PORT}; 0 = any free port)`)
-    // A usage error is one line and a pointer to the help, not the whole help.
-    .showHelpAfterError("(see 'oomwatch sandbox --help')")
+    .option("--view-port <port>", `port of the local Slack view (default ${DEFAULT_VIEW_PORT}; 0 = any free port)`, parsePort)
     .addHelpText(
       "after",
       "\nExamples:\n  npm start                                  # = oomwatch sandbox --scenario demo\n  oomwatch sandbox --scenario storm --until-idle --report report.json\n  oomwatch sandbox --replay capture.json --speed 10\n  oomwatch sandbox --verbose                 # whole Slack messages instead of one line each",
     )
     .action(async (flags: SandboxFlags, command: Command) => {
-      const speed = Number(flags.speed);
-      if (!(speed > 0)) throw new Error(`--speed must be a positive number, got "${flags.speed}"`);
-      const viewPort = flags.viewPort === undefined ? undefined : Number(flags.viewPort);
-      if (viewPort !== undefined && !(Number.isInteger(viewPort) && viewPort >= 0 && viewPort < 65536)) throw new Error(`--view-port must be a port number, got "${flags.viewPort}"`);
       let onSignal: () => void = () => {};
       const interrupted = new Promise<void>((resolve) => {
         onSignal = resolve;
@@ -61,7 +56,7 @@ export function registerSandboxCommand(program: Command): void {
       const scenario = command.getOptionValueSource("scenario") === "cli" ? flags.scenario : undefined;
       let result: Awaited<ReturnType<typeof runSandbox>>;
       try {
-        result = await runSandbox({ ...flags, scenario, slackToken: flags.slackToken ?? process.env.SLACK_TOKEN, speed, viewPort }, { out: stdoutDisplay, interrupted });
+        result = await runSandbox({ ...flags, scenario, slackToken: flags.slackToken ?? process.env.SLACK_TOKEN }, { out: stdoutDisplay, interrupted });
       } catch (err) {
         if (err instanceof SandboxUsageError) command.error(`error: ${err.message}`, { exitCode: err.exitCode, code: "oomwatch.usage" });
         throw err;

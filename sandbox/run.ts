@@ -92,7 +92,6 @@ export async function runSandbox(opts: SandboxRunOptions, io: SandboxIo): Promis
   const pipeline: Pipeline = await startPipeline({
     dataDir: opts.dataDir,
     cluster,
-    scenario: input.name,
     kubeconfig: opts.kubeconfig,
     slackToken: opts.slackToken,
     slackChannel: opts.slackChannel,

@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { parse as parseQuery } from "node:querystring";
 import { writeFileAtomic } from "./atomic-file.ts";
 import { SinkFiles } from "./slack-sink/files.ts";
+import { permalinkPath } from "./slack-sink/permalink.ts";
 import { renderMessage } from "./slack-sink/render.ts";
 import type { SinkChannel, SinkCounters, SinkFault, SinkFile, SinkMessage, SinkMetadata } from "./slack-sink/types.ts";
 import { SLACK_LIMITS, validateBlocks } from "./slack-sink/validate.ts";
@@ -286,7 +287,7 @@ export async function startSlackSink(opts: SlackSinkOptions = {}): Promise<Slack
       if (!m) return fail("message_not_found");
       // Slack's form: a reply's permalink names its thread, so the web client opens the thread.
       const thread = m.thread_ts ? `?thread_ts=${m.thread_ts}&cid=${ch.id}` : "";
-      return { body: { ok: true, channel: ch.id, permalink: `${permalinkBase ?? base.replace(/api\/$/, "")}archives/${ch.id}/p${ts.replace(".", "")}${thread}` } };
+      return { body: { ok: true, channel: ch.id, permalink: `${(permalinkBase ?? base.replace(/api\/$/, "")).replace(/\/$/, "")}${permalinkPath(ch.id, ts)}${thread}` } };
     },
 
     "conversations.history": (p) => {

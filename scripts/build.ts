@@ -1,6 +1,8 @@
 /**
  * `npm run build`: the installable package's JavaScript, in dist/ (what `files` in package.json ships).
  *   dist/cli/oomwatch.mjs   the whole CLI (sandbox, queries, forwarder command) in one ESM file; bin/oomwatch.js loads it
+ *   dist/cli/static/*       the Slack view's CSS and JS, where the bundled view server serves them from
+ *                           (sandbox/slack-view/server.ts resolves `./static/` from the running file)
  *   dist/scenarios/*.yaml   the built-in scenarios, where the bundled scenario loader looks for them
  *                           (sandbox/k8s-sim/scenario.ts resolves `../scenarios` from the running file)
  *   dist/forwarder.mjs      the forwarder image's entry (forwarder/deploy/Dockerfile copies it)
@@ -18,6 +20,7 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** Paths inside the output directory; bin/oomwatch.js and the Dockerfile name the same ones. */
 export const DIST = {
   cli: "cli/oomwatch.mjs",
+  slackViewStatic: "cli/static",
   scenarios: "scenarios",
   forwarder: "forwarder.mjs",
 } as const;
@@ -48,15 +51,17 @@ export async function buildCli(outfile: string): Promise<void> {
   });
 }
 
-/** What the npm package runs: the CLI bundle and the scenarios beside it (package.json `files` adds the
- * shipped RBAC manifests, which the bundled Kubernetes simulator enforces). */
+/** What the npm package runs: the CLI bundle with the Slack view's assets and the scenarios beside it
+ * (package.json `files` adds the shipped RBAC manifests, which the bundled Kubernetes simulator enforces). */
 export async function buildPackageDist(outdir: string): Promise<void> {
-  mkdirSync(join(outdir, DIST.scenarios), { recursive: true });
   await buildCli(join(outdir, DIST.cli));
-  const scenarios = join(ROOT, "sandbox/scenarios");
-  for (const f of readdirSync(scenarios).filter((n) => n.endsWith(".yaml"))) {
-    copyFileSync(join(scenarios, f), join(outdir, DIST.scenarios, f));
-  }
+  copyFiles(join(ROOT, "sandbox/scenarios"), join(outdir, DIST.scenarios), (n) => n.endsWith(".yaml"));
+  copyFiles(join(ROOT, "sandbox/slack-view/static"), join(outdir, DIST.slackViewStatic), () => true);
+}
+
+function copyFiles(from: string, to: string, keep: (name: string) => boolean): void {
+  mkdirSync(to, { recursive: true });
+  for (const f of readdirSync(from).filter(keep)) copyFileSync(join(from, f), join(to, f));
 }
 
 /** Everything: a fresh outdir with the package's files and the forwarder image's bundle. */

@@ -7,7 +7,6 @@ import { redact } from "../../shared/redact.ts";
 import { responseMinutes, type Incident } from "../../shared/schema/incident.ts";
 import type { ContainerSnapshot, NodeSnapshot, PodSnapshot, Resources } from "../../shared/schema/occurrence.ts";
 import type { Member } from "../../shared/domain/members.ts";
-import { permalinkPath } from "../../sandbox/slack-view/page.ts";
 import { clean, longTime } from "./text.ts";
 import { previousIncidentLine } from "../../shared/domain/previous-incident.ts";
 import { warningLeadSeconds } from "../../shared/memory/incident-chart.ts";
@@ -183,9 +182,9 @@ function node(n: NodeSnapshot, out: Lines): void {
   }
 }
 
-/** Where the Slack link points: the local Slack view for sandbox data, Slack's own permalink otherwise. */
 export interface ShowOptions {
-  slackView?: { base: string; hint: string };
+  /** Sandbox data: how to open a local Slack view link once the sandbox has stopped. */
+  slackViewHint?: string;
 }
 
 function footer(i: Incident, out: Lines, opts: ShowOptions): void {
@@ -193,11 +192,17 @@ function footer(i: Incident, out: Lines, opts: ShowOptions): void {
   field(out, "Enrichment", i.enrichment + (i.enrichmentError ? ` (${i.enrichmentError})` : ""));
   if (i.slack) {
     field(out, "Slack", `${i.slack.channel} ts ${i.slack.ts}`);
-    const view = opts.slackView;
-    field(out, "Slack link", view ? `${view.base.replace(/\/$/, "")}${permalinkPath(i.slack.channel, i.slack.ts)} (${view.hint})` : i.slack.permalink);
+    // The stored permalink is where the message really is: Slack's, or the view the sandbox served (on whichever port).
+    const link = i.slack.permalink;
+    field(out, "Slack link", link && opts.slackViewHint && isLoopback(link) ? `${link} (${opts.slackViewHint})` : link);
   } else {
     field(out, "Slack", "not posted yet");
   }
+}
+
+function isLoopback(link: string): boolean {
+  const host = URL.parse(link)?.hostname;
+  return host === "127.0.0.1" || host === "localhost" || host === "[::1]";
 }
 
 /** The incident and its occurrences (members, oldest first) as text. */

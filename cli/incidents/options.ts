@@ -123,8 +123,12 @@ export interface FilterFlags {
   until?: string;
 }
 
-export function buildQuery(flags: FilterFlags, env: NodeJS.ProcessEnv, now: Date): IncidentQuery {
-  const q: IncidentQuery = { cluster: flags.cluster || env.OOMWATCH_CLUSTER || DEFAULT_CLUSTER };
+/** A query without its cluster: which clusters a command covers is resolveClusters' choice (./scope.ts). */
+export type IncidentFilter = Omit<IncidentQuery, "cluster">;
+
+/** The filter flags (all but --cluster) as a query. */
+export function buildQuery(flags: FilterFlags, now: Date): IncidentFilter {
+  const q: IncidentFilter = {};
   if (flags.namespace) q.namespace = flags.namespace;
   if (flags.workload) q.workload = parseWorkload(flags.workload);
   if (flags.node) q.node = flags.node;

@@ -60,13 +60,15 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** The optional role for the forwarder's log capture (`pods/log` get), applied only with OOMWATCH_CAPTURE_LOGS=true. */
 export const LOG_CAPTURE_RBAC_FILE = join("forwarder", "deploy", "clusterrole-logs.yaml");
 
-/** The manifests the project ships that carry RBAC objects. */
-export const SHIPPED_RBAC_FILES: readonly string[] = [
-  ...readdirSync(join(ROOT, "forwarder", "deploy"))
-    .filter((f) => f.endsWith(".yaml"))
-    .map((f) => join("forwarder", "deploy", f)),
-  join("infra", "k8s", "analyze-reader.yaml"),
-];
+/** The manifests the project ships that carry RBAC objects; listed when a policy is built, not at import (every oomwatch command imports this). */
+function shippedRbacFiles(): string[] {
+  return [
+    ...readdirSync(join(ROOT, "forwarder", "deploy"))
+      .filter((f) => f.endsWith(".yaml"))
+      .map((f) => join("forwarder", "deploy", f)),
+    join("infra", "k8s", "analyze-reader.yaml"),
+  ];
+}
 
 export const ADMIN: Identity = { user: "oomwatch-sim-admin", groups: ["system:masters", "system:authenticated"] };
 
@@ -106,7 +108,7 @@ export class RbacPolicy {
    * log role, as a cluster where the forwarder runs without OOMWATCH_CAPTURE_LOGS has it (default: all).
    */
   static shipped(opts: { logCapture?: boolean } = {}): RbacPolicy {
-    const files = opts.logCapture === false ? SHIPPED_RBAC_FILES.filter((f) => f !== LOG_CAPTURE_RBAC_FILE) : SHIPPED_RBAC_FILES;
+    const files = shippedRbacFiles().filter((f) => opts.logCapture !== false || f !== LOG_CAPTURE_RBAC_FILE);
     return RbacPolicy.fromYaml(files.map((f) => readFileSync(join(ROOT, f), "utf8")));
   }
 

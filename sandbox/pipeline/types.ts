@@ -18,8 +18,6 @@ export interface PipelineOptions {
   dataDir: string;
   /** Cluster name the forwarder reports. */
   cluster: string;
-  /** Scenario or input name, recorded in the data dir for `oomwatch incidents`. */
-  scenario?: string;
   /** A real cluster instead of the simulator. */
   kubeconfig?: string;
   /** Real Slack instead of the sink. */

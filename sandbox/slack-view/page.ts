@@ -3,6 +3,7 @@
  * for a permalink, the thread pane with the linked message highlighted, like Slack's web client.
  */
 import { SINK_BOT } from "../slack-sink.ts";
+import { permalinkPath } from "../slack-sink/permalink.ts";
 import type { SinkChannel, SinkMessage } from "../slack-sink/types.ts";
 import type { WorkspaceState } from "../slack-sink/workspace.ts";
 import { escapeHtml, renderBody, renderFiles, type RenderContext } from "./render.ts";
@@ -15,11 +16,6 @@ export interface Route {
   ts?: string;
   /** The thread to open (the parent's ts). */
   threadTs?: string;
-}
-
-/** Slack's permalink path: `/archives/C…/p` + the ts without its dot. */
-export function permalinkPath(channel: string, ts: string): string {
-  return `/archives/${channel}/p${ts.replace(".", "")}`;
 }
 
 /** Reads `/archives/C…[/p…][?thread_ts=…]`; undefined for anything else. */

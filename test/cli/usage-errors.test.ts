@@ -40,6 +40,9 @@ const cases: [string[], string[]][] = [
   [["incidents", "list", "--format"], ["error: option '--format <format>' argument missing", "(see 'oomwatch incidents list --help')"]],
   [["incidents", "lsit"], ["error: unknown command 'lsit' (Did you mean list?)", "(see 'oomwatch incidents --help')"]],
   [["slack-view", "--foo"], ["error: unknown option '--foo'", "(see 'oomwatch slack-view --help')"]],
+  [["sandbox", "--speed", "0"], ["error: option '--speed <factor>' argument '0' is invalid. expected a positive number", "(see 'oomwatch sandbox --help')"]],
+  [["sandbox", "--view-port", "x"], ["error: option '--view-port <port>' argument 'x' is invalid. expected a port number from 0 to 65535", "(see 'oomwatch sandbox --help')"]],
+  [["slack-view", "--port", "70000"], ["error: option '--port <port>' argument '70000' is invalid. expected a port number from 0 to 65535", "(see 'oomwatch slack-view --help')"]],
   [["forwarder", "--foo"], ["error: unknown option '--foo'", "(see 'oomwatch forwarder --help')"]],
   [["--foo"], ["error: unknown option '--foo'", "(see 'oomwatch --help')"]],
 ];

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { QueryInputError, decodeNextToken, encodeNextToken, planIncidentQuery, type IncidentQuery } from "../../shared/storage/queries.ts";
 import { UsageError, buildQuery, parseDuration, parseKind, parseLevel, parseLimit, parseStatus, parseTime, parseWorkload } from "../../cli/incidents/options.ts";
 import { KIND_ALIASES } from "../../cli/incidents/kinds.ts";
+import { resolveClusters } from "../../cli/incidents/scope.ts";
+import type { IncidentStore } from "../../cli/incidents/store.ts";
 import { IncidentKindSchema } from "../../shared/schema/occurrence.ts";
 import { csvField, formatCsv, formatTable } from "../../cli/incidents/format-list.ts";
 import { formatIncident } from "../../cli/incidents/format-show.ts";
@@ -136,19 +138,19 @@ describe("flag parsing", () => {
     for (const bad of ["0", "-1", "2.5", "many"]) expect(() => parseLimit(bad)).toThrow(/malformed --limit/);
   });
 
-  it("builds the query with the cluster from the flag, then OOMWATCH_CLUSTER, then default", () => {
-    expect(buildQuery({}, {}, now).cluster).toBe("default");
-    expect(buildQuery({}, { OOMWATCH_CLUSTER: "sandbox" }, now).cluster).toBe("sandbox");
-    expect(buildQuery({ cluster: "prod" }, { OOMWATCH_CLUSTER: "sandbox" }, now).cluster).toBe("prod");
-    expect(buildQuery({ namespace: "web", workload: "api", level: "1", kind: "containeroom", since: "1d" }, {}, now)).toEqual({
-      cluster: "default",
+  it("takes the cluster from the flag, then OOMWATCH_CLUSTER, then default (against AWS), and builds the query from the other flags", async () => {
+    const aws = { backend: "aws" } as IncidentStore;
+    expect((await resolveClusters(undefined, {}, aws)).clusters).toEqual(["default"]);
+    expect((await resolveClusters(undefined, { OOMWATCH_CLUSTER: "sandbox" }, aws)).clusters).toEqual(["sandbox"]);
+    expect((await resolveClusters("prod", { OOMWATCH_CLUSTER: "sandbox" }, aws)).clusters).toEqual(["prod"]);
+    expect(buildQuery({ cluster: "prod", namespace: "web", workload: "api", level: "1", kind: "containeroom", since: "1d" }, now)).toEqual({
       namespace: "web",
       workload: { name: "api" },
       level: 1,
       kind: "ContainerOOM",
       since: "2024-05-07T12:00:00.000Z",
     });
-    expect(() => buildQuery({ since: "1d", until: "2d" }, {}, now)).toThrow(/--since .* is after --until/);
+    expect(() => buildQuery({ since: "1d", until: "2d" }, now)).toThrow(/--since .* is after --until/);
   });
 });
 

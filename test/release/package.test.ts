@@ -3,7 +3,7 @@
  * bundle runs in the installed layout (no sources, no tsx): --version from package.json, a sandbox
  * scenario found beside the bundle, a query. .ci/run repeats this on a real packed tarball.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -60,6 +60,27 @@ describe("npm package", () => {
     expect(sandbox.stderr).not.toMatch(/Warning/);
     const list = await oomwatch("incidents", "list", "--data-dir", data);
     expect(list.stdout).toContain("no incidents");
+
+    // The Slack view served by the bundle finds its CSS and JS (copied beside it by the build).
+    const view = spawn(process.execPath, [join(installed, pkg.bin.oomwatch!), "slack-view", "--port", "0", "--data-dir", data], { cwd: installed });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        view.stdout.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          const m = /(http:\/\/\S+\/)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        view.once("exit", (code) => reject(new Error(`slack-view exited (${code}) before printing its URL: ${out}`)));
+      });
+      for (const asset of ["view.js", "view.css"]) {
+        const res = await fetch(new URL(`static/${asset}`, url));
+        expect(res.status, asset).toBe(200);
+        expect((await res.text()).length, asset).toBeGreaterThan(0);
+      }
+    } finally {
+      view.kill();
+    }
   }, 120_000);
 });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { formatIncident } from "../../cli/incidents/format-show.ts";
 import { makeIncident } from "../queries/fixtures.ts";
-import { parseRoute, permalinkPath, renderApp } from "../../sandbox/slack-view/page.ts";
+import { permalinkPath } from "../../sandbox/slack-sink/permalink.ts";
+import { parseRoute, renderApp } from "../../sandbox/slack-view/page.ts";
 import { mrkdwnToHtml, renderBody, type RenderContext } from "../../sandbox/slack-view/render.ts";
 import type { WorkspaceState } from "../../sandbox/slack-sink.ts";
 
@@ -96,8 +97,12 @@ describe("pages and permalinks", () => {
 describe("incidents show", () => {
   it("links a sandbox incident to its message in the local Slack view, and a real one to Slack's permalink", () => {
     const i = makeIncident({ id: "i-1", firstSeen: "2026-11-29T10:00:00.000Z", slack: { channel: "C0ALERTS01", ts: "1700000002.000200", permalink: "https://acme.slack.com/archives/C0ALERTS01/p1700000002000200" } });
-    const local = formatIncident(i, [], { slackView: { base: "http://127.0.0.1:4410/", hint: "after the sandbox: oomwatch slack-view" } });
+    const hint = { slackViewHint: "after the sandbox: oomwatch slack-view" };
+    // The stored permalink as the sandbox's sink answered it: the view's real URL, whichever port it got.
+    const local = formatIncident({ ...i, slack: { ...i.slack!, permalink: "http://127.0.0.1:4410/archives/C0ALERTS01/p1700000002000200" } }, [], hint);
     expect(local).toMatch(/Slack link +http:\/\/127\.0\.0\.1:4410\/archives\/C0ALERTS01\/p1700000002000200 \(after the sandbox: oomwatch slack-view\)/);
     expect(formatIncident(i)).toMatch(/Slack link +https:\/\/acme\.slack\.com\/archives\/C0ALERTS01\/p1700000002000200/);
+    // Real Slack data read through the local backend: no view to start.
+    expect(formatIncident(i, [], hint)).toMatch(/Slack link +https:\/\/acme\.slack\.com\/archives\/C0ALERTS01\/p1700000002000200$/m);
   });
 });
