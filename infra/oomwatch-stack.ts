@@ -116,7 +116,12 @@ export class OomwatchStack extends Stack {
 
     this.alarms = new PipelineAlarms(this, "Alarms", {
       queues: q,
-      functions: { ingest: this.functions.ingest.function, analyze: this.functions.analyze.function, notify: this.functions.notify.function },
+      functions: {
+        ingest: this.functions.ingest.function,
+        analyze: this.functions.analyze.function,
+        notify: this.functions.notify.function,
+        resolve: this.resolver.function,
+      },
       topic: this.alarmTopic.topic,
       maxMessageAgeSeconds: settings.maxMessageAgeSeconds,
     });
