@@ -1,7 +1,7 @@
 /**
  * The running summary of an incident that ingest keeps on its group item, so a repeat
  * occurrence costs the same whatever the size of its incident (no Query of every member).
- * It holds what decideTrigger needs: the same numbers summarizeMembers derives from the
+ * It holds what decideTrigger needs: the incident's numbers (MemberSummary) derived from its
  * members, and the kinds / pods / containers / nodes already seen. Exactly-once counting
  * is the job of ingest's group item (functions/ingest/group-state.ts).
  */
@@ -40,7 +40,7 @@ export const emptyTally = (): IncidentTally => ({
 
 const withValue = (list: string[], v: string | undefined): string[] => (!v || list.includes(v) || list.length >= MAX_LISTED ? list : [...list, v]);
 
-/** How summarizeMembers lists a pod: plain for container incidents and their warnings (one namespace), namespace/name for node incidents. */
+/** How an incident lists a pod: plain for container incidents and their warnings (one namespace), namespace/name for node incidents. */
 const podLabel = (m: Member): string | undefined =>
   m.kind !== "ContainerOOM" && m.kind !== "MemoryNearLimit" && m.pod && m.namespace ? `${m.namespace}/${m.pod}` : m.pod;
 
@@ -70,7 +70,7 @@ export function tallyOf(members: Member[], policy: EscalationPolicy): IncidentTa
   return members.reduce((t, m) => addToTally(t, m, policy), emptyTally());
 }
 
-/** The same MemberSummary summarizeMembers gives for the members counted in the tally. */
+/** The incident's numbers for the members counted in the tally (an eviction makes it an eviction incident). */
 export function summaryOf(t: IncidentTally, fallbackKind: IncidentKind): MemberSummary {
   return {
     kind: t.kinds.includes("PodEviction") ? "PodEviction" : (t.kinds[0] ?? fallbackKind),
