@@ -5,6 +5,7 @@
  * members, and the kinds / pods / containers / nodes already seen. Exactly-once counting
  * is the job of ingest's group item (functions/ingest/group-state.ts).
  */
+import { isContainerKind } from "./classify.ts";
 import { type Member, MAX_LISTED, type MemberSummary } from "./members.ts";
 import type { EvictedPod } from "./context.ts";
 import type { EscalationPolicy } from "./policy.ts";
@@ -42,7 +43,7 @@ const withValue = (list: string[], v: string | undefined): string[] => (!v || li
 
 /** How an incident lists a pod: plain for container incidents and their warnings (one namespace), namespace/name for node incidents. */
 const podLabel = (m: Member): string | undefined =>
-  m.kind !== "ContainerOOM" && m.kind !== "MemoryNearLimit" && m.pod && m.namespace ? `${m.namespace}/${m.pod}` : m.pod;
+  !isContainerKind(m.kind) && m.pod && m.namespace ? `${m.namespace}/${m.pod}` : m.pod;
 
 /** The tally with one more member (a new value object: the caller keeps the state before it for decideTrigger). */
 export function addToTally(t: IncidentTally, m: Member, policy: EscalationPolicy): IncidentTally {
