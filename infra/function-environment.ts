@@ -24,7 +24,7 @@ export interface DeployedResources {
 }
 
 
-/** Secrets are cached this long (seconds) by Powertools Parameters: a rotated token is picked up within 5 minutes. */
+/** notify's Slack token is cached this long (seconds) by Powertools Parameters: a rotated token is picked up within 5 minutes. */
 const SECRET_CACHE_SECONDS = "300";
 
 function defined(env: FunctionEnvironment): Record<string, string> {
@@ -69,7 +69,7 @@ export function functionEnvironments(settings: OomwatchSettings, resources: Depl
       ANALYZE_DLQ_URL: resources.analyzeDlqUrl,
       NOTIFY_QUEUE_URL: resources.notifyQueueUrl,
       ESCALATION_POLICY: escalation,
-      POWERTOOLS_PARAMETERS_MAX_AGE: SECRET_CACHE_SECONDS,
+      // No POWERTOOLS_PARAMETERS_MAX_AGE: the kubeconfig secret is read with the SDK and re-read by shared/clients/kubernetes.ts.
       ...kubernetesAccess(settings, resources),
     }),
     notify: defined({

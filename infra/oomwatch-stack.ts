@@ -25,14 +25,18 @@ import { functionEnvironments } from "./function-environment.ts";
 /** Kubernetes group analyze's role is mapped to; infra/k8s/analyze-reader.yaml binds it read-only. */
 export const ANALYZE_KUBERNETES_GROUP = "oomwatch-analyze";
 
-/** Repository root: entries and package-lock.json are resolved from here. */
-/** The incidents-table operations each handler calls (its own items, by key; no handler queries an index). */
+/**
+ * The operations each queue-driven handler calls on the incidents table itself (the base table's
+ * ARN). Index queries are granted separately on the index ARNs, in grantPipelineAccess: analyze's
+ * byWorkload/byNode lookups and the resolver's byOpen query.
+ */
 const TABLE_ACTIONS: Readonly<Record<FunctionId, readonly string[]>> = {
   ingest: ["GetItem", "BatchGetItem", "BatchWriteItem", "PutItem", "UpdateItem", "Query"],
   analyze: ["GetItem", "UpdateItem", "Query"],
   notify: ["GetItem", "UpdateItem"],
 };
 
+/** Repository root: entries and package-lock.json are resolved from here. */
 export const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 export interface OomwatchStackProps extends StackProps {
@@ -116,7 +120,12 @@ export class OomwatchStack extends Stack {
 
     this.alarms = new PipelineAlarms(this, "Alarms", {
       queues: q,
-      functions: { ingest: this.functions.ingest.function, analyze: this.functions.analyze.function, notify: this.functions.notify.function },
+      functions: {
+        ingest: this.functions.ingest.function,
+        analyze: this.functions.analyze.function,
+        notify: this.functions.notify.function,
+        resolve: this.resolver.function,
+      },
       topic: this.alarmTopic.topic,
       maxMessageAgeSeconds: settings.maxMessageAgeSeconds,
     });

@@ -74,7 +74,7 @@ export const RESOLVER = {
   everyMinutes: 1,
   /** Hands resolved incidents to notify. */
   output: "notify" as QueueId,
-  /** One index query, one BatchGet of the due node incidents' pressure states, and a conditional write plus a SendMessage per due incident (at most `batch`). */
+  /** Index pages (up to 10, until `batch` incidents are not held by node pressure), a BatchGet of the node incidents' pressure states per page, and a conditional write plus a SendMessage per due incident (at most `batch`). */
   timeoutSeconds: 60,
   memoryMb: 256,
   batch: 100,

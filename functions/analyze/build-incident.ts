@@ -3,7 +3,7 @@
  * incident, escalation reasons accumulate, and each raise is one history step.
  * Times come from the occurrences (not the clock) so a retry builds the same record.
  */
-import type { Classification } from "../../shared/domain/classify.ts";
+import { type Classification, isContainerKind } from "../../shared/domain/classify.ts";
 import type { AnalysisContext } from "../../shared/domain/context.ts";
 import type { Diagnosis } from "../../shared/domain/diagnosis.ts";
 import type { MemberSummary } from "../../shared/domain/members.ts";
@@ -41,7 +41,7 @@ export function buildIncident(b: BuildInput): Incident {
   }
   const node = o.node ?? ctx.pod?.nodeName ?? ctx.node?.name;
   // Container-scoped kinds name their namespace, workload and container; node kinds do not.
-  const podScoped = summary.kind === "ContainerOOM" || summary.kind === "MemoryNearLimit";
+  const podScoped = isContainerKind(summary.kind);
   const incident: Incident = {
     id: b.id,
     level,

@@ -29,7 +29,13 @@ export function createResolveHandler(deps: ResolveHandlerDeps): ResolveHandler {
   const logger = deps.logger ?? new Logger({ serviceName: "oomwatch-resolve" });
   const windowMinutes = parsePolicy(deps.policy).groupWindowMinutes;
   return async () => {
-    const resolved = await resolveQuietIncidents({ ...deps, windowMinutes, batch: RESOLVER.batch, now: deps.now ?? (() => new Date()) });
+    const resolved = await resolveQuietIncidents({
+      ...deps,
+      windowMinutes,
+      batch: RESOLVER.batch,
+      now: deps.now ?? (() => new Date()),
+      onUnreadable: (keys) => logger.error("open incidents that are not valid incidents, skipped", { keys }),
+    });
     for (const i of resolved) logger.info("incident resolved", { incidentId: i.id, occurrences: i.occurrences, lastSeen: i.lastSeen });
     return { resolved };
   };

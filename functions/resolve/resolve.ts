@@ -22,17 +22,21 @@ export interface ResolveDeps {
   now: () => Date;
   /** Incidents resolved per run; the next run takes the rest. */
   batch?: number;
+  /** Told the keys of open-index items that are not valid incidents (skipped). */
+  onUnreadable?: (keys: string[]) => void;
 }
 
 /** Resolves every incident quiet for the window; returns the ones this run resolved. */
 export async function resolveQuietIncidents(d: ResolveDeps): Promise<Incident[]> {
   const now = d.now();
   const quietSince = new Date(now.getTime() - d.windowMinutes * 60_000).toISOString();
-  const due = await openIncidentsQuietSince(d.doc, d.tableName, quietSince, d.batch ?? 100);
-  const held = await heldOpen(d, due);
+  const { incidents: due, unreadable } = await openIncidentsQuietSince(d.doc, d.tableName, quietSince, d.batch ?? 100, async (page) => {
+    const held = await heldOpen(d, page);
+    return page.filter((i) => !held.has(i.id));
+  });
+  if (unreadable.length > 0) d.onUnreadable?.(unreadable);
   const resolved: Incident[] = [];
   for (const incident of due) {
-    if (held.has(incident.id)) continue;
     // Already resolved but still in the index: notify has not closed it in Slack yet (a lost
     // request or a crash), so ask again; notify's replies are idempotent.
     let closed = incident;

@@ -13,7 +13,8 @@ import type { QueuePair } from "./pipeline-queues.ts";
 
 export interface PipelineAlarmsProps {
   readonly queues: Readonly<Record<QueueId, QueuePair>>;
-  readonly functions: Readonly<Record<FunctionId, lambda.IFunction>>;
+  /** The queue-driven functions and the scheduled resolver (it runs every minute without retries). */
+  readonly functions: Readonly<Record<FunctionId | "resolve", lambda.IFunction>>;
   readonly topic: sns.ITopic;
   readonly maxMessageAgeSeconds: number;
 }

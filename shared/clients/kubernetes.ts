@@ -1,7 +1,8 @@
 /**
  * Kubernetes access for live enrichment (analyze): four GET requests over Node's own
  * HTTPS client, no @kubernetes/client-node (its 2 MB bundle was most of analyze's cold
- * start). Credentials, in order: a kubeconfig stored in Secrets Manager, a kubeconfig file
+ * start). Credentials, in order: a kubeconfig stored in Secrets Manager (read again every 5
+ * minutes and on a 401, so a rotated secret is picked up), a kubeconfig file
  * (sandbox), or EKS IAM authentication (a bearer token made from a presigned STS
  * GetCallerIdentity URL, rebuilt before its 60 s expiry). TLS is verified against the
  * cluster's CA. Every call has a short timeout: analyze falls back to the event-time
@@ -10,12 +11,13 @@
  */
 import { request as httpsRequest } from "node:https";
 import type { V1Node, V1Pod, V1PodList } from "@kubernetes/client-node";
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { Sha256 } from "@smithy/core/checksum";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, HttpRequest } from "@smithy/types";
 import { type MemoryUsage, type MetricsItem, memoryUsageOf } from "../k8s/metrics.ts";
+import { createSecretsClient } from "./aws.ts";
 import { type ClusterAccess, parseKubeconfig } from "./kubeconfig.ts";
 
 export type { ClusterAccess } from "./kubeconfig.ts";
@@ -48,6 +50,14 @@ export interface KubeConfigSource {
   eks?: EksAuth;
 }
 
+/**
+ * Current cluster access. `reload`: the API refused the credentials (401), so read them again
+ * instead of from the cache (a rotated kubeconfig secret, an expired token).
+ */
+export type AccessLoader = (reload?: boolean) => Promise<ClusterAccess>;
+
+/** A kubeconfig read from Secrets Manager is read again after this long: a rotated secret is picked up within 5 minutes. */
+export const SECRET_MAX_AGE_MS = 300_000;
 const TOKEN_TTL_SECONDS = 60;
 /** Rebuild EKS tokens this long before they expire. */
 const TOKEN_REFRESH_MS = 45_000;
@@ -87,37 +97,43 @@ function eksAccess(auth: EksAuth, token: string): ClusterAccess {
   return { server: auth.endpoint.replace(/\/+$/, ""), ...(auth.ca ? { ca: Buffer.from(auth.ca, "base64").toString("utf8") } : {}), token };
 }
 
-/** A function that returns current cluster access (EKS tokens are refreshed, others loaded once). */
-export function kubeConfigLoader(source: KubeConfigSource): () => Promise<ClusterAccess> {
+/**
+ * A loader of current cluster access: a secret is read again after SECRET_MAX_AGE_MS, EKS
+ * tokens are rebuilt before they expire, a file is read once; any of them again on `reload`.
+ */
+export function kubeConfigLoader(source: KubeConfigSource, now: () => number = Date.now): AccessLoader {
   if (source.secretArn) {
     const arn = source.secretArn;
-    // Read once with the SDK client (no Powertools parameters: their cache would hold what `loaded` holds).
-    const secrets = source.secrets ?? new SecretsManagerClient({});
-    let loaded: Promise<ClusterAccess> | undefined;
-    return () => {
-      loaded ??= secrets.send(new GetSecretValueCommand({ SecretId: arn })).then(({ SecretString: text }) => {
-        if (typeof text !== "string") throw new Error(`kubeconfig secret ${arn} holds no text (binary secrets are not read)`);
-        return parseKubeconfig(text, `secret ${arn}`);
-      });
-      return loaded.catch((err) => {
-        loaded = undefined; // try again on the next incident
-        throw err;
-      });
+    // Read with the SDK client (no Powertools parameters: their cache would hold what `cached` holds).
+    const secrets = source.secrets ?? createSecretsClient();
+    let cached: { access: Promise<ClusterAccess>; at: number } | undefined;
+    return (reload = false) => {
+      if (reload || !cached || now() - cached.at > SECRET_MAX_AGE_MS) {
+        const access = secrets.send(new GetSecretValueCommand({ SecretId: arn })).then(({ SecretString: text }) => {
+          if (typeof text !== "string") throw new Error(`kubeconfig secret ${arn} holds no text (binary secrets are not read)`);
+          return parseKubeconfig(text, `secret ${arn}`);
+        });
+        cached = { access, at: now() };
+        access.catch(() => {
+          if (cached?.access === access) cached = undefined; // try again on the next incident
+        });
+      }
+      return cached.access;
     };
   }
   if (source.kubeconfigPath) {
     const path = source.kubeconfigPath;
     let loaded: Promise<ClusterAccess> | undefined;
-    return () => {
-      loaded ??= import("node:fs/promises").then(({ readFile }) => readFile(path, "utf8")).then((text) => parseKubeconfig(text, path));
+    return (reload = false) => {
+      if (reload || !loaded) loaded = import("node:fs/promises").then(({ readFile }) => readFile(path, "utf8")).then((text) => parseKubeconfig(text, path));
       return loaded;
     };
   }
   if (source.eks) {
     const auth = source.eks;
     let cached: { access: ClusterAccess; at: number } | undefined;
-    return async () => {
-      if (!cached || Date.now() - cached.at > TOKEN_REFRESH_MS) cached = { access: eksAccess(auth, await eksToken(auth)), at: Date.now() };
+    return async (reload = false) => {
+      if (reload || !cached || now() - cached.at > TOKEN_REFRESH_MS) cached = { access: eksAccess(auth, await eksToken(auth)), at: now() };
       return cached.access;
     };
   }
@@ -202,8 +218,16 @@ export async function getJson<T>(access: ClusterAccess, path: string, timeoutMs:
 const seg = encodeURIComponent;
 
 /** KubernetesAccess over HTTPS, every request aborted after `timeoutMs`. */
-export function createKubernetesAccess(loadAccess: () => Promise<ClusterAccess>, timeoutMs = 3000): KubernetesAccess {
-  const get = async <T>(path: string, notFoundOk = false) => getJson<T>(await loadAccess(), path, timeoutMs, notFoundOk);
+export function createKubernetesAccess(loadAccess: AccessLoader, timeoutMs = 3000): KubernetesAccess {
+  const get = async <T>(path: string, notFoundOk = false) => {
+    try {
+      return await getJson<T>(await loadAccess(), path, timeoutMs, notFoundOk);
+    } catch (err) {
+      if (!(err instanceof KubernetesRequestError && err.status === 401)) throw err;
+      // Credentials the API no longer accepts (rotated): read them again, once.
+      return getJson<T>(await loadAccess(true), path, timeoutMs, notFoundOk);
+    }
+  };
   return {
     readPod: (namespace, name) => get<V1Pod>(`/api/v1/namespaces/${seg(namespace)}/pods/${seg(name)}`, true),
     readNode: (name) => get<V1Node>(`/api/v1/nodes/${seg(name)}`, true),
@@ -213,11 +237,11 @@ export function createKubernetesAccess(loadAccess: () => Promise<ClusterAccess>,
     },
     async memoryUsage(node) {
       try {
-        const [nodes, pods] = await Promise.all([
-          get<{ items?: MetricsItem[] }>("/apis/metrics.k8s.io/v1beta1/nodes"),
+        const [nodeMetrics, pods] = await Promise.all([
+          get<MetricsItem>(`/apis/metrics.k8s.io/v1beta1/nodes/${seg(node)}`, true),
           get<{ items?: MetricsItem[] }>("/apis/metrics.k8s.io/v1beta1/pods"),
         ]);
-        return memoryUsageOf(node, nodes ?? {}, pods ?? {});
+        return memoryUsageOf(node, { items: nodeMetrics ? [nodeMetrics] : [] }, pods ?? {});
       } catch {
         return undefined; // metrics-server is optional
       }

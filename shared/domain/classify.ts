@@ -79,6 +79,9 @@ function nodeOomRules(ctx: AnalysisContext): Rule[] {
 }
 
 /** Early warnings (Level 0) are heads-ups: no escalation rule raises them to a paging level. */
+/** One container's incidents (an OOM kill, a warning near its limit), as opposed to node-level ones. */
+export const isContainerKind = (kind: IncidentKind): boolean => kind === "ContainerOOM" || kind === "MemoryNearLimit";
+
 export const isEarlyWarningKind = (kind: IncidentKind): boolean => BASE_LEVEL[kind] === 0;
 
 function rulesFor(ctx: AnalysisContext): Rule[] {

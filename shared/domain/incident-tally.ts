@@ -1,10 +1,11 @@
 /**
  * The running summary of an incident that ingest keeps on its group item, so a repeat
  * occurrence costs the same whatever the size of its incident (no Query of every member).
- * It holds what decideTrigger needs: the same numbers summarizeMembers derives from the
+ * It holds what decideTrigger needs: the incident's numbers (MemberSummary) derived from its
  * members, and the kinds / pods / containers / nodes already seen. Exactly-once counting
  * is the job of ingest's group item (functions/ingest/group-state.ts).
  */
+import { isContainerKind } from "./classify.ts";
 import { type Member, MAX_LISTED, type MemberSummary } from "./members.ts";
 import type { EvictedPod } from "./context.ts";
 import type { EscalationPolicy } from "./policy.ts";
@@ -40,9 +41,9 @@ export const emptyTally = (): IncidentTally => ({
 
 const withValue = (list: string[], v: string | undefined): string[] => (!v || list.includes(v) || list.length >= MAX_LISTED ? list : [...list, v]);
 
-/** How summarizeMembers lists a pod: plain for container incidents and their warnings (one namespace), namespace/name for node incidents. */
+/** How an incident lists a pod: plain for container incidents and their warnings (one namespace), namespace/name for node incidents. */
 const podLabel = (m: Member): string | undefined =>
-  m.kind !== "ContainerOOM" && m.kind !== "MemoryNearLimit" && m.pod && m.namespace ? `${m.namespace}/${m.pod}` : m.pod;
+  !isContainerKind(m.kind) && m.pod && m.namespace ? `${m.namespace}/${m.pod}` : m.pod;
 
 /** The tally with one more member (a new value object: the caller keeps the state before it for decideTrigger). */
 export function addToTally(t: IncidentTally, m: Member, policy: EscalationPolicy): IncidentTally {
@@ -70,7 +71,7 @@ export function tallyOf(members: Member[], policy: EscalationPolicy): IncidentTa
   return members.reduce((t, m) => addToTally(t, m, policy), emptyTally());
 }
 
-/** The same MemberSummary summarizeMembers gives for the members counted in the tally. */
+/** The incident's numbers for the members counted in the tally (an eviction makes it an eviction incident). */
 export function summaryOf(t: IncidentTally, fallbackKind: IncidentKind): MemberSummary {
   return {
     kind: t.kinds.includes("PodEviction") ? "PodEviction" : (t.kinds[0] ?? fallbackKind),

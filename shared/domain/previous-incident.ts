@@ -5,6 +5,7 @@
  * the Slack parent and `oomwatch incidents show`.
  */
 import type { Incident } from "../schema/incident.ts";
+import { isContainerKind } from "./classify.ts";
 
 /** How far back earlier incidents of the group are counted. */
 export const PREVIOUS_INCIDENT_DAYS = 7;
@@ -24,7 +25,7 @@ export function minuteUtc(iso: string): string {
 
 /** Container groups (OOMs and their warnings) are about a container; every other group about a node. */
 function groupSubject(kind: Incident["kind"]): "container" | "node" {
-  return kind === "ContainerOOM" || kind === "MemoryNearLimit" ? "container" : "node";
+  return isContainerKind(kind) ? "container" : "node";
 }
 
 /** The line naming the previous incident, or undefined for the first incident of its group. */

@@ -8,6 +8,7 @@
 import { formatBytes, roundUpToMi } from "../quantity.ts";
 import type { Recommendation } from "../schema/incident.ts";
 import type { AnalysisContext } from "./context.ts";
+import { isContainerKind } from "./classify.ts";
 import type { CauseCode } from "./causes.ts";
 import { runtimeMemory } from "./memory-settings.ts";
 import { LEAK_NOTE, recommendSizing, roundUpClean, type Runtime, type SizingInput, type SizingRecommendation } from "../memory/sizing.ts";
@@ -168,7 +169,7 @@ function nodeRecommendation(ctx: AnalysisContext): Recommendation {
 }
 
 export function recommend(ctx: AnalysisContext, causes: CauseCode[]): Recommendation | undefined {
-  if (ctx.kind === "ContainerOOM" || ctx.kind === "MemoryNearLimit") return containerRecommendation(ctx, causes);
+  if (isContainerKind(ctx.kind)) return containerRecommendation(ctx, causes);
   if (ctx.kind === "PodEviction") {
     // Pod sizing for the evicted pod; the node advice only when the node itself is the problem.
     return containerRecommendation(ctx, causes) ?? nodeRecommendation(ctx);

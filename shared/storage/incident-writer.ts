@@ -23,7 +23,14 @@ export interface AnalysisMark {
   lastNotify: { revision: number; level: number; change: "new" | "escalated" | "repeat" };
 }
 
-/** True when written; false when a newer analysis is already stored (re-read and redo). */
+/**
+ * True when written; false when a newer analysis is already stored (re-read and redo).
+ * `openKey` (membership of the byOpen index) belongs to the lifecycle: an analysis sets it
+ * only while the incident is open. A late analysis of a resolved incident is written without
+ * it, so it cannot put the incident back in the index after notify took it out (removeFromOpen)
+ * and have the resolver announce the resolution again. `openSort` is always written: without
+ * `openKey` the sparse index ignores it.
+ */
 export async function writeIncident(doc: DynamoDBDocumentClient, tableName: string, incident: Incident, mark: AnalysisMark): Promise<boolean> {
   const item: Record<string, unknown> = { ...toIncidentItem(incident), ...mark };
   const names: Record<string, string> = {};
@@ -31,7 +38,7 @@ export async function writeIncident(doc: DynamoDBDocumentClient, tableName: stri
   const sets: string[] = [];
   let i = 0;
   for (const [key, value] of Object.entries(item)) {
-    if (NOT_OURS.has(key) || value === undefined) continue;
+    if (NOT_OURS.has(key) || key === "openKey" || value === undefined) continue;
     names[`#a${i}`] = key;
     values[`:v${i}`] = value;
     sets.push(`#a${i} = :v${i}`);
@@ -44,20 +51,33 @@ export async function writeIncident(doc: DynamoDBDocumentClient, tableName: stri
   });
   names["#occ"] = "occurrences";
   names["#lvl"] = "level";
-  try {
-    await doc.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: { pk: incidentPk(incident.id), sk: INCIDENT_SK },
-        UpdateExpression: `SET ${sets.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
-        ConditionExpression: "attribute_not_exists(pk) OR (#occ <= :n AND #lvl <= :level)",
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
-    );
-    return true;
-  } catch (err) {
-    if (isConditionFailure(err)) return false;
-    throw err;
+  // A new item, or never backwards (an item without pk has no status either).
+  const forward = (also?: string) => `attribute_not_exists(pk) OR (#occ <= :n AND #lvl <= :level${also ? ` AND ${also}` : ""})`;
+  const update = (assignments: string[], condition: string, extra: { names?: Record<string, string>; values?: Record<string, unknown> } = {}) =>
+    new UpdateCommand({
+      TableName: tableName,
+      Key: { pk: incidentPk(incident.id), sk: INCIDENT_SK },
+      UpdateExpression: `SET ${assignments.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: { ...names, ...extra.names },
+      ExpressionAttributeValues: { ...values, ...extra.values },
+    });
+  const attempts: UpdateCommand[] = [];
+  if (item.openKey === undefined) {
+    attempts.push(update(sets, forward()));
+  } else {
+    const lifecycle = { names: { "#status": "status" }, values: { ":resolved": "resolved" } };
+    attempts.push(update([...sets, "openKey = :openKey"], forward("(attribute_not_exists(#status) OR #status <> :resolved)"), { ...lifecycle, values: { ...lifecycle.values, ":openKey": item.openKey } }));
+    // Only when the incident was resolved meanwhile: the same write without openKey.
+    attempts.push(update(sets, "#occ <= :n AND #lvl <= :level AND #status = :resolved", lifecycle));
   }
+  for (const attempt of attempts) {
+    try {
+      await doc.send(attempt);
+      return true;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+  return false;
 }

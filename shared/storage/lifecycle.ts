@@ -9,11 +9,33 @@ import type { Incident } from "../schema/incident.ts";
 import { isConditionFailure } from "./conditions.ts";
 import { fromIncidentItem, INCIDENT_SK, incidentPk, indexKeys } from "./incident-item.ts";
 
-/** Open incidents whose last occurrence is before `quietSince` (ISO), oldest first, at most `limit`. */
-export async function openIncidentsQuietSince(doc: DynamoDBDocumentClient, tableName: string, quietSince: string, limit: number): Promise<Incident[]> {
+/** Pages of the byOpen index read per call at most: a bound on one resolver run's reads. */
+const MAX_PAGES = 10;
+
+export interface QuietIncidents {
+  /** Usable incidents, oldest first, at most `limit`. */
+  incidents: Incident[];
+  /** Keys of index items that are not valid incidents (corrupt or from another schema): skipped, for the caller to log. */
+  unreadable: string[];
+}
+
+/**
+ * Open incidents whose last occurrence is before `quietSince` (ISO), oldest first. `usable`
+ * drops the ones the caller cannot act on yet (node incidents held by pressure): `limit`
+ * counts only the kept ones, so a run is never stuck behind ≥ `limit` held incidents at the
+ * front of the index. Reads at most MAX_PAGES pages of `limit` items.
+ */
+export async function openIncidentsQuietSince(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  quietSince: string,
+  limit: number,
+  usable: (page: Incident[]) => Promise<Incident[]> = async (page) => page,
+): Promise<QuietIncidents> {
   const index = INCIDENTS_TABLE.indexes.byOpen;
-  const out: Incident[] = [];
+  const out: QuietIncidents = { incidents: [], unreadable: [] };
   let start: Record<string, unknown> | undefined;
+  let pages = 0;
   do {
     const page = await doc.send(
       new QueryCommand({
@@ -22,19 +44,24 @@ export async function openIncidentsQuietSince(doc: DynamoDBDocumentClient, table
         KeyConditionExpression: "#pk = :open AND #sk < :before",
         ExpressionAttributeNames: { "#pk": index.partitionKey, "#sk": index.sortKey },
         ExpressionAttributeValues: { ":open": indexKeys.open, ":before": quietSince },
-        Limit: limit - out.length,
+        Limit: limit,
         ...(start ? { ExclusiveStartKey: start } : {}),
       }),
     );
+    const incidents: Incident[] = [];
     for (const item of page.Items ?? []) {
+      // Only analyze's full incident write sets openKey, so this is a corrupt item or one
+      // written under another schema: reported, never retried forever in silence.
       try {
-        out.push(fromIncidentItem(item));
+        incidents.push(fromIncidentItem(item));
       } catch {
-        // only ingest's first count bump: analyze has not written the incident yet
+        out.unreadable.push(String(item.pk));
       }
     }
+    out.incidents.push(...(await usable(incidents)).slice(0, limit - out.incidents.length));
     start = page.LastEvaluatedKey;
-  } while (start && out.length < limit);
+    pages++;
+  } while (start && out.incidents.length < limit && pages < MAX_PAGES);
   return out;
 }
 

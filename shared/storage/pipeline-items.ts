@@ -13,8 +13,8 @@
  * | node OOMs          | `NODEOOMS#<cluster>#<node>`     | `<occurredAt UTC>#<occKey>`        |
  * | node pressure      | `PRESSURE#<cluster>#<node>`     | `PRESSURE`                         |
  *
- * Members share the incident's partition: counts, pods and time windows of an
- * incident are one Query, and a Put of the same member is a no-op (idempotent).
+ * Members share the incident's partition: all of an incident's members are one Query
+ * (listMembers, when its tally is rebuilt), and a Put of the same member is a no-op (idempotent).
  */
 import type { IncidentTally } from "../domain/incident-tally.ts";
 import type { IncidentKind } from "../schema/occurrence.ts";

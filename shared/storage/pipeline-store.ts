@@ -125,8 +125,8 @@ export class PipelineStore {
   }
 
   /**
-   * The marker of a fully ingested occurrence (`marker`: as claimed or read), as a whole item: the
-   * same as markOccurrenceDone, but it can go into one BatchWrite with the batch's other markers.
+   * The marker of a fully ingested occurrence (`marker`: as claimed or read), as a whole item, so
+   * it can go into one BatchWrite with the batch's other markers.
    * Only the occurrence's own ingest writes its marker after the claim, so a put loses nothing.
    */
   doneMarkerItem(marker: OccurrenceMarker, doneAt?: string): Record<string, unknown> {
@@ -223,12 +223,6 @@ export class PipelineStore {
       }),
     );
     return out.Item?.[name];
-  }
-
-  /** The stored incident's level, or undefined before analyze first wrote it. */
-  async getIncidentLevel(incidentId: string): Promise<number | undefined> {
-    const level = await this.incidentAttribute(incidentId, "level");
-    return typeof level === "number" ? level : undefined;
   }
 
   /** The stored incident's `warnedAt` (first Level 0 warning), if any. */

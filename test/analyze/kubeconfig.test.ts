@@ -1,8 +1,10 @@
 /** analyze's kubeconfig reader: the current context's server, CA and credentials, and errors that name the kubeconfig. */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import type { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { parseKubeconfig } from "../../shared/clients/kubeconfig.ts";
-import { kubeConfigLoader } from "../../shared/clients/kubernetes.ts";
+import { type ClusterAccess, parseKubeconfig } from "../../shared/clients/kubeconfig.ts";
+import { createKubernetesAccess, kubeConfigLoader, SECRET_MAX_AGE_MS } from "../../shared/clients/kubernetes.ts";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
@@ -83,8 +85,60 @@ describe("kubeConfigLoader with KUBECONFIG_SECRET_ARN", () => {
     expect(sent).toEqual([{ SecretId: arn }]);
   });
 
+  it("reads a rotated secret again once SECRET_MAX_AGE_MS has passed", async () => {
+    const tokens = ["first", "second"];
+    const sent: unknown[] = [];
+    const client = {
+      send: async (command: GetSecretValueCommand) => {
+        sent.push(command.input);
+        return { SecretString: JSON.stringify(kubeconfigWithToken(tokens[sent.length - 1]!)) };
+      },
+    } as unknown as SecretsManagerClient;
+    let clock = 1_000_000;
+    const load = kubeConfigLoader({ secretArn: arn, secrets: client }, () => clock);
+    expect((await load()).token).toBe("first");
+    clock += SECRET_MAX_AGE_MS;
+    expect((await load()).token).toBe("first");
+    clock += 1;
+    expect((await load()).token).toBe("second");
+    expect(sent).toHaveLength(2);
+  });
+
   it("refuses a binary secret, naming it", async () => {
     const { client } = secretsAnswering({});
     await expect(kubeConfigLoader({ secretArn: arn, secrets: client })()).rejects.toThrow(`kubeconfig secret ${arn} holds no text`);
+  });
+});
+
+/** A kubeconfig (JSON) authenticating with a bearer token. */
+function kubeconfigWithToken(token: string, server = "https://k.example") {
+  return {
+    "current-context": "c",
+    contexts: [{ name: "c", context: { cluster: "k", user: "u" } }],
+    clusters: [{ name: "k", cluster: { server } }],
+    users: [{ name: "u", user: { token } }],
+  };
+}
+
+describe("a 401 from the API", () => {
+  it("reads the credentials again and retries once", async () => {
+    const server = createServer((req, res) => {
+      const ok = req.headers.authorization === "Bearer rotated";
+      res.writeHead(ok ? 200 : 401, { "content-type": "application/json" });
+      res.end(JSON.stringify(ok ? { metadata: { name: "n1" } } : { message: "Unauthorized" }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const reloads: boolean[] = [];
+      const load = async (reload = false): Promise<ClusterAccess> => {
+        reloads.push(reload);
+        return { server: url, token: reload ? "rotated" : "stale" };
+      };
+      expect(await createKubernetesAccess(load).readNode("n1")).toEqual({ metadata: { name: "n1" } });
+      expect(reloads).toEqual([false, true]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -318,8 +318,9 @@ describe("events, alarms and outputs", () => {
       expect(dlq).toMatchObject({ Threshold: 0, ComparisonOperator: "GreaterThanThreshold" });
       expect(on("ApproximateAgeOfOldestMessage", getAtt(logicalId(pair.queue), "QueueName"))).toHaveLength(1);
     }
-    for (const id of fnIds) {
-      const fn = { Ref: logicalId(synth.stack.functions[id].function) };
+    const alarmed = [...fnIds.map((id) => synth.stack.functions[id].function), synth.stack.resolver.function];
+    for (const fnConstruct of alarmed) {
+      const fn = { Ref: logicalId(fnConstruct) };
       expect(on("Errors", fn)).toHaveLength(1);
       expect(on("Throttles", fn)).toHaveLength(1);
     }
