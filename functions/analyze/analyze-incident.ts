@@ -127,7 +127,7 @@ async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<Once
   let related: Related[] = [];
   if (summary.kind === "ContainerOOM") {
     ctx.oomsInWindow = summary.oomsInWindow;
-    const hit = await nodeOomNear(store, o.cluster, summary, windowMs);
+    const hit = await nodeOomNear(store, o.cluster, summary, o.occurredAt, windowMs);
     ctx.nodeOom = hit?.nodeOom;
     if (hit) related = [{ incidentId: hit.nodeOom.incidentId, occurrenceKey: hit.occurrenceKey }];
   } else if (summary.kind === "NodeOOM") {
