@@ -17,7 +17,7 @@ export function sparklineLine(i: Incident): string | undefined {
 }
 
 /** "Warned 12 min before the kill" (shared/memory/incident-chart.ts measures it). */
-export function warnedLine(i: Incident): string | undefined {
+function warnedLine(i: Incident): string | undefined {
   const lead = warningLeadSeconds(i);
   if (lead === undefined || !i.warnedAt) return undefined;
   return `:hourglass: Warned ${formatDuration(lead)} before the kill (Level 0 early warning since ${slackDate(i.warnedAt)}).`;
