@@ -86,11 +86,15 @@ const PARENT_STEPS = 3;
 
 const workloadName = (i: Incident) => (i.workload ? `${i.workload.kind.toLowerCase()}/${i.workload.name}` : undefined);
 
-/** What the incident is about, for the header and the fallback text (raw, unescaped). */
-function subject(i: Incident): string {
+/**
+ * What the incident is about, for the header and the fallback text (raw, unescaped): the node,
+ * or namespace/kind/workload, then `/container` with `withContainer` (the Level 0 heads-up).
+ */
+export function subject(i: Incident, withContainer = false): string {
   const wl = workloadName(i);
-  if (i.kind === "NodeOOM" || i.kind === "NodeMemoryPressure" || !wl) return i.node ? `node ${i.node}` : (i.namespace ?? i.cluster);
-  return i.namespace ? `${i.namespace}/${wl}` : wl;
+  if (i.kind === "NodeOOM" || i.kind === "NodeMemoryPressure" || i.kind === "NodeMemoryHigh" || !wl) return i.node ? `node ${i.node}` : (i.namespace ?? i.cluster);
+  const s = i.namespace ? `${i.namespace}/${wl}` : wl;
+  return withContainer && i.container ? `${s}/${i.container}` : s;
 }
 
 /** The numbers that back the one-line summary, as mrkdwn. */
