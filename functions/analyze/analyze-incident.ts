@@ -83,10 +83,10 @@ async function analyzeWithRetries(c: AnalyzeContext, req: AnalyzeRequest): Promi
     async () => {
       const outcome = await analyzeOnce(c, req);
       if (!("lost" in outcome)) return outcome;
-      const stored = await c.store.getIncidentItem(req.incidentId);
       // A correlation re-analysis brings a link (node log) the winner may not have read: never skipped.
-      if (req.trigger !== "correlation" && typeof stored?.occurrences === "number" && stored.occurrences >= outcome.occurrences) {
-        return { status: "superseded" as const, reason: `a newer analysis counted this occurrence (${stored.occurrences} ≥ ${outcome.occurrences})` };
+      const stored = req.trigger === "correlation" ? undefined : await c.store.getIncidentOccurrences(req.incidentId);
+      if (stored !== undefined && stored >= outcome.occurrences) {
+        return { status: "superseded" as const, reason: `a newer analysis counted this occurrence (${stored} ≥ ${outcome.occurrences})` };
       }
       return LOST;
     },
@@ -127,7 +127,7 @@ async function analyzeOnce(c: AnalyzeContext, req: AnalyzeRequest): Promise<Once
   let related: Related[] = [];
   if (summary.kind === "ContainerOOM") {
     ctx.oomsInWindow = summary.oomsInWindow;
-    const hit = await nodeOomNear(store, o.cluster, summary, windowMs);
+    const hit = await nodeOomNear(store, o.cluster, summary, o.occurredAt, windowMs);
     ctx.nodeOom = hit?.nodeOom;
     if (hit) related = [{ incidentId: hit.nodeOom.incidentId, occurrenceKey: hit.occurrenceKey }];
   } else if (summary.kind === "NodeOOM") {

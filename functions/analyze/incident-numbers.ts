@@ -23,8 +23,11 @@ async function tallyFor(store: PipelineStore, incidentId: string, o: Occurrence,
   return tallyOf(await store.listMembers(incidentId), policy);
 }
 
+/** An incident's numbers, and its kill times (node OOM correlation is per kill). */
+export type IncidentNumbers = MemberSummary & Pick<IncidentTally, "oomTimes">;
+
 /** The incident's numbers, or undefined when it has no occurrences (expired, or never ingested). */
-export async function incidentNumbers(store: PipelineStore, incidentId: string, o: Occurrence, policy: EscalationPolicy): Promise<MemberSummary | undefined> {
+export async function incidentNumbers(store: PipelineStore, incidentId: string, o: Occurrence, policy: EscalationPolicy): Promise<IncidentNumbers | undefined> {
   const tally = await tallyFor(store, incidentId, o, policy);
-  return tally.occurrences > 0 ? summaryOf(tally, o.kind) : undefined;
+  return tally.occurrences > 0 ? { ...summaryOf(tally, o.kind), oomTimes: tally.oomTimes } : undefined;
 }

@@ -96,10 +96,6 @@ export function ingestBatch(store: PipelineStore, policy: EscalationPolicy, now:
     await store.advanceIncidentCounts(incidentId, highest, now().toISOString());
     return all.map(() => undefined);
   });
-  const done = coalesce(async (items: Record<string, unknown>[]) => {
-    await store.putItems(items);
-    return items.map(() => undefined);
-  });
   return {
     marker: (key, groupKey) => markers({ key, groupKey }),
     assign,
@@ -110,6 +106,7 @@ export function ingestBatch(store: PipelineStore, policy: EscalationPolicy, now:
     nodeOomNear: (cluster, node, at, windowMs) => nodeOoms(`${cluster}|${node}`, { cluster, node, at, windowMs }),
     clusterEvictions: evictions,
     advance,
-    done: (marker, doneAt) => done(store.doneMarkerItem(marker, doneAt)),
+    // Done markers are idempotent puts too: they share the batch's BatchWrite with the other puts.
+    done: (marker, doneAt) => puts([store.doneMarkerItem(marker, doneAt)]),
   };
 }

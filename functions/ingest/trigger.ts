@@ -48,7 +48,7 @@ export function decideTrigger(t: TriggerInput): Trigger | undefined {
   if (t.opened) return "new";
   if (t.resumed) return "repeat";
   // Not analysed yet: the pending first analysis counts this member (analyze re-checks the
-  // member count after its first write, docs/pipeline.md), so a storm does not queue one
+  // tally's count after its first write, docs/pipeline.md), so a storm does not queue one
   // analysis per occurrence while analyze catches up.
   if (t.storedLevel === undefined) return undefined;
   const o = t.occurrence;

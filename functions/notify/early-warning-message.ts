@@ -9,19 +9,13 @@ import type { Incident } from "../../shared/schema/incident.ts";
 import { causeLabel } from "./cause-labels.ts";
 import { cutMrkdwn, fitBlocks, SLACK_LIMITS } from "./limits.ts";
 import { currentState, sparklineLine } from "./memory-lines.ts";
-import { KIND_LABEL, type MessageOptions, resolvedSummary, runbookRef, type SlackMessage, whatHappened } from "./message.ts";
+import { KIND_LABEL, type MessageOptions, resolvedSummary, runbookRef, type SlackMessage, subject, whatHappened } from "./message.ts";
 import { codeSpan, escapeMrkdwn, escapeWithin, slackDate } from "./mrkdwn.ts";
-
-function subject(i: Incident): string {
-  if (i.kind === "NodeMemoryHigh") return `node ${i.node ?? "?"}`;
-  const wl = i.workload ? `${i.workload.kind.toLowerCase()}/${i.workload.name}` : undefined;
-  return [i.namespace, wl, i.container].filter((p): p is string => p !== undefined).join("/") || i.cluster;
-}
 
 export function earlyWarningMessage(i: Incident, opts: MessageOptions): SlackMessage {
   const state = currentState(i);
   const spark = sparklineLine(i);
-  const head = `:large_blue_circle: *Heads-up (Level 0, no page)* · ${KIND_LABEL[i.kind]} · ${codeSpan(subject(i), 200)}`;
+  const head = `:large_blue_circle: *Heads-up (Level 0, no page)* · ${KIND_LABEL[i.kind]} · ${codeSpan(subject(i, true), 200)}`;
   const lines = [head, whatHappened(i)];
   if (i.status === "resolved") lines.unshift(`:white_check_mark: *${resolvedSummary(i)}*`);
   if (state) lines.push(`*Now:* ${escapeMrkdwn(state)}`);

@@ -25,9 +25,10 @@ export const hasChart = (i: Incident): boolean => i.level > 0 && (i.memoryTrace?
 export type ChartOutcome = "uploaded" | "skipped" | "claimed-elsewhere" | "deferred";
 
 export async function postMemoryChart(deps: ChartDeps, i: Incident, thread: SlackRef, revision: number): Promise<ChartOutcome> {
-  const png = hasChart(i) ? incidentChart(i) : undefined;
-  if (!png) return "skipped";
+  if (!hasChart(i)) return "skipped";
+  // Claim first: a delivery that loses the claim does not render a PNG it will not upload.
   if (!(await deps.refs.claimChart(i.id, thread.ts, revision))) return "claimed-elsewhere";
+  const png = incidentChart(i)!; // hasChart: at least two samples, so there is a chart
   try {
     await deps.poster.uploadToThread(thread, png, `oomwatch-${i.id}-r${revision}.png`, `Memory before the ${i.kind} (working set, request, limit)`);
     deps.count("ChartUploaded");

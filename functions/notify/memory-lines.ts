@@ -4,7 +4,7 @@
  * current state (%, trend, time to the limit at this rate) read from the trace itself, so the
  * heads-up shows the numbers of the latest occurrence the incident keeps.
  */
-import { DEFAULT_EARLY_WARNING_POLICY, type EarlyWarning, describeEarlyWarning, recentTrend } from "../../shared/memory/early-warning.ts";
+import { describeEarlyWarning, memoryState, warningOf } from "../../shared/memory/early-warning.ts";
 import { warningLeadSeconds } from "../../shared/memory/incident-chart.ts";
 import { formatDuration, sparkline } from "../../shared/memory/sparkline.ts";
 import type { Incident } from "../../shared/schema/incident.ts";
@@ -17,7 +17,7 @@ export function sparklineLine(i: Incident): string | undefined {
 }
 
 /** "Warned 12 min before the kill" (shared/memory/incident-chart.ts measures it). */
-export function warnedLine(i: Incident): string | undefined {
+function warnedLine(i: Incident): string | undefined {
   const lead = warningLeadSeconds(i);
   if (lead === undefined || !i.warnedAt) return undefined;
   return `:hourglass: Warned ${formatDuration(lead)} before the kill (Level 0 early warning since ${slackDate(i.warnedAt)}).`;
@@ -30,29 +30,8 @@ export function memoryLines(i: Incident): string[] {
 
 /** Level 0: the newest sample against the limit (allocatable for nodes), the recent trend and the time to the limit. */
 export function currentState(i: Incident): string | undefined {
-  const t = i.memoryTrace;
-  const newest = t?.samples[t.samples.length - 1];
-  if (!t || !newest || !t.limitBytes) return undefined;
+  const state = i.memoryTrace ? memoryState(i.memoryTrace) : undefined;
+  if (!state) return undefined;
   const target = i.kind === "NodeMemoryHigh" ? "node" : "container";
-  const policy = DEFAULT_EARLY_WARNING_POLICY.trend;
-  const trend = recentTrend(t.samples, policy.windowSeconds);
-  const enough = trend !== undefined && trend.samples >= policy.minSamples;
-  let secondsToLimit: number | undefined;
-  if (enough) {
-    if (trend.fittedBytes >= t.limitBytes || newest[1] >= t.limitBytes) secondsToLimit = 0;
-    else if (trend.slopeBytesPerSecond > 0) secondsToLimit = (t.limitBytes - trend.fittedBytes) / trend.slopeBytesPerSecond;
-  }
-  const state: EarlyWarning = {
-    ruleId: `${target}-warning`,
-    severity: "warning",
-    target,
-    currentPercent: (newest[1] / t.limitBytes) * 100,
-    currentBytes: newest[1],
-    limitBytes: t.limitBytes,
-    atEpochSeconds: newest[0],
-    firingSinceEpochSeconds: newest[0],
-    ...(enough ? { slopeBytesPerSecond: trend.slopeBytesPerSecond } : {}),
-    ...(secondsToLimit !== undefined ? { secondsToLimit } : {}),
-  };
-  return describeEarlyWarning(state);
+  return describeEarlyWarning(warningOf(target, state, `${target}-warning`, "warning", state.atEpochSeconds));
 }

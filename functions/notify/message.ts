@@ -82,15 +82,19 @@ export function runbookRef(base: string | undefined, level: Level, label = `Leve
 }
 
 /** How many runbook steps the parent shows; the first thread reply has them all. */
-export const PARENT_STEPS = 3;
+const PARENT_STEPS = 3;
 
 const workloadName = (i: Incident) => (i.workload ? `${i.workload.kind.toLowerCase()}/${i.workload.name}` : undefined);
 
-/** What the incident is about, for the header and the fallback text (raw, unescaped). */
-function subject(i: Incident): string {
+/**
+ * What the incident is about, for the header and the fallback text (raw, unescaped): the node,
+ * or namespace/kind/workload, then `/container` with `withContainer` (the Level 0 heads-up).
+ */
+export function subject(i: Incident, withContainer = false): string {
   const wl = workloadName(i);
-  if (i.kind === "NodeOOM" || i.kind === "NodeMemoryPressure" || !wl) return i.node ? `node ${i.node}` : (i.namespace ?? i.cluster);
-  return i.namespace ? `${i.namespace}/${wl}` : wl;
+  if (i.kind === "NodeOOM" || i.kind === "NodeMemoryPressure" || i.kind === "NodeMemoryHigh" || !wl) return i.node ? `node ${i.node}` : (i.namespace ?? i.cluster);
+  const s = i.namespace ? `${i.namespace}/${wl}` : wl;
+  return withContainer && i.container ? `${s}/${i.container}` : s;
 }
 
 /** The numbers that back the one-line summary, as mrkdwn. */
@@ -215,7 +219,7 @@ function involvedBlock(i: Incident, max = MAX_LIST): KnownBlock | undefined {
 }
 
 /** Lines of the previous container's log the reply shows (the forwarder captured more, redacted). */
-export const LOG_TAIL_LINES = 15;
+const LOG_TAIL_LINES = 15;
 
 /** The last event message and the previous container's log tail, as code blocks (the thread's evidence). */
 function evidenceBlocks(i: Incident): KnownBlock[] {
@@ -305,16 +309,10 @@ export function resolvedReply(i: Incident): SlackMessage {
 const PARENT_LIST = 3;
 
 /**
- * The parent message of an incident (posted once, then updated in place). It fits one
- * screen (≤ 2,000 visible characters): what, where, level and response time, diagnosis,
- * recommendation and the first runbook steps; the full runbook and the evidence are in
- * the first thread reply (runbookReply), so the facts that matter do not scroll away.
- */
-/**
  * A parent fits one screen: at most this many characters of text (mrkdwn markup included, so
  * what Slack shows is shorter). The runbook reply in the thread carries everything left out.
  */
-export const PARENT_MAX_CHARS = 2000;
+const PARENT_MAX_CHARS = 2000;
 
 /** The text a block carries (header, section text and fields, context elements). */
 function blockText(b: KnownBlock): string {
@@ -327,6 +325,12 @@ function blockText(b: KnownBlock): string {
 
 const textLength = (blocks: readonly KnownBlock[]) => blocks.reduce((n, b) => n + blockText(b).length + 1, 0);
 
+/**
+ * The parent message of an incident (posted once, then updated in place). It fits one
+ * screen (≤ 2,000 visible characters): what, where, level and response time, diagnosis,
+ * recommendation and the first runbook steps; the full runbook and the evidence are in
+ * the first thread reply (runbookReply), so the facts that matter do not scroll away.
+ */
 export function parentMessage(i: Incident, opts: MessageOptions): SlackMessage {
   const ops = opts.role === "ops";
   // In the order shown; `drop` is the order in which parts give way when the message is too long.
@@ -335,7 +339,6 @@ export function parentMessage(i: Incident, opts: MessageOptions): SlackMessage {
     lead: leadBlock(i, opts),
     fields: fieldsBlock(i),
     diagnosis: diagnosisBlock(i, PARENT_LIST),
-    // Slot for the memory sparkline line (shared/memory/sparkline.ts), between the diagnosis and the recommendation.
     recommendation: ops ? undefined : recommendationBlock(i, true),
     involved: involvedBlock(i, PARENT_LIST),
     when: context(

@@ -243,6 +243,18 @@ export class IncidentNotifier {
     return "updated";
   }
 
+  /** Updates the parent (a victim's own parent when it has one) in place, then the ops copy if there is one. */
+  private async updateParents(i: Incident, ref: SlackRef, revision: number, routes: ReturnType<typeof routesFor>): Promise<void> {
+    const { poster } = this.deps;
+    const parent = ref.partOf ? this.victims.ownParentMessage(i, ref) : this.parent(i, this.options({ ...routes.owner, channel: ref.channel }, "owner", ref.missingChannel));
+    await slackCall("chat.update", () => poster.update(ref, parent, incidentMetadata(i, "owner", revision)));
+    const { ops } = routes;
+    if (ref.ops && ops) {
+      const opsRef = ref.ops;
+      await slackCall("chat.update (ops)", () => poster.update(opsRef, parentMessage(i, this.options(ops, "ops")), incidentMetadata(i, "ops", revision)));
+    }
+  }
+
   /**
    * The resolver closed the incident: the parent (and ops copy) say so, one thread reply,
    * the resolved event; then it leaves the resolver's index. Without a parent of its own
@@ -250,18 +262,12 @@ export class IncidentNotifier {
    */
   private async resolve(req: NotifyRequest, ref: SlackRef | null): Promise<NotifyOutcome> {
     const i = req.incident;
-    const { poster, refs } = this.deps;
+    const { refs } = this.deps;
     if (!ref || isReplyOnly(ref)) {
       await refs.closed(i.id);
       return "stale";
     }
-    const { owner, ops } = routesFor(i, this.deps.routing);
-    const parent = ref.partOf ? this.victims.ownParentMessage(i, ref) : this.parent(i, this.options({ ...owner, channel: ref.channel }, "owner", ref.missingChannel));
-    await slackCall("chat.update", () => poster.update(ref, parent, incidentMetadata(i, "owner", req.revision)));
-    if (ref.ops && ops) {
-      const opsRef = ref.ops;
-      await slackCall("chat.update (ops)", () => poster.update(opsRef, parentMessage(i, this.options(ops, "ops")), incidentMetadata(i, "ops", req.revision)));
-    }
+    await this.updateParents(i, ref, req.revision, routesFor(i, this.deps.routing));
     // Put the event while Slack does not show the resolution stored yet: at-least-once, like the severity events.
     const first = !ref.resolved;
     // A Level 0 heads-up has no thread: its message says it is resolved, nothing is replied.
@@ -310,13 +316,7 @@ export class IncidentNotifier {
         await slackCall("chat.postMessage (thread)", () => poster.post(ref.channel, reply, incidentMetadata(i, "owner", req.revision), ref.ts));
         outcome = "replied";
       }
-      const parentRoute = { ...owner, channel: ref.channel };
-      const parent = ref.partOf ? this.victims.ownParentMessage(i, ref) : this.parent(i, this.options(parentRoute, "owner", ref.missingChannel));
-      await slackCall("chat.update", () => poster.update(ref, parent, incidentMetadata(i, "owner", req.revision)));
-      if (ref.ops && ops) {
-        const opsRef = ref.ops;
-        await slackCall("chat.update (ops)", () => poster.update(opsRef, parentMessage(i, this.options(ops, "ops")), incidentMetadata(i, "ops", req.revision)));
-      }
+      await this.updateParents(i, ref, req.revision, { owner, ops });
       if (escalated && ref.runbook) {
         // The runbook reply follows the level: the new level's steps first, as in the parent.
         const runbookRef = ref.runbook;

@@ -6,8 +6,8 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { createDynamoDbClients, createSqsClient, endpointsFromEnv } from "../../shared/clients/aws.ts";
-import { loadFunctionEnv } from "../../shared/config.ts";
+import { type AwsClients, createDynamoDbClients, createSqsClient, endpointsFromEnv } from "../../shared/clients/aws.ts";
+import { type FunctionEnv, loadFunctionEnv } from "../../shared/config.ts";
 import { type EscalationPolicy, type EscalationPolicyInput, parsePolicy } from "../../shared/domain/policy.ts";
 import type { Incident } from "../../shared/schema/incident.ts";
 import { RESOLVER } from "../../shared/resources.ts";
@@ -41,16 +41,19 @@ export function createResolveHandler(deps: ResolveHandlerDeps): ResolveHandler {
   };
 }
 
+/** ResolveHandlerDeps from the function environment (shared/config.ts): the Lambda entry and the sandbox both build resolve this way. */
+export function resolveDepsFromEnv(env: FunctionEnv, aws: Pick<AwsClients, "sqs" | "doc">): ResolveHandlerDeps {
+  if (!env.NOTIFY_QUEUE_URL) throw new Error("resolve needs NOTIFY_QUEUE_URL");
+  return { sqs: aws.sqs, doc: aws.doc, tableName: env.INCIDENTS_TABLE, notifyQueueUrl: env.NOTIFY_QUEUE_URL, policy: env.ESCALATION_POLICY };
+}
+
 let cold: ResolveHandler | undefined;
 
 /** Lambda entry point (the scheduled event carries nothing the resolver needs). */
 export const handler = async (): Promise<{ resolved: number }> => {
   if (!cold) {
-    const env = loadFunctionEnv();
-    if (!env.NOTIFY_QUEUE_URL) throw new Error("resolve needs NOTIFY_QUEUE_URL");
     const options = { endpoints: endpointsFromEnv() };
-    const aws = { sqs: createSqsClient(options), ...createDynamoDbClients(options) };
-    cold = createResolveHandler({ sqs: aws.sqs, doc: aws.doc, tableName: env.INCIDENTS_TABLE, notifyQueueUrl: env.NOTIFY_QUEUE_URL, policy: env.ESCALATION_POLICY });
+    cold = createResolveHandler(resolveDepsFromEnv(loadFunctionEnv(), { sqs: createSqsClient(options), ...createDynamoDbClients(options) }));
   }
   return { resolved: (await cold()).resolved.length };
 };

@@ -12,7 +12,7 @@ import { analyzeDepsFromEnv, createAnalyzeHandler } from "../../functions/analyz
 import { createIngestHandler, ingestDepsFromEnv } from "../../functions/ingest/handler.ts";
 import { notifyDepsFromEnv, slackToken } from "../../functions/notify/from-env.ts";
 import { createNotifyHandler } from "../../functions/notify/handler.ts";
-import { createResolveHandler, type ResolveHandler } from "../../functions/resolve/handler.ts";
+import { createResolveHandler, type ResolveHandler, resolveDepsFromEnv } from "../../functions/resolve/handler.ts";
 import type { AwsClients } from "../../shared/clients/aws.ts";
 import { type FunctionEnv, loadFunctionEnv } from "../../shared/config.ts";
 import { createSlackClient, slackClientOptions } from "../../functions/notify/slack-poster.ts";
@@ -131,11 +131,7 @@ export function createSandboxHandlers(input: SandboxHandlerInput): SandboxHandle
   );
   const clock = { aheadMs: 0 };
   const resolve = createResolveHandler({
-    sqs: input.clientsFor("resolve").sqs,
-    doc: input.clientsFor("resolve").doc,
-    tableName: env.INCIDENTS_TABLE,
-    notifyQueueUrl: input.queues.notify.url,
-    policy: env.ESCALATION_POLICY,
+    ...resolveDepsFromEnv(env, input.clientsFor("resolve")),
     now: () => new Date(Date.now() + clock.aheadMs),
     logger: logger("oomwatch-resolve"),
   });

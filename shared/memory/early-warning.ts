@@ -137,6 +137,56 @@ export function recentTrend(samples: readonly MemorySample[], windowSeconds: num
   return linearFit(recent);
 }
 
+/** Where memory stands now: the newest sample against the limit, and the trend when there are enough samples for one. */
+export interface MemoryState {
+  currentPercent: number;
+  currentBytes: number;
+  limitBytes: number;
+  atEpochSeconds: number;
+  /** The recent trend, only with at least `policy.trend.minSamples` samples. */
+  trend?: Trend;
+  /** Seconds to the limit at the trend's rate (0 when at or over it); only with a trend that reaches it. */
+  secondsToLimit?: number;
+}
+
+/** The trace's current state (the trend maths the rules and the Level 0 heads-up share); undefined without a limit or samples. */
+export function memoryState(trace: Pick<MemoryTrace, "samples" | "limitBytes">, policy: EarlyWarningPolicy = DEFAULT_EARLY_WARNING_POLICY): MemoryState | undefined {
+  const limit = trace.limitBytes;
+  const newest = trace.samples[trace.samples.length - 1];
+  if (limit === undefined || !(limit > 0) || !newest) return undefined;
+  const recent = recentTrend(trace.samples, policy.trend.windowSeconds);
+  const trend = recent !== undefined && recent.samples >= policy.trend.minSamples ? recent : undefined;
+  let secondsToLimit: number | undefined;
+  if (trend) {
+    if (trend.fittedBytes >= limit || newest[1] >= limit) secondsToLimit = 0;
+    else if (trend.slopeBytesPerSecond > 0) secondsToLimit = (limit - trend.fittedBytes) / trend.slopeBytesPerSecond;
+  }
+  return {
+    currentPercent: (newest[1] / limit) * 100,
+    currentBytes: newest[1],
+    limitBytes: limit,
+    atEpochSeconds: newest[0],
+    ...(trend ? { trend } : {}),
+    ...(secondsToLimit !== undefined ? { secondsToLimit } : {}),
+  };
+}
+
+/** An EarlyWarning of `target` from its state: `since` is when the rule started to hold. */
+export function warningOf(target: EarlyWarningTarget, state: MemoryState, ruleId: EarlyWarningRuleId, severity: EarlyWarning["severity"], since: number): EarlyWarning {
+  return {
+    ruleId,
+    severity,
+    target,
+    currentPercent: state.currentPercent,
+    currentBytes: state.currentBytes,
+    limitBytes: state.limitBytes,
+    atEpochSeconds: state.atEpochSeconds,
+    firingSinceEpochSeconds: since,
+    ...(state.trend ? { slopeBytesPerSecond: state.trend.slopeBytesPerSecond } : {}),
+    ...(state.secondsToLimit !== undefined ? { secondsToLimit: state.secondsToLimit } : {}),
+  };
+}
+
 /**
  * Evaluates the Level 0 rules for one container (limit = its memory limit) or node (limit =
  * allocatable, pass it as the trace's limitBytes). Critical beats warning beats trend; undefined
@@ -147,46 +197,25 @@ export function evaluateEarlyWarning(
   trace: Pick<MemoryTrace, "samples" | "limitBytes">,
   policy: EarlyWarningPolicy = DEFAULT_EARLY_WARNING_POLICY,
 ): EarlyWarning | undefined {
-  const limit = trace.limitBytes;
-  const samples = trace.samples;
-  const newest = samples[samples.length - 1];
-  if (!policy.enabled || limit === undefined || !(limit > 0) || !newest) return undefined;
-
-  const trend = recentTrend(samples, policy.trend.windowSeconds);
-  const enoughForTrend = trend !== undefined && trend.samples >= policy.trend.minSamples;
-  const slope = enoughForTrend ? trend.slopeBytesPerSecond : undefined;
-  let secondsToLimit: number | undefined;
-  if (enoughForTrend) {
-    if (trend.fittedBytes >= limit || newest[1] >= limit) secondsToLimit = 0;
-    else if (trend.slopeBytesPerSecond > 0) secondsToLimit = (limit - trend.fittedBytes) / trend.slopeBytesPerSecond;
-  }
-  const verdict = (ruleId: EarlyWarningRuleId, severity: EarlyWarning["severity"], since: number): EarlyWarning => ({
-    ruleId,
-    severity,
-    target,
-    currentPercent: (newest[1] / limit) * 100,
-    currentBytes: newest[1],
-    limitBytes: limit,
-    atEpochSeconds: newest[0],
-    firingSinceEpochSeconds: since,
-    ...(slope !== undefined ? { slopeBytesPerSecond: slope } : {}),
-    ...(secondsToLimit !== undefined ? { secondsToLimit } : {}),
-  });
-
+  const state = policy.enabled ? memoryState(trace, policy) : undefined;
+  if (!state) return undefined;
+  const { samples } = trace;
+  const limit = state.limitBytes;
   const rules = policy[target];
   const critical = heldSince(samples, rules.critical.percent, rules.critical.forSeconds, limit, policy.maxGapSeconds);
-  if (critical !== undefined) return verdict(`${target}-critical`, "critical", critical);
+  if (critical !== undefined) return warningOf(target, state, `${target}-critical`, "critical", critical);
   const warning = heldSince(samples, rules.warning.percent, rules.warning.forSeconds, limit, policy.maxGapSeconds);
-  if (warning !== undefined) return verdict(`${target}-warning`, "warning", warning);
+  if (warning !== undefined) return warningOf(target, state, `${target}-warning`, "warning", warning);
+  const { trend, secondsToLimit } = state;
   if (
     policy.trend.enabled &&
-    enoughForTrend &&
+    trend &&
     trend.slopeBytesPerSecond > 0 &&
     trend.rSquared >= policy.trend.minRSquared &&
     secondsToLimit !== undefined &&
     secondsToLimit <= policy.trend.horizonSeconds
   ) {
-    return verdict(`${target}-trend`, "warning", newest[0]);
+    return warningOf(target, state, `${target}-trend`, "warning", state.atEpochSeconds);
   }
   return undefined;
 }

@@ -231,6 +231,12 @@ export class PipelineStore {
     return typeof warnedAt === "string" ? warnedAt : undefined;
   }
 
+  /** How many occurrences the stored incident counted, or undefined before analyze first wrote it. */
+  async getIncidentOccurrences(incidentId: string): Promise<number | undefined> {
+    const occurrences = await this.incidentAttribute(incidentId, "occurrences");
+    return typeof occurrences === "number" ? occurrences : undefined;
+  }
+
   /** The stored levels of several incidents (only `level` is read): one BatchGet; absent = not analysed yet. */
   async getIncidentLevels(incidentIds: string[]): Promise<Map<string, number>> {
     const keys = incidentIds.map((id) => ({ pk: incidentPk(id), sk: INCIDENT_SK }));

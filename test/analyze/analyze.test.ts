@@ -123,6 +123,44 @@ describe("analyze: node OOM correlation", () => {
     expect(inc.partOf).toBeUndefined();
     expect((await p.incident(idOf(system())))!.victims).toEqual([]);
   });
+
+  it("correlates a long container OOM incident only with a node OOM near one of its kills", async () => {
+    const aws = await createTestAws("analyze-corr-long");
+    const p = pipeline(aws);
+    const oom = (m: number) => containerOom({ finishedAt: at(m) });
+    // Between the kills (0, 10, 20, 30 min), more than the 2-minute window from each: the 4th
+    // kill's analysis (Level 2) spans it but does not link it.
+    const between = nodeOom({ at: at(5), process: "java", pid: 4242 });
+    await p.run([oom(0), oom(10), between, oom(20), oom(30)]);
+    const long = (await p.incident(idOf(oom(0))))!;
+    expect(long).toMatchObject({ level: 2, occurrences: 4 });
+    expect(long.partOf).toBeUndefined();
+    expect((await p.incident(idOf(between)))!.victims).toEqual([]);
+    // A node OOM 1 minute after a kill: linked both ways.
+    const near = nodeOom({ at: at(31), process: "java", pid: 4343 });
+    await p.run([near]);
+    expect((await p.incident(idOf(oom(0))))!.partOf?.incidentId).toBe(idOf(between));
+    expect((await p.incident(idOf(between)))!.victims.map((v) => v.incidentId)).toEqual([idOf(oom(0))]);
+  });
+
+  it("lists as victims of a long node OOM incident only the container OOMs near one of its node OOMs", async () => {
+    const aws = await createTestAws("analyze-corr-long-node");
+    const p = pipeline(aws);
+    const first = nodeOom({ at: at(0), process: "java", pid: 4242 });
+    const last = nodeOom({ at: at(10), process: "java", pid: 4343 });
+    const far = containerOom({ finishedAt: at(5) });
+    await p.run([first, last, far]);
+    // An analysis of the node incident after all three: its span (0-10 min) holds the container OOM.
+    const req: AnalyzeRequest = { version: 1, incidentId: idOf(first), trigger: "repeat", occurrence: last };
+    await createAnalyzeHandler(analyzeDeps(aws))(sqsEvent([req]), lambdaContext);
+    const node = (await p.incident(idOf(first)))!;
+    expect(node.occurrences).toBe(2);
+    expect(node.victims).toEqual([]);
+    expect((await p.incident(idOf(far)))!.partOf).toBeUndefined();
+    // The container's next kill, 1 minute after the last node OOM, makes it a victim.
+    await p.run([containerOom({ finishedAt: at(11) })]);
+    expect((await p.incident(idOf(first)))!.victims.map((v) => v.incidentId)).toEqual([idOf(far)]);
+  });
 });
 
 describe("analyze: idempotence", () => {
